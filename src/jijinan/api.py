@@ -1,0 +1,30 @@
+"""The one API at /api/v1/: assembles every app's router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from jijinan import __version__
+from jijinan.accounts.api import router as accounts_router
+from jijinan.core.api import router as core_router
+from jijinan.core.apitools import install_error_handlers
+
+api = NinjaAPI(
+    title="救急难 Jijinan API",
+    version=__version__,
+    description=(
+        "急难社会救助平台接口。错误统一返回 `{code, message, field_errors}`，message 按请求语言"
+        "（Accept-Language）给出中文或英文。\n\n"
+        "Emergency social assistance API. Every error body is `{code, message, field_errors}`; "
+        "messages follow Accept-Language (Chinese by default)."
+    ),
+    urls_namespace="api",
+    auth=django_auth,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)

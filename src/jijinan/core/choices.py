@@ -1,0 +1,11 @@
+"""Enumerations of the core app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("已完成")
+    DEAD = "dead", _("失败（已停止重试）")

@@ -1,0 +1,60 @@
+"""Domain errors that services raise and every interface turns into the same error body."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.utils.functional import Promise
+
+
+class CoreErrorCode(StrEnum):
+    VALIDATION = "validation_error"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    CONFLICT = "conflict"
+    SERVER_ERROR = "server_error"
+
+
+class DomainError(Exception):
+    """A refused action: ``code`` for programs, ``message`` (translatable) for people.
+
+    ``field_errors`` maps a field name to its messages so forms and API clients can point at
+    the field. ``status`` is the HTTP status an interface should answer with.
+    """
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str = CoreErrorCode.VALIDATION,
+        field_errors: dict[str, list[str]] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = str(code)
+        self.field_errors = field_errors or {}
+        if status is not None:
+            self.status = status
+
+    @classmethod
+    def for_field(cls, field: str, message: str | Promise, *, code: str = CoreErrorCode.VALIDATION
+                  ) -> DomainError:
+        return cls(message, code=code, field_errors={field: [str(message)]})
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    """A stale version or a concurrent change: refused, nothing written."""
+
+    status = 409

@@ -1,0 +1,14 @@
+"""URLs of the shell."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from jijinan.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

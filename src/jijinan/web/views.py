@@ -1,0 +1,38 @@
+"""Pages of the shell: home and the error pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from jijinan.core.selectors import system_health
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    context = {"health": system_health() if request.user.is_authenticated else None}
+    return render(request, "web/home.html", context)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without context processors: a failing database must not break the error page.
+    return render(request, "500.html", {"request_id": getattr(request, "request_id", "")},
+                  status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
