@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchlib import Case
 from django.db import transaction
 
+from benchlib import Case
 from jijinan.core.jobs import Worker, job, job_enqueue
 from jijinan.core.models import Job
 

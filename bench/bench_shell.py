@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from benchlib import Case
 from django.test import Client
+
+from benchlib import Case
 
 client = Client(HTTP_HOST="127.0.0.1")
 

@@ -61,7 +61,7 @@ def main() -> int:
                          f"{median:.3f}", f"{p95:.3f}", case.baseline or "—", ratio, case.unit))
     header = ("suite", "case", "runs", "median ms", "p95 ms", "baseline", "ratio", "per")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*header))
     print(line.format(*("-" * w for w in widths)))
     for row in rows:
