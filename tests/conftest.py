@@ -47,3 +47,6 @@ def run_jijinan(*args: str, timeout: float = 120, env: dict[str, str] | None = N
         [sys.executable, "-m", "jijinan", *args], capture_output=True, text=True,
         timeout=timeout, env=child_env, cwd=Path(__file__).resolve().parent.parent, check=False,
     )
+
+
+from tests.regions_fixtures import jiangsu  # noqa: E402, F401  (a fixture for every test module)

@@ -9,6 +9,7 @@ from jijinan import __version__
 from jijinan.accounts.api import router as accounts_router
 from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
+from jijinan.regions.api import router as regions_router
 
 api = NinjaAPI(
     title="救急难 Jijinan API",
@@ -28,3 +29,4 @@ install_error_handlers(api)
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", regions_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ninja",
     "jijinan.core",
     "jijinan.accounts",
+    "jijinan.regions",
     "jijinan.web",
 ]
 
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jijinan.core.middleware.RequestIdMiddleware",
+    "jijinan.core.middleware.DomainErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

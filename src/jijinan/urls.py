@@ -8,6 +8,7 @@ from jijinan.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("regions/", include("jijinan.regions.urls")),
     path("", include("jijinan.web.urls")),
 ]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 
 class CoreErrorCode(StrEnum):
@@ -58,3 +60,26 @@ class Conflict(DomainError):
     """A stale version or a concurrent change: refused, nothing written."""
 
     status = 409
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad cell of an imported file: 1-based row (the header is row 1), column, reason."""
+
+    row: int
+    column: str
+    reason: str
+
+
+class RowErrors(DomainError):
+    """A file rejected as a whole: nothing was saved; ``rows`` says what to fix, cell by cell."""
+
+    def __init__(self, rows: list[RowError], *, code: str = "invalid_file") -> None:
+        field_errors: dict[str, list[str]] = {}
+        for e in rows:
+            field_errors.setdefault(f"rows[{e.row}].{e.column}", []).append(e.reason)
+        super().__init__(
+            _("文件有 %(n)s 处错误，未导入任何数据") % {"n": len(rows)},
+            code=code, field_errors=field_errors,
+        )
+        self.rows = rows

@@ -24,3 +24,28 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class DomainErrorMiddleware:
+    """A DomainError escaping a page view becomes the matching error page (404, 403, 409, 400)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from jijinan.core.errors import DomainError
+
+        if not isinstance(exception, DomainError):
+            return None
+        if exception.status == 404:
+            raise Http404(str(exception.message)) from exception
+        if exception.status == 403:
+            raise PermissionDenied(str(exception.message)) from exception
+        return render(request, "400.html", {"reason": exception.message}, status=exception.status)
