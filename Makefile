@@ -9,6 +9,8 @@ PYTEST_ARGS ?=
 
 .PHONY: run setup test test-e2e lint bench lock messages clean demo migrate
 
+# A development machine: demo accounts keep their printed password.
+run: export JIJINAN_ENV = dev
 run: setup
 	$(BIN)/jijinan migrate --no-input
 	$(BIN)/jijinan demo

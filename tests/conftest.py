@@ -15,6 +15,12 @@ from jijinan.accounts.models import User
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # Argon2 is the production hasher (tests/test_accounts.py checks it); tests use a fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def administrator(db: None) -> User:
     return User.objects.create_superuser(username="administrator", password=PASSWORD, email="",

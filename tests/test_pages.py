@@ -81,14 +81,14 @@ def test_403_page_gives_the_reason():
 
 
 def test_sign_in_and_out(client, administrator):
-    response = client.post("/login/", {"username": "administrator", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "administrator", "password": "wrong"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    response = client.post("/login/", {"username": "administrator", "password": PASSWORD})
+    response = client.post("/accounts/login/", {"username": "administrator", "password": PASSWORD})
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert "管理员甲" in html and "系统状态" in html
-    client.post("/logout/")
+    client.post("/accounts/logout/")
     assert "_auth_user_id" not in client.session
 
 

@@ -7,8 +7,12 @@ from ninja.security import django_auth
 
 from jijinan import __version__
 from jijinan.accounts.api import router as accounts_router
+from jijinan.accounts.auth import TokenAuth
+from jijinan.audit.api import router as audit_router
 from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
+from jijinan.core.deadline_api import router as deadline_router
+from jijinan.core.permissions import PUBLIC, requires
 from jijinan.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -21,12 +25,15 @@ api = NinjaAPI(
         "messages follow Accept-Language (Chinese by default)."
     ),
     urls_namespace="api",
-    auth=django_auth,
+    auth=[django_auth, TokenAuth()],
+    docs_decorator=requires(PUBLIC),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
 
 api.add_router("/", core_router)
+api.add_router("/", deadline_router)
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
+api.add_router("/", audit_router)

@@ -13,6 +13,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "load demo data (repeatable; --scale N builds a synthetic province)"),
     "migrate": ("更新数据库结构", "apply database migrations"),
     "check": ("检查配置", "check the configuration"),
+    "audit": ("审计链：校验或立即封存（audit verify | seal）",
+              "audit chains: verify, or seal now (audit verify | seal)"),
     "manage": ("运行任意 Django 管理命令", "run any Django management command"),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import secrets
 from pathlib import Path
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "jijinan.core",
     "jijinan.accounts",
     "jijinan.regions",
+    "jijinan.audit",
     "jijinan.web",
 ]
 
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jijinan.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -117,7 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "web:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 PASSWORD_HASHERS = [
@@ -130,14 +134,24 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jijinan.accounts.validators.LettersAndDigitsValidator"},
 ]
-SESSION_COOKIE_AGE = int(os.environ.get("JIJINAN_SESSION_SECONDS", str(8 * 3600)))
+# Idle timeout: every request renews the session, a quiet one expires after this long.
+SESSION_COOKIE_AGE = int(os.environ.get("JIJINAN_SESSION_SECONDS", str(2 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("JIJINAN_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Sign-in lock-out: this many failures within the window lock the account (or the address).
+JIJINAN_LOGIN_MAX_FAILURES = int(os.environ.get("JIJINAN_LOGIN_MAX_FAILURES", "5"))
+JIJINAN_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("JIJINAN_LOGIN_MAX_FAILURES_PER_IP", "20"))
+JIJINAN_LOGIN_LOCK_SECONDS = int(os.environ.get("JIJINAN_LOGIN_LOCK_SECONDS", "900"))
+# "dev" (make run) lets demo accounts keep their printed password; anywhere else they must
+# change it at first sign-in.
+JIJINAN_ENV = os.environ.get("JIJINAN_ENV", "production")
 
 # --- Internationalisation: Chinese first, English available ---------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -187,11 +201,35 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Protected personal data (ID numbers, bank accounts, phone numbers) -------------------------
+# Production sets JIJINAN_FIELD_KEYS ("keyid:base64key,…"), JIJINAN_ACTIVE_FIELD_KEY and
+# JIJINAN_BLIND_INDEX_KEY from its secret store; without them a development key file is created
+# in var/ (outside git) on first start.
+def _field_keys() -> tuple[dict[str, str], str, str]:
+    given = os.environ.get("JIJINAN_FIELD_KEYS", "").strip()
+    if given:
+        keys = dict(pair.strip().split(":", 1) for pair in given.split(",") if pair.strip())
+        return keys, os.environ["JIJINAN_ACTIVE_FIELD_KEY"], os.environ["JIJINAN_BLIND_INDEX_KEY"]
+    path = VAR_DIR / "field_keys.json"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        dev = {"active": "dev1", "keys": {"dev1": base64.b64encode(secrets.token_bytes(32)).decode()},
+               "blind_index": base64.b64encode(secrets.token_bytes(32)).decode()}
+        path.write_text(json.dumps(dev, indent=2))
+        path.chmod(0o600)
+    stored = json.loads(path.read_text())
+    return stored["keys"], stored["active"], stored["blind_index"]
+
+
+JIJINAN_FIELD_KEYS, JIJINAN_ACTIVE_FIELD_KEY, JIJINAN_BLIND_INDEX_KEY = _field_keys()
+
 # --- Jijinan -----------------------------------------------------------------------------------
 # A worker that has not reported for this long is shown as down on /api/v1/health.
 JIJINAN_WORKER_STALE_SECONDS = int(os.environ.get("JIJINAN_WORKER_STALE_SECONDS", "60"))
 # How long a worker owns a claimed job before another worker may take it up again.
 JIJINAN_JOB_LEASE_SECONDS = int(os.environ.get("JIJINAN_JOB_LEASE_SECONDS", "300"))
+# Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
+JIJINAN_TRUSTED_PROXY_HOPS = int(os.environ.get("JIJINAN_TRUSTED_PROXY_HOPS", "0"))
 JIJINAN_PAGE_SIZE = 50
 JIJINAN_MAX_PAGE_SIZE = 500
 CSRF_FAILURE_VIEW = "jijinan.web.views.csrf_failure"

@@ -1,14 +1,23 @@
 """Root URLs: the staff UI, the API at /api/v1/, language switching."""
 
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from jijinan.api import api
+from jijinan.core.permissions import PUBLIC, requires
 
 urlpatterns = [
+    # The API root leads to its documentation (ahead of django-ninja's own root, a bare 404).
+    path("api/v1/", requires(PUBLIC)(RedirectView.as_view(url="/api/v1/docs")), name="api_root"),
     path("api/v1/", api.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", requires(PUBLIC)(set_language), name="set_language"),
+    path("accounts/", include("jijinan.accounts.urls")),
+    path("calendar/", include("jijinan.core.urls")),
     path("regions/", include("jijinan.regions.urls")),
+    path("deadlines/", include("jijinan.core.deadline_urls")),
+    path("system/", include("jijinan.core.system_urls")),
+    path("audit/", include("jijinan.audit.urls")),
     path("", include("jijinan.web.urls")),
 ]
 

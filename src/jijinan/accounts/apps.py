@@ -1,4 +1,4 @@
-"""Accounts: staff users (organisations, roles and grants build on this)."""
+"""Accounts: organisations, staff, grants, tokens; installs the scope backend of the matrix."""
 
 from django.apps import AppConfig
 
@@ -10,3 +10,17 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from jijinan.accounts import demo  # noqa: F401
+        from jijinan.accounts.permissions import ROWS
+        from jijinan.accounts.scopes import GrantScopeBackend
+        from jijinan.core.permissions import register_actions, set_scope_backend
+
+        register_actions(ROWS)
+        set_scope_backend(GrantScopeBackend())
+
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.core.nav import NavItem, register_nav
+
+        register_nav(NavItem(60, _("机构"), "accounts:organisations", "accounts.organisation.view",
+                             "accounts"))
+        register_nav(NavItem(70, _("工作人员"), "accounts:staff_list", "accounts.staff.view", "accounts"))

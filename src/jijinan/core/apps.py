@@ -9,5 +9,19 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        # Register the core's own jobs, periodic jobs and demo data.
-        from jijinan.core import demo, tasks  # noqa: F401
+        # Register the core's own jobs, periodic jobs and demo data (the calendar's is in services).
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.core import demo, outbox, services, tasks  # noqa: F401
+        from jijinan.core.nav import NavItem, register_nav
+
+        register_nav(NavItem(40, _("工作日历"), "calendar:home", "calendar.manage", "calendar"))
+        register_nav(NavItem(90, _("后台任务"), "system:queues", "system.jobs.view", "system"))
+        # The deadline engine: its sweep and recomputation jobs, permissions, calendar hook, menu.
+        from jijinan.core import deadline_services
+        from jijinan.core.deadlines import DEADLINE_RULES
+        from jijinan.core.permissions import register_actions
+
+        register_actions(DEADLINE_RULES)
+        deadline_services.register()
+        register_nav(NavItem(30, _("期限"), "deadlines:list", "deadlines.view", "deadlines"))

@@ -9,3 +9,9 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("运行中")
     DONE = "done", _("已完成")
     DEAD = "dead", _("失败（已停止重试）")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待投递")
+    DELIVERED = "delivered", _("已送达")
+    DEAD = "dead", _("投递失败")

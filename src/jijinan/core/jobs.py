@@ -47,6 +47,13 @@ class PeriodicSpec:
 
 _jobs: dict[str, JobSpec] = {}
 _periodic: dict[str, PeriodicSpec] = {}
+# Other queues the worker drains on every tick (the outbox): func(worker_id=…, limit=…) -> count.
+_tick_hooks: list[Callable[..., int]] = []
+
+
+def register_tick(func: Callable[..., int]) -> None:
+    if func not in _tick_hooks:
+        _tick_hooks.append(func)
 
 
 def job(name: str, *, max_attempts: int = 5) -> Callable[[JobFunc], JobFunc]:
@@ -228,7 +235,12 @@ class Worker:
         self.heartbeat()
         if self.run_periodic:
             schedule_due_periodic()
-        return self.drain(limit=100)
+        ran = self.drain(limit=100)
+        for hook in _tick_hooks:
+            if self.stopping:
+                break
+            ran += hook(worker_id=self.worker_id, limit=100)
+        return ran
 
     def run_forever(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
@@ -246,3 +258,23 @@ class Worker:
                 time.sleep(self.poll_seconds)
         WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
         logger.info("worker %s stopped", self.worker_id)
+
+
+def job_replay(*, actor: Any, job_ids: list[int]) -> int:
+    """Queue dead jobs again (an administrator's decision, audited)."""
+    from jijinan.core.audit_hook import record_audit
+    from jijinan.core.errors import DomainError
+    from jijinan.core.permissions import require
+
+    require(actor, "system.outbox.manage")
+    if not job_ids:
+        raise DomainError.for_field("jobs", "请选择要重新运行的任务")
+    with transaction.atomic():
+        dead = Job.objects.select_for_update().filter(pk__in=job_ids, status=JobStatus.DEAD)
+        if dead.count() != len(set(job_ids)):
+            raise DomainError.for_field("jobs", "只能重新运行失败的任务", code="not_dead")
+        dead.update(status=JobStatus.QUEUED, attempts=0, run_after=timezone.now(), claimed_by="",
+                    lease_expires_at=None, finished_at=None)
+        record_audit(actor=actor, action="system.job.replay", subject_type="core.job",
+                     subject_id=",".join(str(i) for i in job_ids), changes={"status": ("dead", "queued")})
+    return len(job_ids)

@@ -6,9 +6,22 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from jijinan.core.context import RequestContext, reset_current_request, set_current_request
+
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address; behind a proxy, set JIJINAN_TRUSTED_PROXY_HOPS to read X-Forwarded-For."""
+    hops = getattr(settings, "JIJINAN_TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestIdMiddleware:
@@ -21,7 +34,11 @@ class RequestIdMiddleware:
         given = request.META.get(self.header, "")
         request_id = given if _VALID.match(given) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        token = set_current_request(RequestContext(request_id=request_id, ip=client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_current_request(token)
         response["X-Request-ID"] = request_id
         return response
 

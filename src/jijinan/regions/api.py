@@ -5,7 +5,6 @@
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema
@@ -13,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
+from jijinan.core.permissions import requires
 from jijinan.regions import selectors, services
 from jijinan.regions.models import Region
 
@@ -65,14 +65,9 @@ class RetireIn(Schema):
     valid_to: date
 
 
-def _require_admin(request: HttpRequest) -> None:
-    # Until grants exist, administration belongs to superusers only.
-    if not request.user.is_superuser:
-        raise PermissionDenied(_("只有系统管理员可以维护行政区划"))
-
-
 @router.get("/regions", response={200: list[RegionOut], **ERROR_RESPONSES},
             summary="查找区划 / search regions")
+@requires("regions.view")
 @paginate(PagePagination)
 def list_regions(request: HttpRequest, filters: Query[RegionFilters]):
     return selectors.region_search(q=filters.q, level=filters.level, parent_code=filters.parent,
@@ -81,10 +76,10 @@ def list_regions(request: HttpRequest, filters: Query[RegionFilters]):
 
 @router.post("/regions/import", response={200: LoadOut, **ERROR_RESPONSES},
              summary="导入区划 CSV（管理员）/ import a regions CSV (administrators)")
+@requires("regions.manage")
 def import_regions(request: HttpRequest, file: File[UploadedFile], valid_from: date = NBS_CODES_DATE
                    ) -> LoadOut:
     """全部成功才保存；任何一行有错，整份文件不导入，错误按 rows[行].列 给出。"""
-    _require_admin(request)
     text = services.decode_csv_bytes(file.read())
     result = services.regions_load_csv(text=text, valid_from=valid_from,
                                        source=_("上传：%(name)s") % {"name": file.name})
@@ -93,6 +88,7 @@ def import_regions(request: HttpRequest, file: File[UploadedFile], valid_from: d
 
 @router.get("/regions/{code}", response={200: RegionDetailOut, **ERROR_RESPONSES},
             summary="区划详情 / one region")
+@requires("regions.view")
 def get_region(request: HttpRequest, code: str) -> Region:
     region = selectors.region_get(code=code)
     region.ancestors = selectors.region_ancestors(region=region)  # type: ignore[attr-defined]
@@ -102,6 +98,7 @@ def get_region(request: HttpRequest, code: str) -> Region:
 
 @router.get("/regions/{code}/children", response={200: list[RegionOut], **ERROR_RESPONSES},
             summary="下级区划 / children")
+@requires("regions.view")
 @paginate(PagePagination)
 def list_children(request: HttpRequest, code: str, include_retired: bool = False):
     region = selectors.region_get(code=code)
@@ -111,8 +108,8 @@ def list_children(request: HttpRequest, code: str, include_retired: bool = False
 
 @router.post("/regions/{code}/retire", response={200: RegionOut, **ERROR_RESPONSES},
              summary="停用区划代码（管理员）/ retire a code (administrators)")
+@requires("regions.manage")
 def retire_region(request: HttpRequest, code: str, payload: RetireIn) -> Region:
-    _require_admin(request)
     selectors.region_get(code=code)
     return services.region_retire(code=code, successor_code=payload.successor_code,
                                   valid_to=payload.valid_to)

@@ -9,4 +9,9 @@ class RegionsConfig(AppConfig):
     verbose_name = "行政区划"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.core.nav import NavItem, register_nav
         from jijinan.regions import demo  # noqa: F401
+
+        register_nav(NavItem(50, _("行政区划"), "regions:index", "regions.view", "regions"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,18 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jijinan.core.errors import DomainError, RowErrors
+from jijinan.core.permissions import requires
 from jijinan.regions import selectors, services
 from jijinan.regions.choices import RegionLevel
 
 PAGE_SIZE = 50
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied(_("只有系统管理员可以维护行政区划"))
-
-
-@login_required
+@requires("regions.view")
 @require_GET
 def region_index(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:50]
@@ -44,7 +38,7 @@ def region_index(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/index.html", context)
 
 
-@login_required
+@requires("regions.view")
 @require_GET
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get(code=code)
@@ -56,7 +50,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
-@login_required
+@requires("regions.view")
 @require_GET
 def region_children(request: HttpRequest, code: str) -> HttpResponse:
     """The htmx partial that expands one node of the tree."""
@@ -65,10 +59,9 @@ def region_children(request: HttpRequest, code: str) -> HttpResponse:
         "children": selectors.region_children(region=region)})
 
 
-@login_required
+@requires("regions.manage")
 @require_http_methods(["GET", "POST"])
 def region_import(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     context: dict[str, object] = {}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -92,10 +85,9 @@ def region_import(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/import.html", context, status=400 if context else 200)
 
 
-@login_required
+@requires("regions.manage")
 @require_POST
 def region_retire(request: HttpRequest, code: str) -> HttpResponse:
-    _require_admin(request)
     selectors.region_get(code=code)
     try:
         valid_to = date.fromisoformat(request.POST.get("valid_to", ""))

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from jijinan import __version__
+from jijinan.core.nav import nav_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    return {"jijinan_version": __version__}
+    return {
+        "jijinan_version": __version__,
+        "nav_items": SimpleLazyObject(lambda: nav_for(getattr(request, "user", None), request.path)),
+    }

@@ -1,6 +1,5 @@
 """URLs of the shell."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from jijinan.web import views
@@ -9,6 +8,4 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -6,12 +6,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from jijinan.accounts.models import User
+from jijinan.accounts.selectors import grants_of
+from jijinan.core.permissions import PUBLIC, can, requires
 from jijinan.core.selectors import system_health
 
 
+@requires(PUBLIC)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"health": system_health() if request.user.is_authenticated else None}
+    context: dict[str, object] = {}
+    if request.user.is_authenticated:
+        assert isinstance(request.user, User)
+        context["grants"] = grants_of(user=request.user)
+        if can(request.user, "system.jobs.view"):
+            context["health"] = system_health()
     return render(request, "web/home.html", context)
 
 

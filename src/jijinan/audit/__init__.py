@@ -1,0 +1,1 @@
+"""Audit: the append-only audit events and access log, sealed into hash chains."""

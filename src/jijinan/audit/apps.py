@@ -1,0 +1,27 @@
+"""Audit: events written by services, the access log of sensitive reads, and their sealer."""
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "jijinan.audit"
+    label = "audit"
+    verbose_name = "审计"
+
+    def ready(self) -> None:
+        from jijinan.audit import tasks  # noqa: F401  (the sealer's periodic job)
+        from jijinan.audit.permissions import ROWS
+        from jijinan.core.permissions import register_actions
+
+        register_actions(ROWS)
+
+        from jijinan.audit.services import audit_record
+        from jijinan.core.audit_hook import set_audit_recorder
+
+        set_audit_recorder(audit_record)  # core services audit through this hook
+
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.core.nav import NavItem, register_nav
+
+        register_nav(NavItem(80, _("审计记录"), "audit:events", "audit.view", "audit"))

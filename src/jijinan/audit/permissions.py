@@ -1,0 +1,18 @@
+"""The rows the audit app adds to the permission matrix."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from jijinan.core.permissions import Role, Rule, ScopeKind
+
+AUDIT_VIEW = "audit.view"
+AUDIT_VERIFY = "audit.verify"
+
+ROWS = [
+    # Events and access-log rows are scoped by the region code of the record they concern.
+    Rule(AUDIT_VIEW, frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR}), ScopeKind.REGION,
+         _("查看审计记录")),
+    # The verification report covers the whole chain, so it needs a province-wide grant.
+    Rule(AUDIT_VERIFY, frozenset({Role.ADMINISTRATOR}), ScopeKind.PROVINCE, _("校验审计链")),
+]

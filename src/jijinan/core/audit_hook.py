@@ -1,0 +1,23 @@
+"""Lets core services write audit events although the audit app sits above core.
+
+The audit app installs its ``audit_record`` here at start-up; core services call ``record_audit``
+with the same keyword arguments, inside their business transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_recorder: Callable[..., Any] | None = None
+
+
+def set_audit_recorder(recorder: Callable[..., Any]) -> None:
+    global _recorder
+    _recorder = recorder
+
+
+def record_audit(**kwargs: Any) -> Any:
+    if _recorder is None:
+        raise RuntimeError("no audit recorder installed (the audit app installs it)")
+    return _recorder(**kwargs)

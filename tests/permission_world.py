@@ -1,0 +1,133 @@
+"""A small world for the generated permission tests: two districts of Nanjing, their offices,
+and a member of staff in each; personas are made per role with a grant in 玄武区 or the province."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
+
+from jijinan.accounts.choices import OrganisationKind
+from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
+from jijinan.core.models import CalendarDay, CalendarYear, Job
+from jijinan.core.permissions import Role
+from jijinan.regions.services import regions_load_csv
+
+REGIONS = """code,name,level,parent_code
+320000000000,江苏省,province,
+320100000000,南京市,city,320000000000
+320102000000,玄武区,county,320100000000
+320102002000,梅园新村街道,township,320102000000
+320102002001,示例社区,village,320102002000
+320106000000,鼓楼区,county,320100000000
+320106001000,宁海路街道,township,320106000000
+320106001001,另一社区,village,320106001000
+"""
+
+PROVINCE, XUANWU, GULOU = "320000000000", "320102000000", "320106000000"
+PASSWORD = "correct-horse-battery-9"
+
+
+@dataclass
+class World:
+    xuanwu_office: Organisation
+    gulou_office: Organisation
+    health_office: Organisation
+    partner: Organisation
+    xuanwu_staff: User
+    gulou_staff: User
+    xuanwu_grant: Grant
+    gulou_grant: Grant
+
+    def office(self, in_scope: bool) -> Organisation:
+        return self.xuanwu_office if in_scope else self.gulou_office
+
+    def staff(self, in_scope: bool) -> User:
+        return self.xuanwu_staff if in_scope else self.gulou_staff
+
+    def grant(self, in_scope: bool) -> Grant:
+        return self.xuanwu_grant if in_scope else self.gulou_grant
+
+    def region(self, in_scope: bool) -> str:
+        return "320102002001" if in_scope else "320106001001"
+
+
+def build_world() -> World:
+    regions_load_csv(text=REGIONS, valid_from=date(2022, 10, 31), source="test")
+    health = DepartmentType.objects.get(code="health")
+    region = {r: apps.get_model("regions", "Region").objects.get(code=r) for r in (PROVINCE, XUANWU, GULOU)}
+    civil = OrganisationKind.CIVIL_AFFAIRS_OFFICE
+    xuanwu = Organisation.objects.create(kind=civil, name="玄武区民政局", region=region[XUANWU])
+    gulou = Organisation.objects.create(kind=civil, name="鼓楼区民政局", region=region[GULOU])
+    health_office = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区卫健委",
+                                                region=region[XUANWU], department_type=health)
+    partner = Organisation.objects.create(kind=OrganisationKind.PARTNER, name="慈善会",
+                                          region=region[XUANWU], uscc="53320100MJ5712345J")
+    xuanwu_staff = User.objects.create_user(username="xw_staff", password=PASSWORD, full_name="玄武甲",
+                                            organisation=xuanwu)
+    gulou_staff = User.objects.create_user(username="gl_staff", password=PASSWORD, full_name="鼓楼乙",
+                                           organisation=gulou)
+    Job.objects.create(name="core.purge_finished_jobs", status="dead", attempts=1, last_error="boom")
+    year = CalendarYear.objects.create(year=2031)
+    CalendarDay.objects.create(year=year, date=date(2031, 2, 8), kind="workday", name="调休上班",
+                               source="admin")
+    world_deadlines(xuanwu_staff, gulou_staff)
+    xuanwu_grant = Grant.objects.create(user=xuanwu_staff, role=Role.WINDOW_CLERK, region=region[XUANWU])
+    gulou_grant = Grant.objects.create(user=gulou_staff, role=Role.WINDOW_CLERK, region=region[GULOU])
+    return World(xuanwu, gulou, health_office, partner, xuanwu_staff, gulou_staff, xuanwu_grant,
+                 gulou_grant)
+
+
+def persona(world: World, role: str, *, at: str) -> User:
+    """A user holding ``role`` inside ``at`` (玄武区 or the province), in a fitting organisation."""
+    organisation = {Role.DEPARTMENT_HANDLER: world.health_office,
+                    Role.PARTNER_STAFF: world.partner}.get(Role(role), world.xuanwu_office)
+    user = User.objects.create_user(username=f"{role}_{at}", password=PASSWORD, organisation=organisation,
+                                    full_name=f"{role}")
+    Grant.objects.create(user=user, role=role, region=apps.get_model("regions", "Region").objects.get(code=at),
+                         department_type=organisation.department_type)
+    return user
+
+
+# Tables a refused request may legitimately touch: the audit trail records refusals, and
+# sessions and sign-in bookkeeping are not business data.
+UNCHECKED = {"audit.auditevent", "audit.accesslog", "audit.sealstate", "accounts.loginfailure",
+             "core.workerheartbeat", "sessions.session"}
+
+
+def fingerprint() -> str:
+    """A digest of every row of every business table, to prove a refusal changed nothing."""
+    digest = hashlib.sha256()
+    for model in sorted(apps.get_models(), key=lambda m: m._meta.label_lower):
+        if model._meta.label_lower in UNCHECKED or model._meta.app_label in {"contenttypes", "auth"}:
+            continue
+        rows = list(model.objects.order_by("pk").values())
+        for row in rows:
+            row.pop("last_login", None)
+        digest.update(model._meta.label_lower.encode())
+        digest.update(json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def world_deadlines(xuanwu_staff: User, gulou_staff: User) -> None:
+    """An open and a paused deadline in each district (720 hours: no calendar needed)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jijinan.core.models import Deadline
+
+    now = timezone.now()
+    for prefix, region_code, owner in (("xw", "320102002001", xuanwu_staff),
+                                       ("gl", "320106001001", gulou_staff)):
+        for state in ("open", "paused"):
+            Deadline.objects.create(
+                subject_type="tests.subject", subject_id=f"{prefix}-{state}", kind="tests.review",
+                region_code=region_code, owner_user=owner, started_at=now, unit="hours",
+                limit=720, due_at=now + timedelta(hours=720), counted_from=now, counted_units=720,
+                paused_at=now if state == "paused" else None,
+                pause_reason="异议" if state == "paused" else "")

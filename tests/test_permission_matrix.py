@@ -1,0 +1,365 @@
+"""Permission tests generated from the matrix, for every endpoint and page.
+
+For each endpoint × role: a persona holding the role in 玄武区 acts on a record in 玄武区 (in
+scope) and one in 鼓楼区 (out of scope); a persona holding the role at the province acts too.
+The expected answer is derived from the matrix data alone: allowed → success; a wrong role →
+403; the right role but a record outside the user's scope → 404 (403 when the record is visible
+to them but the action is not theirs there); and after every refusal the database is unchanged.
+An endpoint without a matrix entry, or without a case here, fails the suite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+
+from jijinan.core.models import Job
+from jijinan.core.permissions import Role, ScopeKind, matrix, rule_for
+from tests.endpoints import all_endpoints
+from tests.permission_world import PROVINCE, XUANWU, World, build_world, fingerprint, persona
+
+Data = Callable[[World, bool], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one endpoint: its URL (for a record in or out of scope), method and body."""
+
+    method: str
+    url: Callable[[World, bool], str]
+    data: Data | None = None
+    api: bool = False
+    multipart: bool = False  # an upload (API or page) instead of JSON
+    scoped_record: bool = False  # the URL names one record whose region decides the scope
+    scoped_body: bool = False  # the body names the region of a record to create
+    # A page whose form only offers in-scope choices refuses an out-of-scope one as invalid (400).
+    body_refusal: int = 403
+    ok: frozenset[int] = field(default_factory=lambda: frozenset({200, 201, 204, 302}))
+
+
+def _fixed(url: str) -> Callable[[World, bool], str]:
+    return lambda w, s: url
+
+
+def _org_payload(w: World, s: bool) -> dict[str, Any]:
+    return {"kind": "relief_station", "name": f"新救助站{'甲' if s else '乙'}",
+            "region_code": w.region(s)[:9] + "000"}
+
+
+# key → Case. The key is "<METHOD or *> /<route>" as tests.endpoints prints it.
+CASES: dict[str, Case] = {
+    # --- shell, system ---
+    "* /": Case("GET", _fixed("/")),
+    "* /i18n/setlang/": Case("POST", _fixed("/i18n/setlang/"), lambda w, s: {"language": "en"}),
+    "GET /api/v1/health": Case("GET", _fixed("/api/v1/health"), api=True),
+    "* /api/v1/openapi.json": Case("GET", _fixed("/api/v1/openapi.json"), api=True),
+    "* /api/v1/docs": Case("GET", _fixed("/api/v1/docs")),
+    "* /api/v1/": Case("GET", _fixed("/api/v1/")),
+    # --- accounts: sign-in and self ---
+    "* /accounts/login/": Case("GET", _fixed("/accounts/login/")),
+    "* /accounts/logout/": Case("POST", _fixed("/accounts/logout/")),
+    "* /accounts/me/": Case("GET", _fixed("/accounts/me/")),
+    "* /accounts/me/password/": Case("GET", _fixed("/accounts/me/password/")),
+    "* /accounts/me/tokens/": Case("POST", _fixed("/accounts/me/tokens/"),
+                                   lambda w, s: {"name": "测试", "days": 30}),
+    "GET /api/v1/me": Case("GET", _fixed("/api/v1/me"), api=True),
+    "POST /api/v1/me/password": Case("POST", _fixed("/api/v1/me/password"), lambda w, s: {
+        "old_password": "correct-horse-battery-9", "new_password": "another-horse-7"}, api=True),
+    "GET /api/v1/me/tokens": Case("GET", _fixed("/api/v1/me/tokens"), api=True),
+    "POST /api/v1/me/tokens/<token_id>/revoke": Case(
+        "POST", lambda w, s: "/api/v1/me/tokens/999999/revoke", api=True, ok=frozenset({404})),
+    "* /accounts/me/tokens/<int:token_id>/revoke/": Case(
+        "POST", lambda w, s: "/accounts/me/tokens/999999/revoke/", ok=frozenset({404})),
+    "POST /api/v1/me/tokens": Case("POST", _fixed("/api/v1/me/tokens"),
+                                   lambda w, s: {"name": "测试", "days": 30}, api=True),
+    "GET /api/v1/department-types": Case("GET", _fixed("/api/v1/department-types"), api=True),
+    "POST /api/v1/department-types": Case("POST", _fixed("/api/v1/department-types"),
+                                          lambda w, s: {"code": "red_cross", "name": "红十字会"}, api=True),
+    # --- organisations ---
+    "* /accounts/organisations/": Case("GET", _fixed("/accounts/organisations/")),
+    "* /accounts/organisations/new/": Case("POST", _fixed("/accounts/organisations/new/"), _org_payload,
+                                           scoped_body=True),
+    "* /accounts/organisations/<int:pk>/": Case(
+        "GET", lambda w, s: f"/accounts/organisations/{w.office(s).pk}/", scoped_record=True),
+    "* /accounts/organisations/<int:pk>/edit/": Case(
+        "POST", lambda w, s: f"/accounts/organisations/{w.office(s).pk}/edit/",
+        lambda w, s: {"kind": "civil_affairs_office", "name": w.office(s).name + "（改）",
+                      "region_code": w.office(s).region.code, "version": 1}, scoped_record=True),
+    "GET /api/v1/organisations": Case("GET", _fixed("/api/v1/organisations"), api=True),
+    "POST /api/v1/organisations": Case("POST", _fixed("/api/v1/organisations"), _org_payload, api=True,
+                                       scoped_body=True),
+    "GET /api/v1/organisations/<org_id>": Case(
+        "GET", lambda w, s: f"/api/v1/organisations/{w.office(s).pk}", api=True, scoped_record=True),
+    "PUT /api/v1/organisations/<org_id>": Case(
+        "PUT", lambda w, s: f"/api/v1/organisations/{w.office(s).pk}",
+        lambda w, s: {"kind": "civil_affairs_office", "name": w.office(s).name + "（改）",
+                      "region_code": w.office(s).region.code, "version": 1},
+        api=True, scoped_record=True),
+    # --- staff and grants ---
+    "* /accounts/staff/": Case("GET", _fixed("/accounts/staff/")),
+    "* /accounts/staff/new/": Case("POST", _fixed("/accounts/staff/new/"), lambda w, s: {
+        "username": f"new_{int(s)}", "full_name": "新人", "organisation": w.office(s).pk,
+        "password": "a-long-pass-12345"}, scoped_body=True, body_refusal=400),
+    "* /accounts/staff/<int:pk>/": Case("GET", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/",
+                                        scoped_record=True),
+    "* /accounts/staff/<int:pk>/edit/": Case(
+        "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/edit/",
+        lambda w, s: {"full_name": "改名", "title": "", "organisation": w.office(s).pk, "version": 1},
+        scoped_record=True),
+    "* /accounts/staff/<int:pk>/deactivate/": Case(
+        "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/deactivate/",
+        lambda w, s: {"reason": "调离", "version": 1}, scoped_record=True),
+    "* /accounts/staff/<int:pk>/reactivate/": Case(
+        "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/reactivate/", lambda w, s: {"version": 1},
+        scoped_record=True),
+    "* /accounts/staff/<int:pk>/grants/": Case(
+        "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/grants/",
+        lambda w, s: {"role": "social_worker", "region_code": w.staff(s).organisation.region.code},
+        scoped_record=True),
+    "* /accounts/grants/<int:pk>/revoke/": Case(
+        "POST", lambda w, s: f"/accounts/grants/{w.grant(s).pk}/revoke/", scoped_record=True),
+    "GET /api/v1/staff": Case("GET", _fixed("/api/v1/staff"), api=True),
+    "POST /api/v1/staff": Case("POST", _fixed("/api/v1/staff"), lambda w, s: {
+        "username": f"new_{int(s)}", "full_name": "新人", "organisation_id": w.office(s).pk,
+        "password": "a-long-pass-12345"}, api=True, scoped_body=True),
+    "GET /api/v1/staff/<user_id>": Case(
+        "GET", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}", api=True, scoped_record=True),
+    "PUT /api/v1/staff/<user_id>": Case(
+        "PUT", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}",
+        lambda w, s: {"full_name": "改名", "organisation_id": w.office(s).pk, "version": 1},
+        api=True, scoped_record=True),
+    "POST /api/v1/staff/<user_id>/deactivate": Case(
+        "POST", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}/deactivate",
+        lambda w, s: {"reason": "调离", "version": 1}, api=True, scoped_record=True),
+    "POST /api/v1/staff/<user_id>/grants": Case(
+        "POST", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}/grants",
+        lambda w, s: {"role": "social_worker", "region_code": w.staff(s).organisation.region.code},
+        api=True, scoped_record=True),
+    "POST /api/v1/grants/<grant_id>/revoke": Case(
+        "POST", lambda w, s: f"/api/v1/grants/{w.grant(s).pk}/revoke", api=True, scoped_record=True),
+    # --- regions ---
+    "* /regions/": Case("GET", _fixed("/regions/")),
+    "* /regions/import/": Case("GET", _fixed("/regions/import/")),
+    "* /regions/<str:code>/": Case("GET", lambda w, s: f"/regions/{w.region(s)}/"),
+    "* /regions/<str:code>/children/": Case("GET", lambda w, s: f"/regions/{XUANWU}/children/"),
+    "* /regions/<str:code>/retire/": Case("POST", lambda w, s: f"/regions/{w.region(s)}/retire/",
+                                          lambda w, s: {"valid_to": "2030-01-01"}),
+    "GET /api/v1/regions": Case("GET", _fixed("/api/v1/regions"), api=True),
+    "GET /api/v1/regions/<code>": Case("GET", lambda w, s: f"/api/v1/regions/{w.region(s)}", api=True),
+    "GET /api/v1/regions/<code>/children": Case("GET", lambda w, s: f"/api/v1/regions/{XUANWU}/children",
+                                                api=True),
+    "POST /api/v1/regions/<code>/retire": Case("POST", lambda w, s: f"/api/v1/regions/{w.region(s)}/retire",
+                                               lambda w, s: {"valid_to": "2030-01-01"}, api=True),
+}
+CASES["POST /api/v1/regions/import"] = Case(
+    "POST", _fixed("/api/v1/regions/import"), api=True, multipart=True,
+    data=lambda w, s: {"file": SimpleUploadedFile(
+        "r.csv", "code,name,level,parent_code\n320102002002,新社区,village,320102002000\n".encode())})
+
+def _csv_upload(text: str) -> Data:
+    return lambda w, s: {"file": SimpleUploadedFile("upload.csv", text.encode())}
+
+
+# The world holds calendar year 2031 (unconfirmed) with one make-up workday, Saturday 2031-02-08.
+CASES.update({
+    "* /calendar/": Case("GET", _fixed("/calendar/")),
+    "* /calendar/compute/": Case("GET", _fixed("/calendar/compute/?start=2024-09-27&count=3&unit=working_days")),
+    "* /calendar/import/": Case("POST", _fixed("/calendar/import/"),
+                                _csv_upload("date,kind,name\n2031-03-01,workday,调休\n")),
+    "* /calendar/seed/": Case("POST", _fixed("/calendar/seed/")),
+    "* /calendar/<int:year>/": Case("GET", _fixed("/calendar/2031/")),
+    "* /calendar/<int:year>/confirm/": Case("POST", _fixed("/calendar/2031/confirm/"), lambda w, s: {"note": "依据"}),
+    "* /calendar/<int:year>/days/add/": Case("POST", _fixed("/calendar/2031/days/add/"), lambda w, s: {
+        "date": "2031-02-09", "kind": "workday", "name": "调休"}),
+    "* /calendar/days/<str:day>/": Case("GET", _fixed("/calendar/days/2031-02-08/")),
+    "* /calendar/days/<str:day>/remove/": Case("POST", _fixed("/calendar/days/2031-02-08/remove/")),
+    "GET /api/v1/calendar/years": Case("GET", _fixed("/api/v1/calendar/years"), api=True),
+    "GET /api/v1/calendar/years/<year>": Case("GET", _fixed("/api/v1/calendar/years/2031"), api=True),
+    "GET /api/v1/calendar/years/<year>/days": Case("GET", _fixed("/api/v1/calendar/years/2031/days"), api=True),
+    "POST /api/v1/calendar/years/<year>/confirm": Case(
+        "POST", _fixed("/api/v1/calendar/years/2031/confirm"), lambda w, s: {}, api=True),
+    "POST /api/v1/calendar/days": Case("POST", _fixed("/api/v1/calendar/days"), lambda w, s: {
+        "date": "2031-02-09", "kind": "workday"}, api=True),
+    "PUT /api/v1/calendar/days/<day>": Case(
+        "PUT", _fixed("/api/v1/calendar/days/2031-02-08"), lambda w, s: {"kind": "workday", "name": "改"}, api=True),
+    "DELETE /api/v1/calendar/days/<day>": Case("DELETE", _fixed("/api/v1/calendar/days/2031-02-08"), api=True),
+    "POST /api/v1/calendar/import": Case("POST", _fixed("/api/v1/calendar/import"),
+                                         _csv_upload("date,kind\n2031-03-01,workday\n"), api=True,
+                                         multipart=True),
+    "GET /api/v1/calendar/add": Case("GET", _fixed("/api/v1/calendar/add?start=2024-09-27&days=3"), api=True),
+    "GET /api/v1/calendar/count": Case("GET", _fixed("/api/v1/calendar/count?start=2024-09-27&end=2024-10-08"),
+                                       api=True),
+    "GET /api/v1/calendar/deadline": Case(
+        "GET", _fixed("/api/v1/calendar/deadline?start=2024-09-27T09:00:00&count=3"), api=True),
+})
+
+_SUBJECT = "?subject_type=accounts.organisation&subject_id=1"
+CASES.update({
+    "* /audit/": Case("GET", _fixed("/audit/")),
+    "* /audit/access/": Case("GET", _fixed("/audit/access/")),
+    "* /audit/panel/history/": Case("GET", _fixed("/audit/panel/history/" + _SUBJECT)),
+    "* /audit/panel/viewers/": Case("GET", _fixed("/audit/panel/viewers/" + _SUBJECT)),
+    "GET /api/v1/audit/events": Case("GET", _fixed("/api/v1/audit/events"), api=True),
+    "GET /api/v1/audit/access-log": Case("GET", _fixed("/api/v1/audit/access-log"), api=True),
+    "GET /api/v1/audit/verify": Case("GET", _fixed("/api/v1/audit/verify"), api=True),
+    "* /system/queues/": Case("GET", _fixed("/system/queues/")),
+    "* /system/queues/replay/": Case("POST", _fixed("/system/queues/replay/"), lambda w, s: {
+        "job": [Job.objects.get(status="dead").pk]}),
+})
+
+
+def _deadline_url(path: str, *, paused: bool = False, api: bool = False) -> Callable[[World, bool], str]:
+    """The world's deadline in 玄武区 (in scope) or 鼓楼区 (out of scope), open or paused."""
+    def url(w: World, s: bool) -> str:
+        from jijinan.core.models import Deadline
+
+        pk = Deadline.objects.get(subject_id=f"{'xw' if s else 'gl'}-{'paused' if paused else 'open'}").pk
+        return f"/api/v1/deadlines/{pk}{path}" if api else f"/deadlines/{pk}/{path}"
+    return url
+
+
+CASES.update({
+    "* /deadlines/": Case("GET", _fixed("/deadlines/?status=open&overdue=1")),
+    "* /deadlines/<int:pk>/": Case("GET", _deadline_url(""), scoped_record=True),
+    "* /deadlines/<int:pk>/pause/": Case("POST", _deadline_url("pause/"), lambda w, s: {
+        "version": 1, "reason": "公示期收到异议"}, scoped_record=True),
+    "* /deadlines/<int:pk>/resume/": Case("POST", _deadline_url("resume/", paused=True),
+                                          lambda w, s: {"version": 1}, scoped_record=True),
+    "* /deadlines/<int:pk>/extend/": Case("POST", _deadline_url("extend/"), lambda w, s: {
+        "version": 1, "extra": 24, "reason": "等待医院出具证明"}, scoped_record=True),
+    "* /deadlines/<int:pk>/cancel/": Case("POST", _deadline_url("cancel/"), lambda w, s: {
+        "version": 1, "reason": "申请人撤回"}, scoped_record=True),
+    "GET /api/v1/deadlines": Case("GET", _fixed("/api/v1/deadlines?subject_type=tests.subject"), api=True),
+    "GET /api/v1/deadlines/<deadline_id>": Case("GET", _deadline_url("", api=True), api=True,
+                                                scoped_record=True),
+    "POST /api/v1/deadlines/<deadline_id>/pause": Case(
+        "POST", _deadline_url("/pause", api=True), lambda w, s: {"version": 1, "reason": "异议"},
+        api=True, scoped_record=True),
+    "POST /api/v1/deadlines/<deadline_id>/resume": Case(
+        "POST", _deadline_url("/resume", paused=True, api=True), lambda w, s: {"version": 1},
+        api=True, scoped_record=True),
+    "POST /api/v1/deadlines/<deadline_id>/extend": Case(
+        "POST", _deadline_url("/extend", api=True), lambda w, s: {"version": 1, "extra": 24,
+                                                                 "reason": "等待证明"},
+        api=True, scoped_record=True),
+    "POST /api/v1/deadlines/<deadline_id>/cancel": Case(
+        "POST", _deadline_url("/cancel", api=True), lambda w, s: {"version": 1, "reason": "撤回"},
+        api=True, scoped_record=True),
+})
+
+ENDPOINTS = all_endpoints()
+
+
+def test_every_endpoint_is_in_the_matrix():
+    missing = [e.key for e in ENDPOINTS if e.action is None]
+    assert missing == [], f"endpoints without @requires(action): {missing}"
+    unknown = [(e.key, e.action) for e in ENDPOINTS if e.action not in matrix()]
+    assert unknown == [], f"actions missing from the matrix: {unknown}"
+
+
+def test_every_endpoint_has_a_generated_permission_case():
+    keys = {e.key for e in ENDPOINTS}
+    assert sorted(keys - set(CASES)) == [], "add a Case for each new endpoint"
+    assert sorted(set(CASES) - keys) == [], "cases for endpoints that no longer exist"
+
+
+def _call(client: Client, case: Case, world: World, in_scope: bool):  # type: ignore[no-untyped-def]
+    url = case.url(world, in_scope)
+    data = case.data(world, in_scope) if case.data else {}
+    if case.method == "GET":
+        return client.get(url)
+    if case.method == "DELETE":
+        return client.delete(url)
+    if case.api and not case.multipart:
+        return client.generic(case.method, url, json.dumps(data), content_type="application/json")
+    return client.post(url, data)  # a form, or a multipart upload
+
+
+def _expected(action: str, role: str, *, at_province: bool, in_scope: bool, case: Case) -> str:
+    """"ok", "403" or "404", from the matrix data alone."""
+    rule = rule_for(action)
+    view = rule_for(rule.view_action) if rule.view_action else rule
+
+    def permits(r: Any) -> bool:
+        if r.scope in {ScopeKind.PUBLIC, ScopeKind.SIGNED_IN}:
+            return True
+        if role not in r.roles:
+            return False
+        if r.scope == ScopeKind.ANYWHERE:
+            return True
+        if r.scope == ScopeKind.PROVINCE:
+            return at_province
+        return at_province or in_scope
+
+    if permits(rule):
+        return "ok"
+    if role not in rule.roles:
+        return "403"  # a wrong role: refused whatever the record, so nothing is revealed
+    if case.scoped_record and not permits(view):
+        return "404"  # the right role, but the record lies outside every scope of the user
+    return str(case.body_refusal) if case.scoped_body else "403"
+
+
+def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected: str, label: str) -> None:
+    """One request, rolled back afterwards so that every request starts from the same world."""
+    sid = transaction.savepoint()
+    try:
+        before = fingerprint() if expected != "ok" else None
+        response = _call(client, case, world, in_scope)
+        status = response.status_code
+        detail = f"{label}: got {status}: {response.content[:300]!r}"
+        if expected == "ok":
+            assert status in case.ok, f"expected success; {detail}"
+            return
+        assert status == int(expected), f"expected {expected}; {detail}"
+        if case.api:
+            body = response.json()
+            assert body["code"] in {"forbidden", "not_found"} and body["message"], detail
+        elif status == 403:
+            assert "403" in response.content.decode(), detail
+        assert fingerprint() == before, f"{label}: a refused request changed the database"
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
+def test_generated_permissions(endpoint, role):  # type: ignore[no-untyped-def]
+    case = CASES[endpoint.key]
+    assert endpoint.action is not None
+    world = build_world()
+    scoped = case.scoped_record or case.scoped_body
+    for at in (XUANWU, PROVINCE):
+        client = Client()
+        client.force_login(persona(world, role, at=at))
+        for in_scope in (True, False) if scoped else (True,):
+            expected = _expected(endpoint.action, role, at_province=at == PROVINCE, in_scope=in_scope,
+                                 case=case)
+            label = f"{role} at {at}, {'in' if in_scope else 'out of'} scope"
+            _check(client, case, world, in_scope=in_scope, expected=expected, label=label)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
+def test_signed_out_visitors_are_sent_to_sign_in(endpoint, client):  # type: ignore[no-untyped-def]
+    case = CASES[endpoint.key]
+    assert endpoint.action is not None
+    if rule_for(endpoint.action).scope == ScopeKind.PUBLIC:
+        return
+    world = build_world()
+    before = fingerprint()
+    response = _call(client, case, world, True)
+    if case.api:
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthenticated"
+    else:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert fingerprint() == before
