@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
@@ -42,6 +43,7 @@ class World:
     gulou_staff: User
     xuanwu_grant: Grant
     gulou_grant: Grant
+    extra: dict[str, Any] = field(default_factory=dict)  # records later apps' cases add
 
     def office(self, in_scope: bool) -> Organisation:
         return self.xuanwu_office if in_scope else self.gulou_office
@@ -78,8 +80,15 @@ def build_world() -> World:
     world_deadlines(xuanwu_staff, gulou_staff)
     xuanwu_grant = Grant.objects.create(user=xuanwu_staff, role=Role.WINDOW_CLERK, region=region[XUANWU])
     gulou_grant = Grant.objects.create(user=gulou_staff, role=Role.WINDOW_CLERK, region=region[GULOU])
-    return World(xuanwu, gulou, health_office, partner, xuanwu_staff, gulou_staff, xuanwu_grant,
-                 gulou_grant)
+    world = World(xuanwu, gulou, health_office, partner, xuanwu_staff, gulou_staff, xuanwu_grant,
+                  gulou_grant)
+    from tests.permission_cases import case_modules
+
+    for module in case_modules():
+        extend = getattr(module, "extend_world", None)
+        if extend is not None:
+            extend(world)
+    return world
 
 
 def persona(world: World, role: str, *, at: str) -> User:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -23,29 +22,8 @@ from django.test import Client
 from jijinan.core.models import Job
 from jijinan.core.permissions import Role, ScopeKind, matrix, rule_for
 from tests.endpoints import all_endpoints
+from tests.permission_cases import Case, Data, _fixed, app_cases
 from tests.permission_world import PROVINCE, XUANWU, World, build_world, fingerprint, persona
-
-Data = Callable[[World, bool], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Case:
-    """How to call one endpoint: its URL (for a record in or out of scope), method and body."""
-
-    method: str
-    url: Callable[[World, bool], str]
-    data: Data | None = None
-    api: bool = False
-    multipart: bool = False  # an upload (API or page) instead of JSON
-    scoped_record: bool = False  # the URL names one record whose region decides the scope
-    scoped_body: bool = False  # the body names the region of a record to create
-    # A page whose form only offers in-scope choices refuses an out-of-scope one as invalid (400).
-    body_refusal: int = 403
-    ok: frozenset[int] = field(default_factory=lambda: frozenset({200, 201, 204, 302}))
-
-
-def _fixed(url: str) -> Callable[[World, bool], str]:
-    return lambda w, s: url
 
 
 def _org_payload(w: World, s: bool) -> dict[str, Any]:
@@ -253,6 +231,8 @@ CASES.update({
         "POST", _deadline_url("/cancel", api=True), lambda w, s: {"version": 1, "reason": "撤回"},
         api=True, scoped_record=True),
 })
+
+CASES.update(app_cases())  # each later app keeps its cases in tests/permission_cases/<app>.py
 
 ENDPOINTS = all_endpoints()
 
