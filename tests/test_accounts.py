@@ -134,7 +134,8 @@ def test_expired_tokens_and_tokens_of_deactivated_users_are_refused(world, xuanw
     ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert bearer.get("/api/v1/me").status_code == 401
     ApiToken.objects.update(expires_at=timezone.now() + timedelta(days=1))
-    services.staff_deactivate(actor=xuanwu_admin, user=world.xuanwu_staff, version=1, reason="调离")
+    services.staff_deactivate(actor=xuanwu_admin, user=world.xuanwu_staff, version=1, reason="调离",
+                              handover_to=xuanwu_admin)
     assert bearer.get("/api/v1/me").status_code == 401
     with pytest.raises(DomainError):
         services.token_create(user=User.objects.get(pk=world.xuanwu_staff.pk), name="t", days=1)
@@ -325,3 +326,31 @@ def test_demo_prints_one_login_per_role():
         assert str(role.label) in text, role
     assert Grant.objects.filter(role=Role.DEPARTMENT_HANDLER, department_type__code="health").exists()
     assert User.objects.get(username="window_clerk").must_change_password  # not a dev machine
+
+
+def test_own_and_partner_scopes(world):
+    register_actions([
+        Rule("tests.own_staff_record", frozenset({Role.INFORMANT}), ScopeKind.OWN, "看自己的"),
+        Rule("tests.partner_offices", frozenset({Role.PARTNER_STAFF}), ScopeKind.PARTNER, "看本机构的"),
+    ])
+    informant = persona(world, Role.INFORMANT, at=XUANWU)
+    own = restrict(User.objects.all(), informant, "tests.own_staff_record", ScopePaths(owner="pk"))
+    assert list(own) == [informant]
+    clerk = world.xuanwu_staff  # a window clerk: the wrong role sees nothing, even their own
+    assert not restrict(User.objects.all(), clerk, "tests.own_staff_record", ScopePaths(owner="pk")).exists()
+    partner_user = persona(world, Role.PARTNER_STAFF, at=XUANWU)
+    seen = restrict(Organisation.objects.all(), partner_user, "tests.partner_offices",
+                    ScopePaths(organisation="pk"))
+    assert list(seen) == [world.partner]
+
+
+def test_open_deadlines_are_handed_over_on_deactivation(world, xuanwu_admin):
+    from jijinan.core.models import Deadline
+
+    assert ("期限", 2) in services.open_work_of(world.xuanwu_staff)  # the world's open + paused ones
+    with pytest.raises(DomainError):
+        services.staff_deactivate(actor=xuanwu_admin, user=world.xuanwu_staff, version=1, reason="调离")
+    services.staff_deactivate(actor=xuanwu_admin, user=world.xuanwu_staff, version=1, reason="调离",
+                              handover_to=xuanwu_admin)
+    assert Deadline.objects.filter(owner_user=xuanwu_admin).count() == 2
+    assert services.open_work_of(User.objects.get(pk=world.xuanwu_staff.pk)) == []

@@ -93,7 +93,8 @@ CASES: dict[str, Case] = {
         scoped_record=True),
     "* /accounts/staff/<int:pk>/deactivate/": Case(
         "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/deactivate/",
-        lambda w, s: {"reason": "调离", "version": 1}, scoped_record=True),
+        lambda w, s: {"reason": "调离", "version": 1, "handover_to": w.extra["colleague"].pk},
+        scoped_record=True),
     "* /accounts/staff/<int:pk>/reactivate/": Case(
         "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/reactivate/", lambda w, s: {"version": 1},
         scoped_record=True),
@@ -115,11 +116,17 @@ CASES: dict[str, Case] = {
         api=True, scoped_record=True),
     "POST /api/v1/staff/<user_id>/deactivate": Case(
         "POST", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}/deactivate",
-        lambda w, s: {"reason": "调离", "version": 1}, api=True, scoped_record=True),
+        lambda w, s: {"reason": "调离", "version": 1, "handover_to": w.extra["colleague"].pk},
+        api=True, scoped_record=True),
     "POST /api/v1/staff/<user_id>/grants": Case(
         "POST", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}/grants",
         lambda w, s: {"role": "social_worker", "region_code": w.staff(s).organisation.region.code},
         api=True, scoped_record=True),
+    "POST /api/v1/staff/<user_id>/unmask": Case(
+        "POST", lambda w, s: f"/api/v1/staff/{w.staff(s).pk}/unmask", lambda w, s: {"purpose": "核实"},
+        api=True, scoped_record=True),
+    "* /accounts/staff/<int:pk>/unmask/": Case(
+        "POST", lambda w, s: f"/accounts/staff/{w.staff(s).pk}/unmask/", scoped_record=True),
     "POST /api/v1/grants/<grant_id>/revoke": Case(
         "POST", lambda w, s: f"/api/v1/grants/{w.grant(s).pk}/revoke", api=True, scoped_record=True),
     # --- regions ---

@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("检查配置", "check the configuration"),
     "audit": ("审计链：校验或立即封存（audit verify | seal）",
               "audit chains: verify, or seal now (audit verify | seal)"),
+    "keys": ("受保护数据的密钥：轮换、状态（keys rotate | status）",
+             "keys of protected data: rotate, status"),
     "manage": ("运行任意 Django 管理命令", "run any Django management command"),
 }
 

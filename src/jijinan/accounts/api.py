@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from jijinan.accounts import selectors, services
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, Organisation, User
+from jijinan.audit.decorators import refusals_recorded
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import requires
@@ -268,7 +269,12 @@ class StaffOut(Schema):
     is_active: bool
     must_change_password: bool
     version: int
+    mobile_masked: str | None = Field(None, description="打码后的手机号 / masked mobile")
     grants: list[GrantOut]
+
+    @staticmethod
+    def resolve_mobile_masked(obj: User) -> str | None:
+        return str(obj.mobile) if obj.mobile is not None else None
 
     @staticmethod
     def resolve_organisation(obj: User) -> str | None:
@@ -281,6 +287,7 @@ class StaffOut(Schema):
 
 
 class StaffIn(Schema):
+    mobile: str = Field("", max_length=30)
     username: str = Field(..., min_length=1, max_length=150)
     full_name: str = Field(..., min_length=1, max_length=100)
     organisation_id: int
@@ -289,6 +296,7 @@ class StaffIn(Schema):
 
 
 class StaffUpdateIn(Schema):
+    mobile: str | None = Field(None, max_length=30, description="省略则不变，空串清除 / omit: unchanged; empty: clear")
     full_name: str = Field(..., min_length=1, max_length=100)
     title: str = Field("", max_length=50)
     organisation_id: int
@@ -330,7 +338,8 @@ def create_staff(request: HttpRequest, payload: StaffIn) -> Status:
     organisation = _organisation_for_staff(request, payload.organisation_id)
     return Status(201, services.staff_create(
         actor=request.user, username=payload.username, full_name=payload.full_name,
-        organisation=organisation, password=payload.password, title=payload.title))
+        organisation=organisation, password=payload.password, title=payload.title,
+        mobile=payload.mobile))
 
 
 @router.get("/staff/{user_id}", response={200: StaffOut, **ERROR_RESPONSES},
@@ -348,7 +357,26 @@ def update_staff(request: HttpRequest, user_id: int, payload: StaffUpdateIn) -> 
     organisation = _organisation_for_staff(request, payload.organisation_id)
     return services.staff_update(actor=request.user, user=member, version=payload.version,
                                  full_name=payload.full_name, title=payload.title,
-                                 organisation=organisation)
+                                 organisation=organisation, mobile=payload.mobile)
+
+
+class UnmaskIn(Schema):
+    purpose: str = Field("", max_length=200, description="查看目的 / purpose of the look-up")
+
+
+class UnmaskedOut(Schema):
+    mobile: str
+
+
+@router.post("/staff/{user_id}/unmask", response={200: UnmaskedOut, **ERROR_RESPONSES},
+             summary="查看完整手机号（记入访问日志）/ reveal the mobile number (logged)")
+@refusals_recorded
+@requires("accounts.staff.unmask")
+def unmask_staff(request: HttpRequest, user_id: int, payload: UnmaskIn) -> UnmaskedOut:
+    assert isinstance(request.user, User)
+    member = selectors.staff_get_for_user(user=request.user, pk=user_id, action="accounts.staff.unmask")
+    return UnmaskedOut(mobile=services.staff_mobile_reveal(actor=request.user, user=member,
+                                                           purpose=payload.purpose))
 
 
 @router.post("/staff/{user_id}/deactivate", response={200: StaffOut, **ERROR_RESPONSES},

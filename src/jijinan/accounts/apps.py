@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "账户"
 
     def ready(self) -> None:
-        from jijinan.accounts import demo  # noqa: F401
+        from jijinan.accounts import demo, handovers  # noqa: F401
         from jijinan.accounts.permissions import ROWS
         from jijinan.accounts.scopes import GrantScopeBackend
         from jijinan.core.permissions import register_actions, set_scope_backend

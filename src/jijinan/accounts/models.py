@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.accounts.choices import OrganisationKind
+from jijinan.core.fields import EncryptedTextField
 from jijinan.core.permissions import Role
 
 
@@ -66,6 +67,11 @@ class User(AbstractUser):
     organisation = models.ForeignKey(Organisation, verbose_name=_("所属机构"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="staff")
     title = models.CharField(_("职务"), max_length=50, blank=True)
+    # A personal mobile number: protected (encrypted, masked, unmasking logged), found by its
+    # blind index so a caller can be recognised by number.
+    mobile = EncryptedTextField(_("手机号"), purpose="accounts.user.mobile", mask="phone", null=True,
+                                blank=True)
+    mobile_index = models.CharField(_("手机号索引"), max_length=64, blank=True, db_index=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     deactivated_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)

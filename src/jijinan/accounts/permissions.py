@@ -20,6 +20,8 @@ ROWS = [
     Rule("accounts.staff.view", ADMIN_AND_SUPERVISOR, ScopeKind.REGION, _("查看工作人员")),
     Rule("accounts.staff.manage", ADMIN, ScopeKind.REGION, _("维护工作人员"),
          view_action="accounts.staff.view"),
+    Rule("accounts.staff.unmask", ADMIN, ScopeKind.REGION, _("查看工作人员完整手机号"),
+         view_action="accounts.staff.view"),
     Rule("accounts.grant.manage", ADMIN, ScopeKind.REGION, _("授予或撤销权限"),
          view_action="accounts.staff.view"),
     Rule("regions.view", ALL_ROLES, ScopeKind.ANYWHERE, _("查看行政区划")),

@@ -59,6 +59,11 @@ class GrantScopeBackend:
                 if g.level == RegionLevel.PROVINCE:
                     return True
                 continue
+            if rule.scope == ScopeKind.OWN:
+                return target is None or target.owner_id == user.pk
+            if rule.scope == ScopeKind.PARTNER:
+                return target is None or (target.organisation_id is not None
+                                          and target.organisation_id == user.organisation_id)
             if target is None or target.region_prefix is None:
                 # No record yet (a list or a form): the role somewhere is enough; the rows
                 # shown and the record created are checked against the region separately.
@@ -83,6 +88,16 @@ class GrantScopeBackend:
             return Q()
         if rule.scope == ScopeKind.PROVINCE:
             return Q() if any(g.level == RegionLevel.PROVINCE for g in grants) else None
+        if rule.scope == ScopeKind.OWN:
+            if not paths.owner:
+                raise ValueError(f"{rule.action}: an own-records action without an owner path")
+            return Q(**{paths.owner: user.pk})
+        if rule.scope == ScopeKind.PARTNER:
+            if not paths.organisation:
+                raise ValueError(f"{rule.action}: a partner action without an organisation path")
+            if user.organisation_id is None:
+                return None
+            return Q(**{paths.organisation: user.organisation_id})
         condition = Q(pk__in=[])
         for g in grants:
             if paths.region:

@@ -109,3 +109,13 @@ def token_find(*, plain: str) -> ApiToken | None:
     if token.revoked_at is not None or token.expires_at <= timezone.now() or not token.user.is_active:
         return None
     return token
+
+
+def staff_find_by_mobile(*, user: Any, number: str) -> QuerySet[User]:
+    """Staff with this mobile number (exact match through the blind index), within scope."""
+    from jijinan.accounts.services import MOBILE_PURPOSE
+    from jijinan.core.crypto import blind_index
+    from jijinan.core.ids import normalise_phone
+
+    index = blind_index(normalise_phone(number, field="mobile"), purpose=MOBILE_PURPOSE)
+    return staff_list_for_user(user=user, active=None).filter(mobile_index=index)

@@ -25,12 +25,15 @@ from stdnum.exceptions import ValidationError as StdnumError
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, LoginFailure, Organisation, User
 from jijinan.accounts.scopes import forget_grant_scopes
-from jijinan.audit.services import audit_record, changes_between
+from jijinan.audit.services import access_log_record, audit_record, changes_between
+from jijinan.core.crypto import blind_index
 from jijinan.core.errors import Conflict, DomainError
+from jijinan.core.ids import normalise_phone
 from jijinan.core.permissions import Role, Target, require
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
 
+MOBILE_PURPOSE = "accounts.user.mobile"
 TOKEN_PREFIX = "jjn_"  # noqa: S105 (a marker, not a secret)
 MAX_TOKEN_DAYS = 365
 
@@ -183,8 +186,17 @@ def _check_password(password: str, user: User | None = None) -> None:
                           code="weak_password") from None
 
 
+def _mobile_values(mobile: str) -> tuple[str | None, str]:
+    """(plaintext to encrypt, blind index) for a typed number; an empty one clears it."""
+    if not mobile.strip():
+        return None, ""
+    number = normalise_phone(mobile, field="mobile")
+    return number, blind_index(number, purpose=MOBILE_PURPOSE)
+
+
 def staff_create(*, actor: User | None, username: str, full_name: str, organisation: Organisation,
-                 password: str, title: str = "", must_change_password: bool = True) -> User:
+                 password: str, title: str = "", must_change_password: bool = True,
+                 mobile: str = "") -> User:
     """A new staff account in ``organisation`` (actor None: the demo and the setup command)."""
     if actor is not None:
         require(actor, "accounts.staff.manage", Target(region_prefix=organisation.region.prefix))
@@ -201,24 +213,29 @@ def staff_create(*, actor: User | None, username: str, full_name: str, organisat
     if errors:
         raise DomainError(_("提交的数据有误，请检查标出的字段"), field_errors=errors)
     _check_password(password, User(username=username, full_name=full_name))
+    number, number_index = _mobile_values(mobile)
     with transaction.atomic():
         user = User(username=username, full_name=full_name.strip(), organisation=organisation,
-                    title=title.strip()[:50], must_change_password=must_change_password)
+                    title=title.strip()[:50], must_change_password=must_change_password,
+                    mobile=number, mobile_index=number_index)
         user.set_password(password)
         user.save()
         audit_record(actor=actor, action="accounts.staff.create", subject=user,
                      region_code=organisation.region.code,
-                     changes={"username": (None, username), "organisation": (None, organisation.name)})
+                     changes={"username": (None, username), "organisation": (None, organisation.name),
+                              **({"mobile": ("***", "***")} if number else {})})
     return user
 
 
 def staff_update(*, actor: User, user: User, version: int, full_name: str, title: str,
-                 organisation: Organisation) -> User:
+                 organisation: Organisation, mobile: str | None = None) -> User:
+    """Change a member of staff; ``mobile`` None leaves the number, "" clears it."""
     assert user.organisation is not None
     require(actor, "accounts.staff.manage", Target(region_prefix=user.organisation.region.prefix))
     require(actor, "accounts.staff.manage", Target(region_prefix=organisation.region.prefix))
     if not full_name.strip():
         raise DomainError.for_field("full_name", _("姓名不能为空"))
+    new_mobile = _mobile_values(mobile) if mobile is not None else None
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
         if current.version != version:
@@ -227,14 +244,37 @@ def staff_update(*, actor: User, user: User, version: int, full_name: str, title
                   "organisation": current.organisation_id}
         current.full_name, current.title = full_name.strip(), title.strip()[:50]
         current.organisation = organisation
+        fields = ["full_name", "title", "organisation", "version"]
+        mobile_changed = new_mobile is not None and new_mobile[1] != current.mobile_index
+        if mobile_changed and new_mobile is not None:
+            current.mobile, current.mobile_index = new_mobile
+            fields += ["mobile", "mobile_index"]
         current.version += 1
-        current.save(update_fields=["full_name", "title", "organisation", "version"])
+        current.save(update_fields=fields)
         audit_record(actor=actor, action="accounts.staff.update", subject=current,
                      region_code=organisation.region.code,
-                     changes=changes_between(before, {"full_name": current.full_name,
-                                                      "title": current.title,
-                                                      "organisation": current.organisation_id}))
+                     changes={**changes_between(before, {"full_name": current.full_name,
+                                                         "title": current.title,
+                                                         "organisation": current.organisation_id}),
+                              **({"mobile": ("***", "***")} if mobile_changed else {})})
     return current
+
+
+def staff_mobile_reveal(*, actor: User, user: User, purpose: str) -> str:
+    """The member's mobile number in full, for an actor whose role may see it; logged.
+
+    A refusal raises Forbidden; the caller records it (``refusal_record``) outside this
+    transaction so that the refusal itself stays in the audit trail.
+    """
+    assert user.organisation is not None
+    require(actor, "accounts.staff.unmask", Target(region_prefix=user.organisation.region.prefix))
+    if user.mobile is None:
+        raise DomainError.for_field("mobile", _("未登记手机号"), code="no_value")
+    with transaction.atomic():
+        access_log_record(actor=actor, kind="unmask", subject=user,
+                          region_code=user.organisation.region.code, fields=["mobile"],
+                          purpose=purpose.strip()[:200] or _("核实联系方式"))
+    return user.mobile.reveal()
 
 
 # Later features register the open work a departing member of staff must hand over:

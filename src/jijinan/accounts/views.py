@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.accounts import selectors, services
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import User
+from jijinan.audit.decorators import refusals_recorded
 from jijinan.core.errors import DomainError
 from jijinan.core.middleware import client_ip
 from jijinan.core.permissions import PUBLIC, Role, Target, can, requires
@@ -264,6 +265,8 @@ class StaffForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
     title = forms.CharField(label=gettext_lazy("职务"), max_length=50, required=False)
     organisation = forms.TypedChoiceField(label=gettext_lazy("所属机构"), coerce=int)
+    mobile = forms.CharField(label=gettext_lazy("手机号"), max_length=30, required=False,
+                             help_text=gettext_lazy("加密保存，列表和页面上只显示部分号码"))
     password = forms.CharField(label=gettext_lazy("初始密码"), widget=forms.PasswordInput,
                                help_text=gettext_lazy("至少 10 位，须同时包含字母和数字；首次登录须修改"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -302,7 +305,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:50]
     show = request.GET.get("show", "active")
     active = {"active": True, "inactive": False}.get(show)
-    staff = selectors.staff_list_for_user(user=request.user, q=q, active=active)
+    digits = q.replace(" ", "").replace("-", "").lstrip("+")
+    if len(digits) >= 7 and digits.isdigit():
+        try:  # a phone number: exact search through the blind index
+            staff = selectors.staff_find_by_mobile(user=request.user, number=q)
+        except DomainError:
+            staff = selectors.staff_list_for_user(user=request.user, q=q, active=active)
+    else:
+        staff = selectors.staff_list_for_user(user=request.user, q=q, active=active)
     return render(request, "accounts/staff_list.html", {
         "page": Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page")),
         "q": q, "show": show, "may_add": can(request.user, "accounts.staff.manage"),
@@ -320,7 +330,8 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             organisation = selectors.organisation_get_for_user(user=request.user, pk=d["organisation"])
             member = services.staff_create(actor=_user(request), username=d["username"],
                                            full_name=d["full_name"], title=d["title"],
-                                           organisation=organisation, password=d["password"])
+                                           organisation=organisation, password=d["password"],
+                                           mobile=d["mobile"])
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -344,6 +355,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "open_work": services.open_work_of(member),
         "may_edit": can(request.user, "accounts.staff.manage", target),
         "may_grant": can(request.user, "accounts.grant.manage", target),
+        "may_unmask": can(request.user, "accounts.staff.unmask", target),
         "grant_form": GrantForm(),
         "deactivate_form": DeactivateForm(initial={"version": member.version}),
     })
@@ -355,13 +367,15 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.staff.manage")
     initial = {"full_name": member.full_name, "title": member.title,
                "organisation": member.organisation_id, "version": member.version}
+    # The number is never put back into the form: an empty field keeps it, a new one replaces it.
     form = StaffForm(request.POST or None, user=request.user, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             organisation = selectors.organisation_get_for_user(user=request.user, pk=d["organisation"])
             services.staff_update(actor=_user(request), user=member, version=d["version"] or 0,
-                                  full_name=d["full_name"], title=d["title"], organisation=organisation)
+                                  full_name=d["full_name"], title=d["title"], organisation=organisation,
+                                  mobile=d["mobile"] or None)
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -371,6 +385,18 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("accounts:staff", pk=pk)
     return render(request, "accounts/staff_form.html", {"form": form, "member": member},
                   status=400 if form.errors else 200)
+
+
+@refusals_recorded
+@requires("accounts.staff.unmask")
+@require_POST
+def staff_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one member's full mobile number (an htmx fragment); the unmasking is logged, and so
+    is a refusal."""
+    member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.staff.unmask")
+    number = services.staff_mobile_reveal(actor=_user(request), user=member,
+                                          purpose=request.POST.get("purpose", ""))
+    return render(request, "accounts/_mobile.html", {"member": member, "number": number})
 
 
 @requires("accounts.staff.manage")

@@ -21,3 +21,18 @@ def record_audit(**kwargs: Any) -> Any:
     if _recorder is None:
         raise RuntimeError("no audit recorder installed (the audit app installs it)")
     return _recorder(**kwargs)
+
+
+_access_recorder: Callable[..., Any] | None = None
+
+
+def set_access_recorder(recorder: Callable[..., Any]) -> None:
+    global _access_recorder
+    _access_recorder = recorder
+
+
+def record_access(**kwargs: Any) -> Any:
+    """Write an access-log row (the audit app's ``access_log_record``) from a core service."""
+    if _access_recorder is None:
+        raise RuntimeError("no access-log recorder installed (the audit app installs it)")
+    return _access_recorder(**kwargs)

@@ -198,6 +198,11 @@ def key_id_of(envelope: str) -> str:
     return _parse(envelope)[0]
 
 
+def active_key_id() -> str:
+    """The key id new encryptions use."""
+    return _keyring().active_key_id
+
+
 def needs_rotation(envelope: str) -> bool:
     """Whether ``envelope`` was sealed under a key other than the active one."""
     return key_id_of(envelope) != _keyring().active_key_id

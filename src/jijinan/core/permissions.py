@@ -56,6 +56,8 @@ class ScopeKind(StrEnum):
     REGION = "region"  # the target's region lies in the subtree of a grant of an allowed role
     DEPARTMENT = "department"  # as REGION, and the target's department type is the grant's
     PROVINCE = "province"  # a grant of an allowed role rooted at a province (province-wide data)
+    OWN = "own"  # records the user owns (an informant's own reports), with an allowed role
+    PARTNER = "partner"  # records addressed to the user's own organisation (partner referrals)
 
 
 @dataclass(frozen=True)

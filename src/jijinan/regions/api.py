@@ -82,7 +82,7 @@ def import_regions(request: HttpRequest, file: File[UploadedFile], valid_from: d
     """全部成功才保存；任何一行有错，整份文件不导入，错误按 rows[行].列 给出。"""
     text = services.decode_csv_bytes(file.read())
     result = services.regions_load_csv(text=text, valid_from=valid_from,
-                                       source=_("上传：%(name)s") % {"name": file.name})
+                                       source=_("上传：%(name)s") % {"name": file.name}, actor=request.user)
     return LoadOut(created=result.created, updated=result.updated, unchanged=result.unchanged)
 
 
@@ -112,4 +112,4 @@ def list_children(request: HttpRequest, code: str, include_retired: bool = False
 def retire_region(request: HttpRequest, code: str, payload: RetireIn) -> Region:
     selectors.region_get(code=code)
     return services.region_retire(code=code, successor_code=payload.successor_code,
-                                  valid_to=payload.valid_to)
+                                  valid_to=payload.valid_to, actor=request.user)

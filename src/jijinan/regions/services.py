@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jijinan.audit.services import audit_record
 from jijinan.core.errors import DomainError, RowError, RowErrors
 from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
 from jijinan.regions.models import Region
@@ -125,7 +126,7 @@ def _check_rows(reader: csv.DictReader[str], *, valid_from: date) -> tuple[list[
 
 def regions_load_csv(
     *, text: str, valid_from: date, source: str, synthetic: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, actor: Any = None,
 ) -> LoadResult:
     """Create or update regions from CSV text; any bad row rejects the whole file.
 
@@ -189,10 +190,16 @@ def regions_load_csv(
         for r in rows:
             if r.successor_code and by_code[r.code].successor_id != by_code[r.successor_code].pk:
                 Region.objects.filter(pk=by_code[r.code].pk).update(successor=by_code[r.successor_code])
+        if created or updated:
+            # One event per file: the file itself is the record of what changed, row by row.
+            root = min((r.code for r in rows), default="")
+            audit_record(actor=actor, action="regions.load", subject_type="regions.region",
+                         subject_id=root, subject_label=source[:200],
+                         changes={"created": (None, created), "updated": (None, updated)})
     return LoadResult(created, updated, unchanged)
 
 
-def region_retire(*, code: str, successor_code: str | None, valid_to: date) -> Region:
+def region_retire(*, code: str, successor_code: str | None, valid_to: date, actor: Any = None) -> Region:
     """Retire a code on ``valid_to``; records keep pointing at it, new work uses the successor."""
     with transaction.atomic():
         region = Region.objects.select_for_update().filter(code=code).first()
@@ -219,6 +226,9 @@ def region_retire(*, code: str, successor_code: str | None, valid_to: date) -> R
         region.valid_to = valid_to
         region.successor = successor
         region.save(update_fields=["valid_to", "successor", "updated_at"])
+        audit_record(actor=actor, action="regions.retire", subject=region, region_code=region.code,
+                     changes={"valid_to": (None, valid_to.isoformat()),
+                              "successor": (None, successor.code if successor else None)})
     return region
 
 

@@ -71,7 +71,7 @@ def region_import(request: HttpRequest) -> HttpResponse:
             valid_from = date.fromisoformat(request.POST.get("valid_from") or "2022-10-31")
             result = services.regions_load_csv(
                 text=services.decode_csv_bytes(upload.read()), valid_from=valid_from,
-                source=_("上传：%(name)s") % {"name": upload.name})
+                source=_("上传：%(name)s") % {"name": upload.name}, actor=request.user)
         except RowErrors as exc:
             context.update(error=exc.message, rows=exc.rows)
         except DomainError as exc:
@@ -92,7 +92,7 @@ def region_retire(request: HttpRequest, code: str) -> HttpResponse:
     try:
         valid_to = date.fromisoformat(request.POST.get("valid_to", ""))
         services.region_retire(code=code, successor_code=request.POST.get("successor_code") or None,
-                               valid_to=valid_to)
+                               valid_to=valid_to, actor=request.user)
     except ValueError:
         messages.error(request, _("日期格式应为 YYYY-MM-DD"))
     except DomainError as exc:
