@@ -274,7 +274,8 @@ def staff_mobile_reveal(*, actor: User, user: User, purpose: str) -> str:
         access_log_record(actor=actor, kind="unmask", subject=user,
                           region_code=user.organisation.region.code, fields=["mobile"],
                           purpose=purpose.strip()[:200] or _("核实联系方式"))
-    return user.mobile.reveal()
+    mobile: Any = user.mobile  # a Protected value as loaded from the database
+    return str(mobile.reveal())
 
 
 # Later features register the open work a departing member of staff must hand over:
