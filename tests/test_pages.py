@@ -20,6 +20,13 @@ def test_home_is_chinese_by_default(client):
     assert "急难社会救助工作平台" in html
 
 
+def test_pages_stay_chinese_for_an_english_browser_until_english_is_chosen(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-Hans">' in html
+    client.cookies["jijinan_language"] = "en"
+    assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
 def test_switching_to_english_persists_in_a_cookie(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302

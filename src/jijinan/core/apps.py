@@ -16,7 +16,7 @@ class CoreConfig(AppConfig):
         from jijinan.core.nav import NavItem, register_nav
 
         register_nav(NavItem(40, _("工作日历"), "calendar:home", "calendar.manage", "calendar"))
-        register_nav(NavItem(90, _("后台任务"), "system:queues", "system.jobs.view", "system"))
+        register_nav(NavItem(90, _("后台队列"), "system:queues", "system.jobs.view", "system"))
         # The deadline engine: its sweep and recomputation jobs, permissions, calendar hook, menu.
         from jijinan.core import deadline_services
         from jijinan.core.deadlines import DEADLINE_RULES
@@ -24,4 +24,4 @@ class CoreConfig(AppConfig):
 
         register_actions(DEADLINE_RULES)
         deadline_services.register()
-        register_nav(NavItem(30, _("期限"), "deadlines:list", "deadlines.view", "deadlines"))
+        register_nav(NavItem(30, _("期限管理"), "deadlines:list", "deadlines.view", "deadlines"))

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from jijinan.core.context import RequestContext, reset_current_request, set_current_request
 
@@ -66,3 +68,15 @@ class DomainErrorMiddleware:
         if exception.status == 403:
             raise PermissionDenied(str(exception.message)) from exception
         return render(request, "400.html", {"reason": exception.message}, status=exception.status)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are Chinese unless the user chose English (the language cookie); the API follows
+    Accept-Language, so a client gets its error messages in the language it asks for."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/") or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            super().process_request(request)
+            return
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]

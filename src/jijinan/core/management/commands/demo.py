@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from jijinan.core.demo import demo_run, demo_steps
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting Chinese characters as two columns, as a terminal shows them."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - shown)
 
 
 class Command(BaseCommand):
@@ -36,4 +43,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("演示数据就绪 / demo data ready"))
         self.stdout.write("演示账号 / demo logins (http://127.0.0.1:8000/):")
         for role, username, password in ctx.logins:
-            self.stdout.write(f"  {role:<12} {username:<24} {password}")
+            self.stdout.write(f"  {_pad(role, 22)} {username:<24} {password}")
