@@ -105,9 +105,8 @@ def test_a_bad_number_is_refused_and_nothing_changes(world):
 def test_a_ciphertext_under_an_unknown_key_is_a_clear_error(world):
     staff = User.objects.get(pk=world.xuanwu_staff.pk)
     with override_settings(JIJINAN_FIELD_KEYS={"other": base64.b64encode(secrets.token_bytes(32)).decode()},
-                           JIJINAN_ACTIVE_FIELD_KEY="other"):
-        with pytest.raises(crypto.DecryptError) as caught:
-            staff.mobile.reveal()
+                           JIJINAN_ACTIVE_FIELD_KEY="other"), pytest.raises(crypto.DecryptError) as caught:
+        staff.mobile.reveal()
     assert caught.value.code == "unknown_key_id"
 
 
