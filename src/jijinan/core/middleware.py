@@ -79,4 +79,4 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             super().process_request(request)
             return
         translation.activate(settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
