@@ -16,6 +16,7 @@ from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
 from jijinan.core.deadline_api import router as deadline_router
 from jijinan.core.permissions import PUBLIC, requires
+from jijinan.policy.api import router as policy_router
 from jijinan.regions.api import router as regions_router
 
 
@@ -59,3 +60,4 @@ api.add_router("/", deadline_router)
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", audit_router)
+api.add_router("/", policy_router)

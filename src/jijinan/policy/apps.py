@@ -1,0 +1,28 @@
+"""Policy: program parameters as data — effective-dated, overridden per region, cited, audited."""
+
+from django.apps import AppConfig
+
+
+class PolicyConfig(AppConfig):
+    name = "jijinan.policy"
+    label = "policy"
+    verbose_name = "政策参数"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.audit.labels import register_action_labels
+        from jijinan.core.nav import NavItem, register_nav
+        from jijinan.core.permissions import register_actions
+        from jijinan.policy import demo  # noqa: F401
+        from jijinan.policy.permissions import POLICY_VIEW, ROWS
+
+        register_actions(ROWS)
+        register_nav(NavItem(45, _("政策参数"), "policy:index", POLICY_VIEW, "policy"))
+        register_action_labels({
+            "policy.version.add": _("新增参数版本"),
+            "policy.version.withdraw": _("撤回参数版本"),
+            "policy.definition.create": _("新增政策参数"),
+            "policy.definition.update": _("修改政策参数说明"),
+            "policy.load": _("导入政策参数"),
+        })

@@ -1,0 +1,148 @@
+"""Pages of policy parameters: values in force by region and day, a parameter's history, adding and
+withdrawing versions, comparing two days."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jijinan.core.calendar import today_local
+from jijinan.core.errors import DomainError
+from jijinan.core.permissions import Target, can, requires
+from jijinan.policy import selectors, services
+from jijinan.policy.choices import VersionStatus
+from jijinan.policy.forms import CompareForm, LookupForm, VersionForm, WithdrawForm, apply_errors
+from jijinan.policy.permissions import POLICY_MANAGE, POLICY_VIEW
+from jijinan.regions.choices import RegionLevel
+
+DEFAULT_REGION = "320100000000"  # Nanjing: the demo's city
+INDENT = {RegionLevel.PROVINCE: "", RegionLevel.CITY: "　", RegionLevel.COUNTY: "　　"}
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    return [(r.code, f"{INDENT.get(RegionLevel(r.level), '')}{r.name}")
+            for r in selectors.version_region_choices()]
+
+
+def _default_region(choices: list[tuple[str, str]]) -> str:
+    codes = [c for c, _label in choices]
+    return DEFAULT_REGION if DEFAULT_REGION in codes else (codes[0] if codes else "")
+
+
+def _lookup_form(request: HttpRequest, form_class: type[Any], initial: dict[str, Any]) -> tuple[Any, list[Any]]:
+    choices = _region_choices()
+    data = {**initial, "region": _default_region(choices), **request.GET.dict()}
+    form = form_class(data)
+    form.fields["region"].choices = choices
+    return form, choices
+
+
+@requires(POLICY_VIEW)
+@require_GET
+def parameter_index(request: HttpRequest) -> HttpResponse:
+    today = today_local()
+    form, _choices = _lookup_form(request, LookupForm, {"on": today.isoformat()})
+    rows: list[selectors.ValueRow] = []
+    region = None
+    if form.is_valid():
+        region = selectors.region_for_lookup(form.cleaned_data["region"])
+        rows = selectors.values_for_region(user=request.user, region_code=region.code,
+                                           on=form.cleaned_data["on"])
+    pending = selectors.version_list_for_user(user=request.user, status=VersionStatus.PENDING, today=today)
+    return render(request, "policy/index.html", {
+        "form": form, "rows": rows, "region": region, "on": form.cleaned_data.get("on") if form.is_valid() else None,
+        "pending": list(pending[:50]), "may_manage": can(request.user, POLICY_MANAGE),
+    }, status=200 if form.is_valid() else 400)
+
+
+def _history(request: HttpRequest, name: str) -> list[Any]:
+    """Every version of the parameter, in every region, with its status today."""
+    today = today_local()
+    versions = list(selectors.version_list_for_user(user=request.user, name=name))
+    for v in versions:
+        v.status = v.status_on(today)  # type: ignore[attr-defined]
+        v.may_withdraw = (v.status == VersionStatus.PENDING  # type: ignore[attr-defined]
+                          and can(request.user, POLICY_MANAGE, Target(region_prefix=v.region.prefix)))
+    return versions
+
+
+@requires(POLICY_VIEW)
+@require_GET
+def parameter_detail(request: HttpRequest, name: str) -> HttpResponse:
+    definition = selectors.definition_get_for_user(user=request.user, name=name)
+    return render(request, "policy/parameter_detail.html", {
+        "definition": definition, "versions": _history(request, name),
+        "may_manage": can(request.user, POLICY_MANAGE),
+    })
+
+
+@requires(POLICY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def version_create(request: HttpRequest, name: str) -> HttpResponse:
+    definition = selectors.definition_get_for_user(user=request.user, name=name)
+    initial = {"region_code": request.GET.get("region", "")[:12], "effective_from": today_local().isoformat(),
+               "definition_version": definition.version}
+    form = VersionForm(request.POST or None, definition=definition, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.parameter_version_add(actor=request.user, name=name, data=form.to_input(),
+                                           definition_version=form.cleaned_data.get("definition_version"))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_errors(form, exc, aliases=form.value_aliases)
+        else:
+            messages.success(request, _("已新增参数版本"))
+            return redirect("policy:parameter", name=name)
+    return render(request, "policy/version_form.html", {
+        "form": form, "definition": definition, "versions": _history(request, name),
+    }, status=400 if form.errors else 200)
+
+
+@requires(POLICY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def version_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    version = selectors.version_get_for_user(user=request.user, pk=pk, action=POLICY_MANAGE)
+    definition = version.definition
+    form = WithdrawForm(request.POST or None, initial={"definition_version": definition.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.parameter_version_withdraw(actor=request.user, version=version,
+                                                reason=form.cleaned_data["reason"],
+                                                definition_version=form.cleaned_data.get("definition_version"))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已撤回该版本"))
+            return redirect("policy:parameter", name=definition.name)
+    version.status = version.status_on(today_local())  # type: ignore[attr-defined]
+    return render(request, "policy/version_withdraw.html", {"form": form, "version": version,
+                                                            "definition": definition},
+                  status=400 if form.errors else 200)
+
+
+@requires(POLICY_VIEW)
+@require_GET
+def parameter_compare(request: HttpRequest) -> HttpResponse:
+    today = today_local()
+    form, _choices = _lookup_form(request, CompareForm, {
+        "date_a": date(today.year - 1, 1, 1).isoformat(), "date_b": today.isoformat()})
+    rows: list[selectors.CompareRow] = []
+    region = None
+    if form.is_valid():
+        d = form.cleaned_data
+        region = selectors.region_for_lookup(d["region"])
+        rows = selectors.compare_for_region(user=request.user, region_code=region.code, date_a=d["date_a"],
+                                            date_b=d["date_b"], changed_only=d["changed_only"])
+    return render(request, "policy/compare.html", {
+        "form": form, "rows": rows, "region": region,
+        "changed_count": sum(r.version_changed for r in rows),
+    }, status=200 if form.is_valid() else 400)
