@@ -18,6 +18,7 @@ from jijinan.core.deadline_api import router as deadline_router
 from jijinan.core.permissions import PUBLIC, requires
 from jijinan.policy.api import router as policy_router
 from jijinan.regions.api import router as regions_router
+from jijinan.registry.api import router as registry_router
 
 
 class JijinanAPI(NinjaAPI):
@@ -60,4 +61,5 @@ api.add_router("/", deadline_router)
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", audit_router)
+api.add_router("/", registry_router)
 api.add_router("/", policy_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jijinan.accounts",
     "jijinan.regions",
     "jijinan.audit",
+    "jijinan.registry",
     "jijinan.policy",
     "jijinan.web",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("deadlines/", include("jijinan.core.deadline_urls")),
     path("system/", include("jijinan.core.system_urls")),
     path("audit/", include("jijinan.audit.urls")),
+    path("registry/", include("jijinan.registry.urls")),
     path("policy/", include("jijinan.policy.urls")),
     path("", include("jijinan.web.urls")),
 ]

@@ -1,0 +1,539 @@
+"""Pages of the registry: person search and pages, households, program memberships, consents,
+program types. Every page reads through the selectors (scoped) and writes through the services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jijinan.accounts.models import User
+from jijinan.core.errors import DomainError, NotFound
+from jijinan.core.permissions import Target, can, require, requires
+from jijinan.registry import forms, selectors, services
+from jijinan.registry.chain import assistance_chain
+from jijinan.registry.choices import ConsentCategory, MembershipStatus, ProgramSubject, Relation
+from jijinan.registry.models import Household, HouseholdMember, Membership, Person
+from jijinan.registry.permissions import (
+    CONSENT_MANAGE,
+    CONSENT_VIEW,
+    HOUSEHOLD_MANAGE,
+    HOUSEHOLD_UNMASK,
+    HOUSEHOLD_VIEW,
+    MEMBERSHIP_MANAGE,
+    PERSON_MANAGE,
+    PERSON_UNMASK,
+    PERSON_VIEW,
+    PROGRAM_TYPE_MANAGE,
+    PROGRAM_TYPE_VIEW,
+)
+from jijinan.registry.refusals import household_region_code, person_region_code, refusals_recorded_for
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _apply_errors(form: Any, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's refusal on the form, field by field where it names one."""
+    if not exc.field_errors:
+        form.add_error(None, str(exc.message))
+    for name, errors in exc.field_errors.items():
+        name = (aliases or {}).get(name, name)
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
+def _flash(request: HttpRequest, exc: DomainError) -> None:
+    if exc.status in (403, 404):
+        raise exc
+    text = "；".join(e for errors in exc.field_errors.values() for e in errors) or str(exc.message)
+    messages.error(request, text)
+
+
+def _status(form: Any) -> int:
+    return 400 if form.errors else 200
+
+
+# --- persons --------------------------------------------------------------------------------------------
+@requires(PERSON_VIEW)
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "may_add": can(request.user, PERSON_MANAGE)}
+    search = selectors.PersonSearch()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        search = selectors.PersonSearch(q=d["q"], region=d["region"], program=d["program"], flag=d["flag"])
+    status = 400 if form.errors else 200
+    try:
+        persons = selectors.person_search_for_user(user=request.user, search=search)
+        active = Membership.objects.filter(status=MembershipStatus.ACTIVE).select_related("program")
+        page = Paginator(persons.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active")),
+                         PAGE_SIZE).get_page(request.GET.get("page"))
+    except DomainError as exc:
+        _apply_errors(form, exc)
+        status = 400
+    else:
+        page.object_list = list(page.object_list)
+        _add_household_programs(page.object_list)
+        context.update(page=page, views=selectors.person_views(user=request.user, persons=page.object_list))
+    return render(request, "registry/person_list.html", context, status=status)
+
+
+def _add_household_programs(persons: Sequence[Person]) -> None:
+    """Each listed person's ``active`` programs gain their household's (two queries a page)."""
+    household_of = dict(HouseholdMember.objects.filter(
+        person__in=persons, left_on__isnull=True).values_list("person_id", "household_id"))
+    by_household: dict[int, list[Membership]] = {}
+    for m in Membership.objects.filter(household_id__in=set(household_of.values()),
+                                       status=MembershipStatus.ACTIVE).select_related("program"):
+        by_household.setdefault(m.household_id or 0, []).append(m)
+    for p in persons:
+        p.active = [*p.active, *by_household.get(household_of.get(p.pk, 0), [])]  # type: ignore[attr-defined]
+
+
+def _person_context(request: HttpRequest, view: selectors.PersonView, **extra: Any) -> dict[str, Any]:
+    person = view.person
+    target = Target(region_prefix=person.residence_region.prefix)
+    member = selectors.active_household_member(person=person)
+    full = view.full
+    context: dict[str, Any] = {
+        "view": view, "person": person, "shown": view.shown, "member": member,
+        "household_members": selectors.household_members(household=member.household)
+        if member is not None and view.shows(ConsentCategory.HOUSEHOLD) else None,
+        "memberships": selectors.person_memberships(person=person)
+        if view.shows(ConsentCategory.PROGRAMS) else None,
+        "chain": assistance_chain(person=person, user=request.user)
+        if view.shows(ConsentCategory.PROGRAMS) else None,
+        "consents": selectors.consents_of(user=request.user, person=person) if full and can(
+            request.user, CONSENT_VIEW, target) else None,
+        "may_edit": full and can(request.user, PERSON_MANAGE, target),
+        "may_unmask": full and can(request.user, PERSON_UNMASK, target),
+        "show_unmask": full and "revealed" not in extra and can(request.user, PERSON_UNMASK, target)
+        and (person.id_number is not None or person.phone is not None),
+        "may_add_membership": full and can(request.user, MEMBERSHIP_MANAGE, target),
+        "may_manage_consents": full and can(request.user, CONSENT_MANAGE, target),
+        "may_add_household": full and member is None and can(request.user, HOUSEHOLD_MANAGE, target),
+        "unmask_form": forms.UnmaskForm(),
+        "membership_form": forms.MembershipForm(subject=ProgramSubject.PERSON),
+    }
+    context.update(extra)
+    return context
+
+
+@requires(PERSON_VIEW)
+@require_GET
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    view = selectors.person_detail_for_user(user=request.user, pk=pk)
+    return render(request, "registry/person_detail.html", _person_context(request, view))
+
+
+@refusals_recorded_for("registry.person", "pk", person_region_code)
+@requires(PERSON_UNMASK)
+@require_POST
+def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """Shows the plaintext once, on this response only (never stored in the session)."""
+    person = selectors.person_get_for_user(user=request.user, pk=pk, action=PERSON_UNMASK)
+    form = forms.UnmaskForm(request.POST)
+    purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
+    revealed = services.person_unmask(actor=_user(request), person=person, purpose=purpose)
+    view = selectors.person_detail_for_user(user=request.user, pk=pk, log=False)
+    return render(request, "registry/person_detail.html",
+                  _person_context(request, view, revealed=revealed.values))
+
+
+def _person_initial(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name, "id_unknown": person.id_unknown, "sex": person.sex,
+        "birth_date": person.birth_date, "residence_region_code": person.residence_region.code,
+        "residence_address": person.residence_address,
+        "registered_region_code": person.registered_region_code,
+        "registered_region_name": person.registered_region_name,
+        "disability_category": person.disability_category, "disability_grade": person.disability_grade,
+        "serious_illness": person.serious_illness, "health_conditions": person.health_conditions,
+        "employment": person.employment, "education": person.education, "living_alone": person.living_alone,
+        "situation": person.situation, "version": person.version,
+    }
+
+
+@requires(PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = forms.PersonForm(request.POST or None, initial={"residence_region_code": request.GET.get("region", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=_user(request), data=form.to_input(editing=False))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记"))
+            return redirect("registry:person", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form}, status=_status(form))
+
+
+@requires(PERSON_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, pk=pk, action=PERSON_MANAGE)
+    form = forms.PersonForm(request.POST or None, initial=_person_initial(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=_user(request), person=person, version=form.cleaned_data["version"] or 0,
+                                   data=form.to_input(editing=True))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("registry:person", pk=pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person}, status=_status(form))
+
+
+# --- program memberships ------------------------------------------------------------------------------------
+def _membership_page(request: HttpRequest, form: forms.MembershipForm, *, person: Person | None = None,
+                     household: Household | None = None, membership: Membership | None = None) -> HttpResponse:
+    return render(request, "registry/membership_form.html", {
+        "form": form, "person": person, "household": household, "membership": membership},
+        status=_status(form))
+
+
+@requires(MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, pk=pk, action=MEMBERSHIP_MANAGE)
+    form = forms.MembershipForm(request.POST or None, subject=ProgramSubject.PERSON)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_create(actor=_user(request), person=person, data=form.to_input())
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记救助项目"))
+            return redirect("registry:person", pk=pk)
+    return _membership_page(request, form, person=person)
+
+
+@requires(MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=MEMBERSHIP_MANAGE)
+    form = forms.MembershipForm(request.POST or None, subject=ProgramSubject.HOUSEHOLD)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_create(actor=_user(request), household=household, data=form.to_input())
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记救助项目"))
+            return redirect("registry:household", pk=pk)
+    return _membership_page(request, form, household=household)
+
+
+@requires(MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
+def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = selectors.membership_get_for_user(user=request.user, pk=pk, action=MEMBERSHIP_MANAGE)
+    initial = {"program": membership.program.code, "start_date": membership.start_date,
+               "end_date": membership.end_date, "status": membership.status,
+               "reporting_department": membership.reporting_department.code if membership.reporting_department else "",
+               "reference": membership.reference, "note": membership.note, "version": membership.version}
+    form = forms.MembershipForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(actor=_user(request), membership=membership,
+                                       version=form.cleaned_data["version"] or 0, data=form.to_input())
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            if membership.person_id:
+                return redirect("registry:person", pk=membership.person_id)
+            return redirect("registry:household", pk=membership.household_id)
+    return _membership_page(request, form, person=membership.person, household=membership.household,
+                            membership=membership)
+
+
+# --- consents -----------------------------------------------------------------------------------------------
+@requires(CONSENT_MANAGE)
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get_for_user(user=request.user, pk=pk, action=CONSENT_MANAGE)
+    form = forms.ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_grant(actor=_user(request), person=person, data=form.to_input())
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc, {"recipient": "organisation", "organisation_id": "organisation"})
+        else:
+            messages.success(request, _("已登记授权"))
+            return redirect("registry:person", pk=pk)
+    return render(request, "registry/consent_form.html", {"form": form, "person": person}, status=_status(form))
+
+
+@requires(CONSENT_MANAGE)
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = selectors.consent_get_for_user(user=request.user, pk=pk, action=CONSENT_MANAGE)
+    form = forms.WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写撤回原因"))
+    else:
+        try:
+            services.consent_withdraw(actor=_user(request), consent=consent, version=form.cleaned_data["version"],
+                                      reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("授权已撤回"))
+    return redirect("registry:person", pk=consent.person_id)
+
+
+# --- households -----------------------------------------------------------------------------------------------
+_PK = re.compile(r"[0-9]{1,12}")
+
+
+def _find_person(request: HttpRequest, text: str, field_name: str) -> Person:
+    """A person named by their record number, ID number or temporary number, if visible."""
+    text = text.strip()
+    if _PK.fullmatch(text):
+        return selectors.person_or_404(user=request.user, pk=int(text), field_name=field_name)
+    try:
+        found = list(selectors.person_search_for_user(user=request.user, search=selectors.PersonSearch(q=text))[:2])
+        parsed = selectors.parse_query(text)
+    except DomainError as exc:
+        raise DomainError.for_field(field_name, str(exc.message)) from None
+    if parsed.kind not in ("id_number", "temporary") or len(found) != 1:
+        raise DomainError.for_field(field_name, _("未找到该人员：请填写人员编号、身份证号或临时编号"))
+    return found[0]
+
+
+@requires(HOUSEHOLD_VIEW)
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = forms.SearchForm(request.GET or None)
+    search = selectors.HouseholdSearch()
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
+    context: dict[str, Any] = {"form": form, "may_add": can(request.user, HOUSEHOLD_MANAGE)}
+    status = 400 if form.errors else 200
+    try:
+        households = selectors.household_list_for_user(user=request.user, search=search)
+        context["page"] = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    except DomainError as exc:
+        _apply_errors(form, exc)
+        status = 400
+    return render(request, "registry/household_list.html", context, status=status)
+
+
+@requires(HOUSEHOLD_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    initial: dict[str, Any] = {"head": request.GET.get("head", "")}
+    head_id = request.GET.get("head", "")
+    if _PK.fullmatch(head_id):
+        head = selectors.person_get_for_user(user=request.user, pk=int(head_id))
+        initial.update(region_code=head.residence_region.code, address=head.residence_address)
+    form = forms.HouseholdForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            region = services.residence_region(form.cleaned_data["region_code"], field_name="region_code")
+            require(request.user, HOUSEHOLD_MANAGE, Target(region_prefix=region.prefix))
+            person = _find_person(request, form.cleaned_data["head"], "head")
+            household = services.household_create(actor=_user(request), data=form.to_input(editing=False),
+                                                  members=[services.MemberInput(person, Relation.HEAD)])
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc, {"members": "head", "monthly_income_fen": "monthly_income",
+                                      "financial_assets_fen": "financial_assets"})
+        else:
+            messages.success(request, _("家庭已登记，可继续添加成员"))
+            return redirect("registry:household", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form}, status=_status(form))
+
+
+def _household_context(request: HttpRequest, household: Household, **extra: Any) -> dict[str, Any]:
+    target = Target(region_prefix=household.region.prefix)
+    version = {"version": household.version}
+    context: dict[str, Any] = {
+        "household": household,
+        "members": selectors.household_members(household=household, include_past=True),
+        "memberships": selectors.memberships_of(household=household),
+        "chain": assistance_chain(household=household, user=request.user),
+        "may_edit": can(request.user, HOUSEHOLD_MANAGE, target),
+        "may_unmask": can(request.user, HOUSEHOLD_UNMASK, target),
+        "may_add_membership": can(request.user, MEMBERSHIP_MANAGE, target),
+        "member_form": forms.MemberAddForm(initial=version),
+        "remove_form": forms.MemberRemoveForm(initial=version),
+        "head_form": forms.SetHeadForm(initial=version),
+        "unmask_form": forms.UnmaskForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@requires(HOUSEHOLD_VIEW)
+@require_GET
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_detail_for_user(user=request.user, pk=pk)
+    return render(request, "registry/household_detail.html", _household_context(request, household))
+
+
+@refusals_recorded_for("registry.household", "pk", household_region_code)
+@requires(HOUSEHOLD_UNMASK)
+@require_POST
+def household_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_UNMASK)
+    form = forms.UnmaskForm(request.POST)
+    purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
+    revealed = services.household_unmask(actor=_user(request), household=household, purpose=purpose)
+    return render(request, "registry/household_detail.html",
+                  _household_context(request, household, revealed=revealed.values))
+
+
+@requires(HOUSEHOLD_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_MANAGE)
+    initial = {"region_code": household.region.code, "address": household.address,
+               "monthly_income": household.monthly_income_fen / 100,
+               "financial_assets": household.financial_assets_fen / 100,
+               "housing_area_m2": household.housing_area_m2, "vehicles": household.vehicles,
+               "property_note": household.property_note, "declared_on": household.declared_on,
+               "bank_name": household.bank_name, "bank_account_holder": household.bank_account_holder,
+               "version": household.version}
+    form = forms.HouseholdForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=_user(request), household=household,
+                                      version=form.cleaned_data["version"] or 0, data=form.to_input(editing=True))
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc, {"monthly_income_fen": "monthly_income",
+                                      "financial_assets_fen": "financial_assets"})
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("registry:household", pk=pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": household},
+                  status=_status(form))
+
+
+@requires(HOUSEHOLD_MANAGE)
+@require_POST
+def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_MANAGE)
+    form = forms.MemberAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写人员和与户主关系"))
+        return redirect("registry:household", pk=pk)
+    try:
+        person = _find_person(request, form.cleaned_data["person"], "person")
+        services.household_member_add(actor=_user(request), household=household,
+                                      version=form.cleaned_data["version"], person=person,
+                                      relation=form.cleaned_data["relation"])
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("已添加成员"))
+    return redirect("registry:household", pk=pk)
+
+
+def _current_member(household: Household, person_pk: int) -> HouseholdMember:
+    member = HouseholdMember.objects.select_related("person").filter(
+        household=household, person_id=person_pk, left_on__isnull=True).first()
+    if member is None:
+        raise NotFound(_("未找到该记录"), code="not_found")
+    return member
+
+
+@requires(HOUSEHOLD_MANAGE)
+@require_POST
+def household_member_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_MANAGE)
+    member = _current_member(household, person_pk)
+    form = forms.MemberRemoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写移出原因"))
+        return redirect("registry:household", pk=pk)
+    try:
+        services.household_member_remove(actor=_user(request), household=household,
+                                         version=form.cleaned_data["version"], person=member.person,
+                                         reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("已移出成员"))
+    return redirect("registry:household", pk=pk)
+
+
+@requires(HOUSEHOLD_MANAGE)
+@require_POST
+def household_set_head(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_MANAGE)
+    member = _current_member(household, person_pk)
+    form = forms.SetHeadForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择原户主与新户主的关系"))
+        return redirect("registry:household", pk=pk)
+    try:
+        services.household_set_head(actor=_user(request), household=household, version=form.cleaned_data["version"],
+                                    person=member.person,
+                                    former_head_relation=form.cleaned_data["former_head_relation"])
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("已更换户主"))
+    return redirect("registry:household", pk=pk)
+
+
+# --- program types ---------------------------------------------------------------------------------------------
+@requires(PROGRAM_TYPE_VIEW)
+@require_GET
+def program_type_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "registry/program_types.html", {
+        "program_types": selectors.program_types(active_only=False),
+        "may_add": can(request.user, PROGRAM_TYPE_MANAGE)})
+
+
+@requires(PROGRAM_TYPE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def program_type_create(request: HttpRequest) -> HttpResponse:
+    form = forms.ProgramTypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.program_type_create(actor=_user(request), code=d["code"], name=d["name"], subject=d["subject"],
+                                         name_en=d["name_en"], description=d["description"])
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已新增救助项目类型"))
+            return redirect("registry:program_types")
+    return render(request, "registry/program_type_form.html", {"form": form}, status=_status(form))
