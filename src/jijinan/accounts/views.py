@@ -30,7 +30,10 @@ PAGE_SIZE = 50
 
 
 def _apply_errors(form: forms.Form, exc: DomainError) -> None:
-    """Show a service's refusal on the form, field by field where it names one."""
+    """Show a service's refusal on the form, field by field where it names one; a refusal of
+    the user's rights (403) is not a form error and goes on to the error page."""
+    if exc.status == 403:
+        raise exc
     if not exc.field_errors:
         form.add_error(None, str(exc.message))
     for field, errors in exc.field_errors.items():
@@ -207,8 +210,6 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             organisation = services.organisation_create(actor=_user(request), data=form.to_input())
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             _apply_errors(form, exc)
         else:
             messages.success(request, _("机构已创建"))
@@ -249,8 +250,6 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                          version=form.cleaned_data["version"] or 0,
                                          data=form.to_input())
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             _apply_errors(form, exc)
         else:
             messages.success(request, _("机构已保存"))
@@ -333,8 +332,6 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                                            organisation=organisation, password=d["password"],
                                            mobile=d["mobile"])
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             _apply_errors(form, exc)
         else:
             messages.success(request, _("账户已创建，请为其授权"))
@@ -377,8 +374,6 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                   full_name=d["full_name"], title=d["title"], organisation=organisation,
                                   mobile=d["mobile"] or None)
         except DomainError as exc:
-            if exc.status == 403:
-                raise
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已保存"))
