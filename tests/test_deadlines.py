@@ -585,7 +585,8 @@ def test_the_matrix_rows():
     assert Role.PARTNER_STAFF not in viewers and Role.DEPARTMENT_HANDLER not in viewers
     assert Role.INFORMANT not in viewers and Role.SUPERVISOR in viewers
     assert rule_for("deadlines.manage").roles <= viewers
-    assert [r.action for r in DEADLINE_RULES] == ["deadlines.view", "deadlines.manage"]
+    assert [r.action for r in DEADLINE_RULES] == ["deadlines.view", "deadlines.manage", "deadlines.export"]
+    assert rule_for("deadlines.export").roles == viewers
 
 
 def test_lists_are_scoped_and_filtered(world):

@@ -301,7 +301,8 @@ def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected
         before = fingerprint() if expected != "ok" else None
         response = _call(client, case, world, in_scope)
         status = response.status_code
-        detail = f"{label}: got {status}: {response.content[:300]!r}"
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        detail = f"{label}: got {status}: {content[:300]!r}"
         if expected == "ok":
             assert status in case.ok, f"expected success; {detail}"
             return
@@ -310,19 +311,32 @@ def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected
             body = response.json()
             assert body["code"] in {"forbidden", "not_found"} and body["message"], detail
         elif status == 403:
-            assert "403" in response.content.decode(), detail
+            assert "403" in content.decode(), detail
         assert fingerprint() == before, f"{label}: a refused request changed the database"
     finally:
         transaction.savepoint_rollback(sid)
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """One world for the whole module, inside a transaction rolled back at its end: each test runs
+    in a savepoint within it, so what a test writes is gone before the next one starts."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
-def test_generated_permissions(endpoint, role):  # type: ignore[no-untyped-def]
+def test_generated_permissions(endpoint, role, world):  # type: ignore[no-untyped-def]
     case = CASES[endpoint.key]
     assert endpoint.action is not None
-    world = build_world()
     scoped = case.scoped_record or case.scoped_body
     for at in (XUANWU, PROVINCE):
         client = Client()
@@ -336,12 +350,11 @@ def test_generated_permissions(endpoint, role):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
-def test_signed_out_visitors_are_sent_to_sign_in(endpoint, client):  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_sign_in(endpoint, client, world):  # type: ignore[no-untyped-def]
     case = CASES[endpoint.key]
     assert endpoint.action is not None
     if rule_for(endpoint.action).scope == ScopeKind.PUBLIC:
         return
-    world = build_world()
     before = fingerprint()
     response = _call(client, case, world, True)
     if case.api:

@@ -16,9 +16,11 @@ from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
 from jijinan.core.deadline_api import router as deadline_router
 from jijinan.core.permissions import PUBLIC, requires
+from jijinan.exchange.api import router as exchange_router
 from jijinan.policy.api import router as policy_router
 from jijinan.regions.api import router as regions_router
 from jijinan.registry.api import router as registry_router
+from jijinan.verification.api import router as verification_router
 
 
 class JijinanAPI(NinjaAPI):
@@ -63,3 +65,5 @@ api.add_router("/", regions_router)
 api.add_router("/", audit_router)
 api.add_router("/", registry_router)
 api.add_router("/", policy_router)
+api.add_router("/", exchange_router)
+api.add_router("/", verification_router)

@@ -13,6 +13,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "load demo data (repeatable; --scale N builds a synthetic province)"),
     "migrate": ("更新数据库结构", "apply database migrations"),
     "check": ("检查配置", "check the configuration"),
+    "import": ("导入部门数据文件（jijinan import 来源 文件）",
+               "import a department data file (jijinan import SOURCE FILE)"),
     "audit": ("审计链：校验或立即封存（audit verify | seal）",
               "audit chains: verify, or seal now (audit verify | seal)"),
     "keys": ("受保护数据的密钥：轮换、状态（keys rotate | status）",

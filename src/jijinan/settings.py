@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "jijinan.audit",
     "jijinan.registry",
     "jijinan.policy",
+    "jijinan.exchange",
+    "jijinan.verification",
     "jijinan.web",
 ]
 
@@ -230,6 +232,11 @@ JIJINAN_FIELD_KEYS, JIJINAN_ACTIVE_FIELD_KEY, JIJINAN_BLIND_INDEX_KEY = _field_k
 JIJINAN_WORKER_STALE_SECONDS = int(os.environ.get("JIJINAN_WORKER_STALE_SECONDS", "60"))
 # How long a worker owns a claimed job before another worker may take it up again.
 JIJINAN_JOB_LEASE_SECONDS = int(os.environ.get("JIJINAN_JOB_LEASE_SECONDS", "300"))
+# Department file imports: the largest upload accepted, and where uploads wait for confirmation.
+JIJINAN_IMPORT_MAX_BYTES = int(os.environ.get("JIJINAN_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+JIJINAN_IMPORT_DIR = Path(os.environ.get("JIJINAN_IMPORT_DIR", VAR_DIR / "imports"))
+# Excel exports: more rows than this must be narrowed by filters first.
+JIJINAN_EXPORT_MAX_ROWS = int(os.environ.get("JIJINAN_EXPORT_MAX_ROWS", "200000"))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 JIJINAN_TRUSTED_PROXY_HOPS = int(os.environ.get("JIJINAN_TRUSTED_PROXY_HOPS", "0"))
 JIJINAN_PAGE_SIZE = 50

@@ -20,6 +20,8 @@ urlpatterns = [
     path("audit/", include("jijinan.audit.urls")),
     path("registry/", include("jijinan.registry.urls")),
     path("policy/", include("jijinan.policy.urls")),
+    path("exchange/", include("jijinan.exchange.urls")),
+    path("verification/", include("jijinan.verification.urls")),
     path("", include("jijinan.web.urls")),
 ]
 

@@ -29,6 +29,38 @@ def extend_world(world: World) -> None:
             citation="测试：待生效").pk
     world.extra["policy_pending"] = pending
     policy_cache_invalidate()
+    _decisions(world, regions)
+
+
+# What a medical-assistance calculation for a 低保 member reads: a small, fast calculator to call.
+MEDICAL_PARAMETERS = {"medical_assistance.deductible_dibao_tekun", "medical_assistance.rate_dibao_tekun",
+                      "medical_assistance.annual_cap", "general.per_capita_disposable_income"}
+
+
+def _medical(code: str) -> dict[str, Any]:
+    return {"region_code": code, "on": "2025-03-01", "category": "dibao", "eligible_expense_fen": 500000}
+
+
+def _decisions(world: World, regions: dict[str, Any]) -> None:
+    import json
+    from pathlib import Path
+
+    import jijinan.policy
+    from jijinan.accounts.models import Grant, User
+    from jijinan.core.permissions import Role
+    from jijinan.policy import services
+    from jijinan.policy.selectors import decision_inputs
+
+    defaults = json.loads((Path(jijinan.policy.__file__).parent / "data" / "defaults.json").read_text("utf-8"))
+    defaults["definitions"] = [d for d in defaults["definitions"] if d["name"] in MEDICAL_PARAMETERS]
+    services.parameters_load_json(actor=None, text=json.dumps(defaults, ensure_ascii=False), source="test")
+    maker = User.objects.create_user(username="decision_maker", password="x", organisation=world.xuanwu_office,
+                                     full_name="测算人")
+    Grant.objects.create(user=maker, role=Role.ADMINISTRATOR, region=regions[PROVINCE])
+    world.extra["policy_decision"] = {
+        in_scope: services.decision_record(actor=maker, program="medical_assistance",
+                                           inputs=decision_inputs("medical_assistance", _medical(_county(in_scope)))).pk
+        for in_scope in (True, False)}
 
 
 def _county(s: bool) -> str:
@@ -51,7 +83,35 @@ def _pending(path: str, *, api: bool = False):  # type: ignore[no-untyped-def]
     return url
 
 
+def _decision(path: str, *, api: bool = False):  # type: ignore[no-untyped-def]
+    def url(w: World, s: bool) -> str:
+        pk = w.extra["policy_decision"][s]
+        return f"/api/v1/policy/decisions/{pk}{path}" if api else f"/policy/decisions/{pk}/{path}"
+    return url
+
+
+def _evaluate(w: World, s: bool) -> dict[str, Any]:
+    return {"program": "medical_assistance", "inputs": _medical(_county(s)), "save": True}
+
+
+def _calculator_form(w: World, s: bool) -> dict[str, Any]:
+    return {"region_code": _county(s), "on": "2025-03-01", "med_category": "dibao", "med_expense": "5000",
+            "save": "on", "m-TOTAL_FORMS": "1", "m-INITIAL_FORMS": "0", "m-0-age": "40"}
+
+
 CASES: dict[str, Case] = {
+    "POST /api/v1/policy/evaluate": Case("POST", fixed("/api/v1/policy/evaluate"), _evaluate, api=True,
+                                         scoped_body=True),
+    "GET /api/v1/policy/decisions": Case("GET", fixed("/api/v1/policy/decisions"), api=True),
+    "GET /api/v1/policy/decisions/<decision_id>": Case("GET", _decision("", api=True), api=True,
+                                                       scoped_record=True),
+    "GET /api/v1/policy/decisions/<decision_id>/reproduce": Case("GET", _decision("/reproduce", api=True),
+                                                                 api=True, scoped_record=True),
+    "GET /api/v1/policy/decisions/<decision_id>/what-if": Case(
+        "GET", _decision("/what-if?on=2025-06-01", api=True), api=True, scoped_record=True),
+    "* /policy/calculator/": Case("POST", fixed("/policy/calculator/"), _calculator_form, scoped_body=True),
+    "* /policy/decisions/": Case("GET", fixed("/policy/decisions/")),
+    "* /policy/decisions/<int:pk>/": Case("GET", _decision(""), scoped_record=True),
     "GET /api/v1/policy/parameters": Case("GET", fixed("/api/v1/policy/parameters"), api=True),
     "GET /api/v1/policy/parameters/<name>": Case("GET", fixed(f"/api/v1/policy/parameters/{NAME}"), api=True),
     "GET /api/v1/policy/parameters/<name>/value": Case(

@@ -140,6 +140,8 @@ CASES: dict[str, Case] = {
         lambda w, s: {**_membership(w, s, "tekun", version=True), "status": "ended", "end_date": "2024-12-31"},
         scoped_record=True),
     "* /registry/households/": Case("GET", fixed("/registry/households/?q=zhang")),
+    "* /registry/persons/export/": Case("GET", fixed("/registry/persons/export/?q=zhang")),
+    "* /registry/households/export/": Case("GET", fixed("/registry/households/export/?region=320102")),
     "* /registry/households/new/": Case(
         "POST", fixed("/registry/households/new/"),
         lambda w, s: {**_household_form(w, s), "head": _r(w, "free", s).pk}, scoped_body=True),
@@ -223,6 +225,10 @@ CASES: dict[str, Case] = {
     "GET /api/v1/households/<household_id>/chain": Case("GET", _pk("household", AH + "/chain"), api=True,
                                                         scoped_record=True),
     "GET /api/v1/program-types": Case("GET", fixed("/api/v1/program-types"), api=True),
+    "GET /api/v1/persons/export.xlsx": Case("GET", fixed("/api/v1/persons/export.xlsx?q=zw"), api=True),
+    "GET /api/v1/households/export.xlsx": Case("GET", fixed("/api/v1/households/export.xlsx"), api=True),
+    "GET /api/v1/memberships/export.xlsx": Case("GET", fixed("/api/v1/memberships/export.xlsx?program=tekun"),
+                                                api=True),
     "POST /api/v1/program-types": Case("POST", fixed("/api/v1/program-types"), lambda w, s: {
         "code": "winter_relief", "name": "冬季救助"}, api=True),
 }

@@ -3,14 +3,15 @@
 # No `from __future__ import annotations`: django-ninja resolves these annotations at import.
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from jijinan.accounts import selectors, services
+from jijinan.accounts import selectors, services, views
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, Organisation, User
 from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import requires
@@ -222,6 +223,33 @@ def _org_input(payload: OrganisationIn) -> services.OrganisationInput:
         address=payload.address)
 
 
+class ExportIn(Schema):
+    reason: str = Field("", max_length=exports.REASON_MAX_LENGTH,
+                        description="导出原因，记入访问日志 / why; goes to the access log")
+
+
+# The workbook as the 200 answer of the export operations, for the OpenAPI document.
+XLSX_OPENAPI = {"responses": {200: {
+    "description": "Excel 工作簿（文件名见 Content-Disposition）/ the workbook",
+    "content": {exports.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+class OrganisationExportIn(OrganisationFilters, ExportIn):
+    pass
+
+
+@router.get("/organisations/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出机构到 Excel（与列表相同的筛选；导出留痕）/ export organisations (logged)")
+@requires("accounts.organisation.export")
+def export_organisations(request: HttpRequest, filters: Query[OrganisationExportIn]) -> HttpResponseBase:
+    organisations = selectors.organisation_list_for_user(
+        user=request.user, q=filters.q, kind=filters.kind, region_code=filters.region,
+        department_type=filters.department_type)
+    return exports.export_response(views.organisation_export_file(
+        user=request.user, organisations=organisations, options=exports.ExportOptions(reason=filters.reason.strip()),
+        filters=exports.query_filters(filters.dict(), views.ORGANISATION_FILTERS)))
+
+
 @router.get("/organisations", response={200: list[OrganisationOut], **ERROR_RESPONSES},
             summary="机构 / organisations")
 @requires("accounts.organisation.view")
@@ -313,6 +341,25 @@ class StaffFilters(Schema):
     q: str = Field("", max_length=50)
     organisation: int | None = None
     active: bool | None = True
+
+
+class StaffExportIn(StaffFilters, ExportIn):
+    unmask: bool = Field(False, description="导出完整手机号（须有权限并填写原因）/ mobiles in clear "
+                                            "(needs the right and a reason)")
+
+
+@router.get("/staff/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出工作人员到 Excel（与列表相同的筛选和范围；手机号默认遮盖；导出留痕）/ "
+                    "export staff (same filters and scope; masked by default; logged)")
+@refusals_recorded
+@requires("accounts.staff.export")
+def export_staff(request: HttpRequest, filters: Query[StaffExportIn]) -> HttpResponseBase:
+    staff = selectors.staff_list_for_user(user=request.user, q=filters.q, organisation_id=filters.organisation,
+                                          active=filters.active)
+    return exports.export_response(views.staff_export_file(
+        user=request.user, staff=staff,
+        options=exports.ExportOptions(unmask=filters.unmask, reason=filters.reason.strip()),
+        filters=exports.query_filters(filters.dict(), views.STAFF_FILTERS)))
 
 
 @router.get("/staff", response={200: list[StaffOut], **ERROR_RESPONSES}, summary="工作人员 / staff")

@@ -24,6 +24,10 @@ ROWS = [
          view_action="accounts.staff.view"),
     Rule("accounts.grant.manage", ADMIN, ScopeKind.REGION, _("授予或撤销权限"),
          view_action="accounts.staff.view"),
+    # Exports of the lists to Excel: the same rows as the list; the access log records each.
+    Rule("accounts.organisation.export", STAFF_ROLES, ScopeKind.ANYWHERE, _("导出机构列表")),
+    Rule("accounts.staff.export", ADMIN_AND_SUPERVISOR, ScopeKind.REGION, _("导出工作人员列表")),
     Rule("regions.view", ALL_ROLES, ScopeKind.ANYWHERE, _("查看行政区划")),
     Rule("regions.manage", ADMIN, ScopeKind.PROVINCE, _("维护行政区划")),
+    Rule("regions.export", ALL_ROLES, ScopeKind.ANYWHERE, _("导出行政区划")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -12,8 +13,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +25,7 @@ from jijinan.accounts import selectors, services
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import User
 from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.errors import DomainError
 from jijinan.core.middleware import client_ip
 from jijinan.core.permissions import PUBLIC, Role, Target, can, requires
@@ -190,16 +194,24 @@ class OrganisationForm(forms.Form):
 @requires("accounts.organisation.view")
 @require_GET
 def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations, q, kind = _organisations_of_page(request)
+    return render(request, "accounts/organisation_list.html", {
+        "page": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
+        "q": q, "kind": kind, "kinds": OrganisationKind.choices,
+        "may_add": can(request.user, "accounts.organisation.manage"),
+        **exports.export_link_context(request, url=reverse("accounts:organisation_export"),
+                                      may_export=can(request.user, "accounts.organisation.export")),
+    })
+
+
+def _organisations_of_page(request: HttpRequest) -> tuple[QuerySet[Any], str, str | None]:
+    """The organisations the list page shows for its query (the export reads the same)."""
     q = request.GET.get("q", "")[:50]
     kind = request.GET.get("kind") or None
     organisations = selectors.organisation_list_for_user(
         user=request.user, q=q, kind=kind if kind in OrganisationKind.values else None,
         region_code=request.GET.get("region") or None)
-    return render(request, "accounts/organisation_list.html", {
-        "page": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
-        "q": q, "kind": kind, "kinds": OrganisationKind.choices,
-        "may_add": can(request.user, "accounts.organisation.manage"),
-    })
+    return organisations, q, kind
 
 
 @requires("accounts.organisation.manage")
@@ -301,21 +313,28 @@ class DeactivateForm(forms.Form):
 @requires("accounts.staff.view")
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
+    staff, q, show = _staff_of_page(request)
+    return render(request, "accounts/staff_list.html", {
+        "page": Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page")),
+        "q": q, "show": show, "may_add": can(request.user, "accounts.staff.manage"),
+        **exports.export_link_context(request, url=reverse("accounts:staff_export"),
+                                      may_export=can(request.user, "accounts.staff.export"),
+                                      may_unmask=can(request.user, "accounts.staff.unmask")),
+    })
+
+
+def _staff_of_page(request: HttpRequest) -> tuple[QuerySet[User], str, str]:
+    """The staff the list page shows for its query (the export reads the same)."""
     q = request.GET.get("q", "")[:50]
     show = request.GET.get("show", "active")
     active = {"active": True, "inactive": False}.get(show)
     digits = q.replace(" ", "").replace("-", "").lstrip("+")
     if len(digits) >= 7 and digits.isdigit():
         try:  # a phone number: exact search through the blind index
-            staff = selectors.staff_find_by_mobile(user=request.user, number=q)
+            return selectors.staff_find_by_mobile(user=request.user, number=q), q, show
         except DomainError:
-            staff = selectors.staff_list_for_user(user=request.user, q=q, active=active)
-    else:
-        staff = selectors.staff_list_for_user(user=request.user, q=q, active=active)
-    return render(request, "accounts/staff_list.html", {
-        "page": Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page")),
-        "q": q, "show": show, "may_add": can(request.user, "accounts.staff.manage"),
-    })
+            pass
+    return selectors.staff_list_for_user(user=request.user, q=q, active=active), q, show
 
 
 @requires("accounts.staff.manage")
@@ -470,3 +489,100 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("授权已撤销"))
     return redirect("accounts:staff", pk=grant.user_id)
 
+
+
+# --- exports to Excel --------------------------------------------------------------------------
+C, K = exports.Column, exports.ColumnKind
+ORGANISATION_FILTERS = ("q", "kind", "region", "department_type")
+STAFF_FILTERS = ("q", "show", "organisation", "active")
+
+ORGANISATION_EXPORT_SPEC = exports.ExportSpec(
+    title=gettext_lazy("机构"), subject_type="accounts.organisation", fields=["organisations"],
+    columns=[
+        C("id", gettext_lazy("机构编号"), K.NUMBER), C("name", gettext_lazy("名称"), width=24),
+        C("kind", gettext_lazy("机构类别")),
+        C("region_code", gettext_lazy("所在区划代码"), width=14), C("region", gettext_lazy("所在区划")),
+        C("department_type", gettext_lazy("部门类型")), C("uscc", gettext_lazy("统一社会信用代码"), width=22),
+        C("phone", gettext_lazy("办公电话"), K.PHONE), C("address", gettext_lazy("地址"), width=30),
+        C("active", gettext_lazy("在用"), K.BOOL), C("staff_count", gettext_lazy("人员数"), K.NUMBER),
+    ])
+
+STAFF_EXPORT_SPEC = exports.ExportSpec(
+    title=gettext_lazy("工作人员"), subject_type="accounts.user", fields=["mobile"],
+    columns=[
+        C("id", gettext_lazy("用户编号"), K.NUMBER), C("username", gettext_lazy("用户名")),
+        C("full_name", gettext_lazy("姓名")),
+        C("title", gettext_lazy("职务")), C("organisation", gettext_lazy("所属机构"), width=24),
+        C("region_code", gettext_lazy("机构区划代码"), width=14), C("mobile", gettext_lazy("手机号"), K.PHONE),
+        C("grants", gettext_lazy("授权"), width=40), C("is_active", gettext_lazy("在用"), K.BOOL),
+        C("last_login", gettext_lazy("最近登录"), K.DATETIME), C("date_joined", gettext_lazy("创建时间"), K.DATETIME),
+    ])
+
+
+def organisation_export_file(*, user: Any, organisations: QuerySet[Any], options: exports.ExportOptions,
+                             filters: dict[str, str]) -> exports.ExportFile:
+    """Organisations hold no protected values (office phones are public): nothing to unmask."""
+    masked = exports.export_masked(options=options, may_unmask=False)
+    count = organisations.count()
+    kinds = dict(OrganisationKind.choices)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(organisations):
+            for o in batch:
+                yield {"id": o.pk, "name": o.name, "kind": str(kinds.get(o.kind, o.kind)),
+                       "region_code": o.region.code, "region": o.region.name,
+                       "department_type": o.department_type.name if o.department_type else "",
+                       "uscc": o.uscc, "phone": o.phone, "address": o.address, "active": o.active,
+                       "staff_count": getattr(o, "staff_count", None)}
+
+    return exports.export_list(actor=user, spec=ORGANISATION_EXPORT_SPEC, rows=rows(), count=count,
+                               filters=filters, masked=masked, reason=options.reason)
+
+
+def staff_export_file(*, user: Any, staff: QuerySet[User], options: exports.ExportOptions,
+                      filters: dict[str, str]) -> exports.ExportFile:
+    """Mobile numbers masked unless the user may unmask staff in that office and asked to."""
+    masked = exports.export_masked(options=options, may_unmask=can(user, "accounts.staff.unmask"))
+    count = staff.count()
+    roles = dict(Role.choices)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(staff):
+            for member in batch:
+                organisation = member.organisation
+                region = organisation.region if organisation is not None else None
+                clear = not masked and region is not None and can(
+                    user, "accounts.staff.unmask", Target(region_prefix=region.prefix))
+                mobile: Any = member.mobile
+                grants = getattr(member, "active_grants", [])
+                yield {"id": member.pk, "username": member.get_username(), "full_name": member.full_name,
+                       "title": member.title, "organisation": organisation.name if organisation else "",
+                       "region_code": region.code if region else "",
+                       "mobile": None if mobile is None else (mobile.reveal() if clear else str(mobile)),
+                       "grants": "；".join(f"{roles.get(g.role, g.role)}@{g.region.name}"
+                                          + (f"（{g.department_type.name}）" if g.department_type else "")
+                                          for g in grants),
+                       "is_active": member.is_active, "last_login": member.last_login,
+                       "date_joined": member.date_joined}
+
+    return exports.export_list(actor=user, spec=STAFF_EXPORT_SPEC, rows=rows(), count=count, filters=filters,
+                               masked=masked, reason=options.reason)
+
+
+@refusals_recorded
+@requires("accounts.organisation.export")
+@require_GET
+def organisation_export(request: HttpRequest) -> HttpResponseBase:
+    organisations, _q, _kind = _organisations_of_page(request)
+    return exports.export_page(request, reverse("accounts:organisations"), lambda options: organisation_export_file(
+        user=request.user, organisations=organisations, options=options,
+        filters=exports.query_filters(request.GET, ORGANISATION_FILTERS)))
+
+
+@refusals_recorded
+@requires("accounts.staff.export")
+@require_GET
+def staff_export(request: HttpRequest) -> HttpResponseBase:
+    staff, _q, _show = _staff_of_page(request)
+    return exports.export_page(request, reverse("accounts:staff_list"), lambda options: staff_export_file(
+        user=request.user, staff=staff, options=options, filters=exports.query_filters(request.GET, STAFF_FILTERS)))

@@ -6,16 +6,17 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from jijinan.audit import selectors
+from jijinan.audit import selectors, views
 from jijinan.audit.chain import ChainReport, VerifyReport, verify_chain
 from jijinan.audit.choices import AccessKind, AuditOutcome
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.audit.permissions import AUDIT_VERIFY, AUDIT_VIEW
+from jijinan.audit.permissions import AUDIT_EXPORT, AUDIT_VERIFY, AUDIT_VIEW
+from jijinan.core import exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.permissions import requires
 
@@ -145,6 +146,45 @@ def list_access_log(request: HttpRequest, filters: Query[AccessFilters]) -> Quer
     Who viewed, printed, exported or unmasked which sensitive fields of which record, and when."""
     return selectors.access_log_list_for_user(user=request.user, filters=_filters(
         filters, kind=filters.kind or ""))
+
+
+class ExportIn(Schema):
+    reason: str = Field("", max_length=exports.REASON_MAX_LENGTH,
+                        description="导出原因，记入访问日志 / why; goes to the access log")
+
+
+class EventExportIn(EventFilters, ExportIn):
+    pass
+
+
+class AccessExportIn(AccessFilters, ExportIn):
+    pass
+
+
+# The workbook as the 200 answer of the export operations, for the OpenAPI document.
+XLSX_OPENAPI = {"responses": {200: {
+    "description": "Excel 工作簿（文件名见 Content-Disposition）/ the workbook",
+    "content": {exports.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/audit/events/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出审计事件到 Excel（与列表相同的筛选和范围；导出留痕）/ export audit events (logged)")
+@refusals_recorded
+@requires(AUDIT_EXPORT)
+def export_events(request: HttpRequest, filters: Query[EventExportIn]) -> HttpResponseBase:
+    return exports.export_response(views.event_export_file(
+        user=request.user, filters=_filters(filters, action=filters.action, outcome=filters.outcome or ""),
+        options=exports.ExportOptions(reason=filters.reason.strip())))
+
+
+@router.get("/audit/access-log/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出访问日志到 Excel（与列表相同的筛选和范围；导出留痕）/ export the access log (logged)")
+@refusals_recorded
+@requires(AUDIT_EXPORT)
+def export_access_log(request: HttpRequest, filters: Query[AccessExportIn]) -> HttpResponseBase:
+    return exports.export_response(views.access_export_file(
+        user=request.user, filters=_filters(filters, kind=filters.kind or ""),
+        options=exports.ExportOptions(reason=filters.reason.strip())))
 
 
 @router.get("/audit/verify", response={200: VerifyOut, **ERROR_RESPONSES},

@@ -5,12 +5,13 @@ pause, resume, extend and cancel operations (each with the version the client re
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from jijinan.core import deadline_selectors as selectors
 from jijinan.core import deadline_services as services
+from jijinan.core import deadline_views, exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.calendar import DeadlineUnit
 from jijinan.core.deadlines import REASON_MAX_LENGTH, kind_label, subject_url
@@ -115,6 +116,26 @@ def list_deadlines(request: HttpRequest, filters: Query[DeadlineFilters]) -> Any
         user=request.user, subject_type=filters.subject_type, subject_id=filters.subject_id,
         owner_user=filters.owner_user, owner_organisation=filters.owner_organisation,
         status=filters.status, kind=filters.kind, overdue=filters.overdue)
+
+
+class DeadlineExportIn(DeadlineFilters):
+    reason: str = Field("", max_length=exports.REASON_MAX_LENGTH,
+                        description="导出原因，记入访问日志 / why; goes to the access log")
+
+
+@router.get("/deadlines/export.xlsx", response=ERROR_RESPONSES, openapi_extra={"responses": {200: {
+    "description": "Excel 工作簿（文件名见 Content-Disposition）/ the workbook",
+    "content": {exports.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}},
+    summary="导出期限到 Excel（与列表相同的筛选和范围；导出留痕）/ export deadlines (logged)")
+@requires(deadline_views.EXPORT)
+def export_deadlines(request: HttpRequest, filters: Query[DeadlineExportIn]) -> HttpResponseBase:
+    deadlines = selectors.deadline_list_for_user(
+        user=request.user, subject_type=filters.subject_type, subject_id=filters.subject_id,
+        owner_user=filters.owner_user, owner_organisation=filters.owner_organisation,
+        status=filters.status, kind=filters.kind, overdue=filters.overdue)
+    return exports.export_response(deadline_views.deadline_export_file(
+        user=request.user, deadlines=deadlines, options=exports.ExportOptions(reason=filters.reason.strip()),
+        filters=exports.query_filters(filters.dict(), deadline_views.DEADLINE_FILTERS)))
 
 
 @router.get("/deadlines/{deadline_id}", response={200: DeadlineOut, **ERROR_RESPONSES},

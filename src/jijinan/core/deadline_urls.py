@@ -8,6 +8,7 @@ app_name = "deadlines"
 
 urlpatterns = [
     path("", views.deadline_list, name="list"),
+    path("export/", views.deadline_export, name="export"),
     path("<int:pk>/", views.deadline_detail, name="detail"),
     path("<int:pk>/pause/", views.deadline_pause_view, name="pause"),
     path("<int:pk>/resume/", views.deadline_resume_view, name="resume"),

@@ -251,4 +251,6 @@ DEADLINE_RULES = [
     Rule("deadlines.view", DEADLINE_VIEWERS, ScopeKind.REGION, gettext_lazy("查看期限")),
     Rule("deadlines.manage", DEADLINE_MANAGERS, ScopeKind.REGION, gettext_lazy("调整期限"),
          view_action="deadlines.view"),
+    # Whoever sees the deadlines of a region may export that list.
+    Rule("deadlines.export", DEADLINE_VIEWERS, ScopeKind.REGION, gettext_lazy("导出期限列表")),
 ]

@@ -14,8 +14,8 @@ from jijinan.core.permissions import requires
 from jijinan.policy import selectors, services
 from jijinan.policy.choices import Program
 from jijinan.policy.lookup import ParameterValue, value
-from jijinan.policy.models import ParameterDefinition, ParameterVersion
-from jijinan.policy.permissions import POLICY_MANAGE, POLICY_VIEW
+from jijinan.policy.models import Decision, ParameterDefinition, ParameterVersion
+from jijinan.policy.permissions import DECISION_VIEW, POLICY_EVALUATE, POLICY_MANAGE, POLICY_VIEW
 from jijinan.policy.values import display
 
 router = Router(tags=["policy"])
@@ -289,3 +289,175 @@ def compare(request: HttpRequest, query: Query[CompareQuery]) -> CompareOut:
         rows=[CompareRowOut(name=r.definition.name, label=r.definition.label, program=r.definition.program,
                             a=_value_out(r.a), b=_value_out(r.b), version_changed=r.version_changed,
                             value_changed=r.value_changed) for r in rows])
+
+
+# --- calculators and decision records -------------------------------------------------------------------
+
+
+class EvaluateIn(Schema):
+    program: str = Field(..., pattern="^(dibao|tekun|low_income|temporary_assistance|medical_assistance)$",
+                         description="救助项目 / program")
+    inputs: dict[str, Any] = Field(..., description=(
+        "该项目的输入（金额为分，日期为 YYYY-MM-DD），见文档 / the program's inputs: money in fen, ISO dates; "
+        "region_code and on are required"))
+    save: bool = Field(False, description="保存为决定记录 / keep as a decision record")
+    purpose: str = Field("estimate", pattern="^(estimate|decision)$")
+    subject_type: str = Field("", max_length=60)
+    subject_id: str = Field("", max_length=40)
+    note: str = Field("", max_length=300)
+
+
+class LineOut(Schema):
+    rule: str
+    label: str
+    value: str
+    passed: bool | None
+    parameters: list[dict[str, Any]]
+
+
+class EvaluationOut(Schema):
+    program: str
+    calculator_version: str
+    outcome: str
+    outcome_label: str
+    eligible: bool
+    amount_fen: int
+    lines: list[LineOut]
+    result: dict[str, Any] = Field(..., description=(
+        "完整结果（含参数版本）/ the full record, parameter versions included"))
+    decision_id: int | None = None
+    digest: str | None = None
+
+
+def _lines(lines: Any) -> list[LineOut]:
+    return [LineOut(rule=line.rule, label=line.label(), value=line.value(), passed=line.passed,
+                    parameters=[p.to_record() for p in line.parameters]) for line in lines]
+
+
+def _evaluation(result: Any, decision: Decision | None = None) -> EvaluationOut:
+    return EvaluationOut(
+        program=result.program, calculator_version=result.calculator_version, outcome=result.outcome,
+        outcome_label=result.explanation.summary(), eligible=result.eligible, amount_fen=result.amount_fen,
+        lines=_lines(result.explanation.lines), result=result.to_record(),
+        decision_id=decision.pk if decision else None, digest=decision.digest if decision else None)
+
+
+@router.post("/policy/evaluate", response={200: EvaluationOut, 201: EvaluationOut, **ERROR_RESPONSES},
+             summary="测算资格与金额（可保存为决定记录）/ evaluate eligibility and amounts (optionally keep)")
+@requires(POLICY_EVALUATE)
+def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
+    """逐条给出规则、所用数值、参数版本与是否符合。区划不在本人辖区返回 403；输入有误返回 400 并指明字段。"""
+    inputs = selectors.decision_inputs(payload.program, payload.inputs)
+    if not payload.save:
+        return _evaluation(selectors.decision_evaluate_for_user(user=request.user, program=payload.program,
+                                                                inputs=inputs))
+    decision = services.decision_record(actor=request.user, program=payload.program, inputs=inputs,
+                                        purpose=payload.purpose, subject_type=payload.subject_type,
+                                        subject_id=payload.subject_id, note=payload.note)
+    return Status(201, _evaluation(selectors.decision_reproduce(decision=decision).result, decision))
+
+
+class DecisionOut(Schema):
+    id: int
+    program: str
+    program_label: str
+    purpose: str
+    calculator_version: str
+    region_code: str
+    region_name: str
+    evaluated_on: date
+    outcome: str
+    eligible: bool
+    amount_fen: int
+    digest: str
+    subject_type: str
+    subject_id: str
+    note: str
+    created_by: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_program_label(obj: Decision) -> str:
+        return str(obj.get_program_display())
+
+    @staticmethod
+    def resolve_region_code(obj: Decision) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj: Decision) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_created_by(obj: Decision) -> str:
+        return obj.created_by.get_username() if obj.created_by else ""
+
+
+class DecisionDetailOut(DecisionOut):
+    inputs: dict[str, Any]
+    parameters: list[dict[str, Any]]
+    result: dict[str, Any]
+
+
+class DecisionFilters(Schema):
+    program: str | None = Field(None, max_length=30)
+    outcome: str | None = Field(None, max_length=30)
+    region: str | None = Field(None, pattern=REGION, description="区划代码（含下级）/ region and below")
+
+
+@router.get("/policy/decisions", response={200: list[DecisionOut], **ERROR_RESPONSES},
+            summary="决定记录（本辖区）/ decision records (own area)")
+@requires(DECISION_VIEW)
+@paginate(PagePagination)
+def list_decisions(request: HttpRequest, filters: Query[DecisionFilters]) -> Any:
+    return selectors.decision_list_for_user(user=request.user, program=filters.program, outcome=filters.outcome,
+                                            region_code=filters.region)
+
+
+@router.get("/policy/decisions/{decision_id}", response={200: DecisionDetailOut, **ERROR_RESPONSES},
+            summary="一条决定记录：输入、参数版本、逐条说明 / one decision: inputs, parameter versions, lines")
+@requires(DECISION_VIEW)
+def get_decision(request: HttpRequest, decision_id: int) -> Decision:
+    decision = selectors.decision_get_for_user(user=request.user, pk=decision_id)
+    services.decision_view_log(actor=request.user, decision=decision)
+    return decision
+
+
+class RecalculationOut(Schema):
+    same: bool = Field(..., description="结论、金额与每一条说明均与原决定一致 / identical to the stored decision")
+    on: date
+    calculator_changed: bool
+    outcome_before: str
+    amount_before_fen: int
+    evaluation: EvaluationOut
+    line_changes: list[dict[str, Any]]
+    parameter_changes: list[dict[str, Any]]
+
+
+def _recalculation(r: selectors.Recalculation) -> RecalculationOut:
+    return RecalculationOut(
+        same=r.same, on=r.on, calculator_changed=r.calculator_changed, outcome_before=r.outcome_before,
+        amount_before_fen=r.amount_before_fen, evaluation=_evaluation(r.result),
+        line_changes=[{"rule": c.rule, "label": c.label, "before": c.before, "after": c.after,
+                       "passed_before": c.passed_before, "passed_after": c.passed_after} for c in r.line_changes],
+        parameter_changes=[{"name": n, "version_before": a, "version_after": b} for n, a, b in r.parameter_changes])
+
+
+@router.get("/policy/decisions/{decision_id}/reproduce", response={200: RecalculationOut, **ERROR_RESPONSES},
+            summary="按原参数版本重新计算 / recompute with the decision's own parameter versions")
+@requires(DECISION_VIEW)
+def reproduce_decision(request: HttpRequest, decision_id: int) -> RecalculationOut:
+    decision = selectors.decision_get_for_user(user=request.user, pk=decision_id)
+    return _recalculation(selectors.decision_reproduce(decision=decision))
+
+
+class WhatIfQuery(Schema):
+    on: date | None = Field(None, description="按哪一天的参数（默认今天）/ parameters of this day (default today)")
+
+
+@router.get("/policy/decisions/{decision_id}/what-if", response={200: RecalculationOut, **ERROR_RESPONSES},
+            summary="按今天（或指定日期）的参数重新计算并比较 / what if decided under today's parameters")
+@requires(DECISION_VIEW)
+def what_if_decision(request: HttpRequest, decision_id: int, query: Query[WhatIfQuery]) -> RecalculationOut:
+    decision = selectors.decision_get_for_user(user=request.user, pk=decision_id)
+    return _recalculation(selectors.decision_what_if(decision=decision, on=query.on))

@@ -15,12 +15,15 @@ class PolicyConfig(AppConfig):
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.policy import demo  # noqa: F401
-        from jijinan.policy.permissions import POLICY_VIEW, ROWS
+        from jijinan.policy.permissions import DECISION_VIEW, POLICY_EVALUATE, POLICY_VIEW, ROWS
 
         register_actions(ROWS)
         register_nav(NavItem(45, _("政策参数"), "policy:index", POLICY_VIEW, "policy"))
+        register_nav(NavItem(30, _("资格测算"), "policy:calculator", POLICY_EVALUATE, "policy"))
+        register_nav(NavItem(46, _("决定记录"), "policy:decisions", DECISION_VIEW, "policy"))
         register_action_labels({
             "policy.version.add": _("新增参数版本"),
+            "policy.decision.record": _("保存决定记录"),
             "policy.version.withdraw": _("撤回参数版本"),
             "policy.definition.create": _("新增政策参数"),
             "policy.definition.update": _("修改政策参数说明"),

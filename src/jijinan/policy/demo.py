@@ -50,3 +50,38 @@ def demo_policy(ctx: DemoContext) -> None:
                 region_code=county.code, value=fen, effective_from=SYNTHETIC_FROM,
                 citation=_("演示数据（合成）"), basis=Basis.DEMO_DEFAULT, backdate=True))
             ctx.created("policy versions", 1)
+
+
+DEMO_NOTE = "演示：窗口测算样例"
+
+
+@demo_step("policy.decisions", order=95)
+def demo_decisions(ctx: DemoContext) -> None:
+    """Three kept calculations in 玄武区, so the decision records, their reasons and the
+    reproduction can be seen at once."""
+    from jijinan.accounts.models import Grant
+    from jijinan.core.permissions import Role
+    from jijinan.policy.models import Decision
+    from jijinan.policy.selectors import decision_inputs
+    from jijinan.policy.services import decision_record
+
+    if Decision.objects.filter(note=DEMO_NOTE).exists():
+        return
+    grant = (Grant.objects.filter(role=Role.TOWNSHIP_REVIEWER, region__code__startswith="320102")
+             .select_related("user", "region").order_by("id").first())
+    if grant is None:
+        return
+    region = grant.region.code
+    day = today_local().isoformat()
+    household = {"members": [{"age": 72, "disability_category": "physical", "disability_grade": 2},
+                             {"age": 68}, {"age": 15}]}
+    samples = {
+        "dibao": {"region_code": region, "on": day, "household": household, "monthly_income_fen": 120000},
+        "temporary_assistance": {"region_code": region, "on": day, "kind": "emergency", "cause": "fire",
+                                 "severity": "serious", "requested_amount_fen": 300000, "household": household},
+        "medical_assistance": {"region_code": region, "on": day, "category": "dibao",
+                               "eligible_expense_fen": 3560000},
+    }
+    for program, data in samples.items():
+        decision_record(actor=grant.user, program=program, inputs=decision_inputs(program, data), note=DEMO_NOTE)
+        ctx.created("decision records", 1)

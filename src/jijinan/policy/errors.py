@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from jijinan.core.errors import NotFound
+from jijinan.core.errors import DomainError, NotFound
 
 
 class PolicyErrorCode(StrEnum):
@@ -19,6 +19,8 @@ class PolicyErrorCode(StrEnum):
     WITHDRAWN = "policy_withdrawn"
     STALE = "stale_version"
     BAD_DEFINITION = "policy_bad_definition"
+    BAD_INPUT = "policy_bad_input"
+    UNKNOWN_PROGRAM = "policy_unknown_program"
 
 
 class NoValueInForce(NotFound):
@@ -29,3 +31,11 @@ class NoValueInForce(NotFound):
         self.name = name
         self.region_code = region_code
         self.on = on
+
+
+class CalculatorInputError(DomainError):
+    """A calculator was given an impossible input (negative income, no members, an age over 150)."""
+
+    @classmethod
+    def on(cls, field: str, message: str) -> CalculatorInputError:
+        return cls(message, code=PolicyErrorCode.BAD_INPUT, field_errors={field: [message]})

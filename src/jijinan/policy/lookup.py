@@ -270,3 +270,23 @@ def values_in_force(region: Any, on: date | datetime) -> dict[str, ParameterValu
     code, day = _code(region), local_date(on)
     region_chain(code)
     return {name: table.find(code, day) for name, table in all_tables().items()}
+
+
+def values_of_versions(version_ids: Iterable[int]) -> dict[str, ParameterValue]:
+    """The values of exactly these versions (withdrawn or ended ones included), by parameter name:
+    what a stored decision read, so that it can be recomputed as it was."""
+    from jijinan.policy.models import ParameterVersion
+
+    wanted = sorted(set(version_ids))
+    found: dict[str, ParameterValue] = {}
+    for v in ParameterVersion.objects.filter(pk__in=wanted).select_related("definition", "region"):
+        d = v.definition
+        found[d.name] = ParameterValue(
+            name=d.name, kind=d.kind, value=typed(d.kind, v.value), stored=v.value, version_id=v.pk,
+            region_code=v.region.code, effective_from=v.effective_from, effective_to=v.effective_to,
+            citation=v.citation, basis=v.basis, label=d.label, label_en=d.label_en, unit=d.unit,
+            unit_en=d.unit_en)
+    if len(found) != len(wanted):
+        missing = sorted(set(wanted) - {p.version_id for p in found.values()})
+        raise NotFound(_("决定所用的参数版本 %(ids)s 已不存在") % {"ids": ", ".join(map(str, missing))})
+    return found

@@ -126,3 +126,49 @@ class ParameterVersion(models.Model):
         from datetime import timedelta
 
         return self.effective_to - timedelta(days=1) if self.effective_to else None
+
+
+class DecisionPurpose(models.TextChoices):
+    """Why a calculation was kept: an estimate at the window, or the decision of a case."""
+
+    ESTIMATE = "estimate", _("窗口测算")
+    DECISION = "decision", _("审批决定")
+
+
+class Decision(models.Model):
+    """A calculator's answer as it was given, with everything needed to reproduce it on appeal:
+    the typed inputs, the calculator's version and the parameter versions it read. Never edited."""
+
+    program = models.CharField(_("救助项目"), max_length=30, choices=Program.choices)
+    purpose = models.CharField(_("用途"), max_length=20, choices=DecisionPurpose.choices,
+                               default=DecisionPurpose.ESTIMATE)
+    calculator_version = models.CharField(_("计算规则版本"), max_length=40)
+    region = models.ForeignKey("regions.Region", verbose_name=_("适用区划"), on_delete=models.PROTECT,
+                               related_name="+")
+    evaluated_on = models.DateField(_("评估日期"))
+    inputs = models.JSONField(_("输入数据"))
+    parameters = models.JSONField(_("所用参数版本"))
+    result = models.JSONField(_("计算结果"))
+    outcome = models.CharField(_("结论"), max_length=30)
+    eligible = models.BooleanField(_("符合条件"))
+    amount_fen = models.BigIntegerField(_("金额（分）"), default=0)
+    digest = models.CharField(_("指纹"), max_length=64,
+                              help_text=_("输入、规则版本与参数版本的 SHA-256：相同即结果相同"))
+    subject_type = models.CharField(_("关联对象类型"), max_length=60, blank=True)
+    subject_id = models.CharField(_("关联对象"), max_length=40, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("测算人"), null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("测算时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("决定记录")
+        verbose_name_plural = _("决定记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "created_at"], name="policy_decision_region_idx"),
+                   models.Index(fields=["subject_type", "subject_id"], name="policy_decision_subject_idx")]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=0),
+                                              name="policy_decision_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_program_display()} #{self.pk}"

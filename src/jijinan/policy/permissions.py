@@ -8,6 +8,13 @@ from jijinan.core.permissions import STAFF_ROLES, Role, Rule, ScopeKind
 
 POLICY_VIEW = "policy.view"
 POLICY_MANAGE = "policy.manage"
+POLICY_EVALUATE = "policy.evaluate"
+DECISION_VIEW = "policy.decision.view"
+
+R = Role
+# Who works out entitlements for applicants: the window, the hotline and the civil-affairs line.
+EVALUATE_ROLES = frozenset({R.WINDOW_CLERK, R.HOTLINE_OPERATOR, R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD,
+                            R.RELIEF_STATION_STAFF, R.COUNTY_APPROVER, R.SOCIAL_WORKER, R.ADMINISTRATOR})
 
 ROWS = [
     # Parameters are reference data: every office applies them and compares regions.
@@ -15,4 +22,9 @@ ROWS = [
     # A version's region must lie in the subtree of one of the editor's administrator grants.
     Rule(POLICY_MANAGE, frozenset({Role.ADMINISTRATOR}), ScopeKind.REGION, _("维护政策参数"),
          view_action=POLICY_VIEW),
+    # The region of the inputs (where the applicant is handled) must lie in the user's area; the
+    # calculation itself saves nothing unless asked to keep it as a decision record.
+    Rule(POLICY_EVALUATE, EVALUATE_ROLES, ScopeKind.REGION, _("测算救助资格与金额")),
+    # A decision record lives in the region whose parameters it applied.
+    Rule(DECISION_VIEW, EVALUATE_ROLES | {R.SUPERVISOR}, ScopeKind.REGION, _("查看决定记录")),
 ]

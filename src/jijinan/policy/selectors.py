@@ -19,8 +19,8 @@ from jijinan.core.permissions import ScopePaths, get_for_user, restrict
 from jijinan.policy.choices import PROGRAM_ORDER, VersionStatus
 from jijinan.policy.errors import PolicyErrorCode
 from jijinan.policy.lookup import ParameterValue, all_tables, region_chain
-from jijinan.policy.models import ParameterDefinition, ParameterVersion
-from jijinan.policy.permissions import POLICY_VIEW
+from jijinan.policy.models import Decision, ParameterDefinition, ParameterVersion
+from jijinan.policy.permissions import DECISION_VIEW, POLICY_VIEW
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 
@@ -167,3 +167,134 @@ def compare_for_region(*, user: Any, region_code: str, date_a: date, date_b: dat
             rows.append(row)
     return sorted(rows, key=lambda r: (PROGRAM_ORDER.get(r.definition.program, 99), r.definition.sort_order,
                                        r.definition.name))
+
+
+# --- decision records ---------------------------------------------------------------------------------
+
+DECISION_PATHS = ScopePaths(region="region")
+
+
+def decision_inputs(program: str, data: Any) -> Any:
+    """``program``'s typed inputs from their JSON form (API body, stored snapshot); a field that does
+    not fit is refused by its path (``inputs.household.members[0].birth_date``)."""
+    from jijinan.core.snapshot import SnapshotError, from_json
+    from jijinan.policy.calculators import calculator
+    from jijinan.policy.errors import CalculatorInputError
+
+    entry = calculator(program)
+    try:
+        return from_json(entry.input_type, data, path="inputs")
+    except SnapshotError as exc:
+        raise CalculatorInputError.on(exc.field, exc.message) from exc
+
+
+
+def decision_list_for_user(*, user: Any, program: str | None = None, outcome: str | None = None,
+                           region_code: str | None = None) -> QuerySet[Decision]:
+    """The decision records in the user's area, newest first."""
+    qs = restrict(Decision.objects.select_related("region", "created_by"), user, DECISION_VIEW,
+                  DECISION_PATHS)
+    if program:
+        qs = qs.filter(program=program)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if region_code:
+        prefix = Region.objects.filter(code=region_code).values_list("prefix", flat=True).first()
+        qs = qs.filter(region__prefix__startswith=prefix) if prefix is not None else qs.none()
+    return qs.order_by("-created_at", "-id")
+
+
+def decision_get_for_user(*, user: Any, pk: int) -> Decision:
+    return get_for_user(Decision.objects.select_related("region", "created_by"), user, DECISION_VIEW,
+                        DECISION_PATHS, pk=pk)
+
+
+@dataclass(frozen=True)
+class LineChange:
+    rule: str
+    label: str
+    before: str
+    after: str
+    passed_before: bool | None
+    passed_after: bool | None
+
+
+@dataclass(frozen=True)
+class Recalculation:
+    """A stored decision computed again: with its own parameter versions (``reproduce``) or with
+    those in force on another day (``what if``), and what differs from the stored answer."""
+
+    result: Any  # CalculationResult
+    on: date  # the day whose parameters applied
+    same: bool  # outcome, amount and every line equal to the stored decision
+    outcome_before: str
+    amount_before_fen: int
+    calculator_changed: bool  # the calculator's version today differs from the stored one
+    line_changes: tuple[LineChange, ...]
+    parameter_changes: tuple[tuple[str, Any, Any], ...]  # (name, stored version id, new version id)
+
+
+def _compare(decision: Decision, result: Any, on: date) -> Recalculation:
+    from jijinan.policy.calculators.explain import english
+
+    en = english()
+    stored = {line["rule"]: line for line in decision.result["explanation"]["lines"]}
+    fresh = {line.rule: line for line in result.explanation.lines}
+    changes: list[LineChange] = []
+    for rule in [*stored, *[r for r in fresh if r not in stored]]:
+        old, new = stored.get(rule), fresh.get(rule)
+        old_value = (old["value_en"] if en else old["value_zh"]) if old else ""
+        new_value = new.value() if new else ""
+        if old is None or new is None or old_value != new_value or old["passed"] != new.passed:
+            label = new.label() if new else (old["label_en"] if en else old["label_zh"]) if old else rule
+            changes.append(LineChange(rule=rule, label=label, before=old_value, after=new_value,
+                                      passed_before=old["passed"] if old else None,
+                                      passed_after=new.passed if new else None))
+    before = {p["name"]: p["version_id"] for p in decision.parameters}
+    after = {p.name: p.version_id for p in result.explanation.parameters}
+    parameter_changes = tuple((name, before.get(name), after.get(name)) for name in sorted({*before, *after})
+                              if before.get(name) != after.get(name))
+    same = (not changes and result.outcome == decision.outcome and result.amount_fen == decision.amount_fen)
+    return Recalculation(result=result, on=on, same=same, outcome_before=decision.outcome,
+                         amount_before_fen=decision.amount_fen,
+                         calculator_changed=result.calculator_version != decision.calculator_version,
+                         line_changes=tuple(changes), parameter_changes=parameter_changes)
+
+
+def decision_reproduce(*, decision: Decision) -> Recalculation:
+    """The decision computed again from its stored inputs with exactly the parameter versions it
+    cited: on appeal this shows the answer was the rules' answer, not a clerk's."""
+    from jijinan.policy.calculators import Params, evaluate
+    from jijinan.policy.lookup import values_of_versions
+
+    inputs = decision_inputs(decision.program, decision.inputs)
+    values = values_of_versions(p["version_id"] for p in decision.parameters)
+    params = Params.from_values(values, region_code=inputs.region_code, on=inputs.on)
+    return _compare(decision, evaluate(decision.program, inputs, params), inputs.on)
+
+
+def decision_what_if(*, decision: Decision, on: date | None = None) -> Recalculation:
+    """The decision's inputs under the parameters in force on ``on`` (today by default): what would
+    change if it were decided now."""
+    from jijinan.policy.calculators import evaluate, params_for
+
+    day = on or today_local()
+    inputs = decision_inputs(decision.program, decision.inputs)
+    params = params_for(inputs.region_code, day)
+    return _compare(decision, evaluate(decision.program, inputs, params), day)
+
+
+def decision_evaluate_for_user(*, user: Any, program: str, inputs: Any) -> Any:
+    """Evaluate without keeping anything (the window calculator's preview); the inputs' region must
+    lie in the user's area."""
+    from jijinan.core.permissions import Target, require
+    from jijinan.policy.calculators import evaluate_in_force
+    from jijinan.policy.permissions import POLICY_EVALUATE
+
+    code = inputs.region_code
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        message = _("区划代码 %(code)s 不存在") % {"code": code}
+        raise DomainError(message, code=PolicyErrorCode.BAD_REGION, field_errors={"region_code": [message]})
+    require(user, POLICY_EVALUATE, Target(region_prefix=region.prefix))
+    return evaluate_in_force(program, inputs)

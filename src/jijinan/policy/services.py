@@ -31,7 +31,7 @@ from jijinan.core.permissions import Target, require
 from jijinan.policy.choices import Basis, Program, ValueKind
 from jijinan.policy.errors import PolicyErrorCode
 from jijinan.policy.lookup import VERSION_LEVELS, policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition, ParameterVersion
+from jijinan.policy.models import Decision, ParameterDefinition, ParameterVersion
 from jijinan.policy.values import check_value, display
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
@@ -483,3 +483,66 @@ def parameters_load_json(*, actor: Any, text: str, source: str) -> LoadResult:
         raise DomainError.for_field("file", _("JSON 格式错误：第 %(line)s 行第 %(col)s 列") % {
             "line": exc.lineno, "col": exc.colno}, code=PolicyErrorCode.BAD_DEFINITION) from None
     return parameters_load(actor=actor, data=data, source=source)
+
+
+# --- decision records ---------------------------------------------------------------------------------
+
+
+def decision_digest(*, program: str, calculator_version: str, inputs: Any, parameters: list[dict[str, Any]]
+                    ) -> str:
+    """The fingerprint of a calculation: equal fingerprints mean equal inputs, rules and parameters."""
+    import hashlib
+
+    canonical = json.dumps({"program": program, "calculator_version": calculator_version, "inputs": inputs,
+                            "parameters": sorted(p["version_id"] for p in parameters)},
+                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def decision_record(*, actor: Any, program: str, inputs: Any, purpose: str = "estimate",
+                    subject_type: str = "", subject_id: str = "", note: str = "") -> Decision:
+    """Evaluate ``inputs`` under the parameters in force on their day and keep the decision, with its
+    inputs, the calculator's version and every parameter version read, in one transaction with its
+    audit event. The region of the inputs must lie in the actor's area."""
+    from jijinan.core.snapshot import to_json
+    from jijinan.policy.calculators import evaluate_in_force
+    from jijinan.policy.permissions import POLICY_EVALUATE
+
+    region = _evaluation_region(inputs.region_code)
+    require(actor, POLICY_EVALUATE, Target(region_prefix=region.prefix))
+    if len(note) > 300:
+        raise DomainError(_("备注不能超过 300 字"), code=PolicyErrorCode.BAD_INPUT,
+                          field_errors={"note": [_("备注不能超过 300 字")]})
+    result = evaluate_in_force(program, inputs)
+    record = result.to_record()
+    parameters = record["explanation"]["parameters"]
+    snapshot = to_json(inputs)
+    with transaction.atomic():
+        decision = Decision.objects.create(
+            program=program, purpose=purpose, calculator_version=result.calculator_version, region=region,
+            evaluated_on=inputs.on, inputs=snapshot, parameters=parameters, result=record,
+            outcome=result.outcome, eligible=result.eligible, amount_fen=result.amount_fen,
+            digest=decision_digest(program=program, calculator_version=result.calculator_version,
+                                   inputs=snapshot, parameters=parameters),
+            subject_type=subject_type, subject_id=str(subject_id), note=note,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        audit_record(actor=actor, action="policy.decision.record", subject=decision, region_code=region.code,
+                     changes={"program": (None, program), "outcome": (None, result.outcome),
+                              "amount_fen": (None, result.amount_fen)})
+    return decision
+
+
+def _evaluation_region(code: Any) -> Region:
+    found = Region.objects.filter(code=code).first() if isinstance(code, str) else None
+    if found is None:
+        message = _("区划代码 %(code)s 不存在") % {"code": code}
+        raise DomainError(message, code=PolicyErrorCode.BAD_REGION, field_errors={"region_code": [message]})
+    return found
+
+
+def decision_view_log(*, actor: Any, decision: Decision, kind: str = "view") -> None:
+    """A decision holds income, assets, health and disability: each view or print is logged."""
+    from jijinan.audit.services import access_log_record
+
+    access_log_record(actor=actor, kind=kind, subject=decision, region_code=decision.region.code,
+                      fields=["inputs", "result"], purpose=_("查看决定记录"))

@@ -12,4 +12,7 @@ urlpatterns = [
     path("parameters/<str:name>/", views.parameter_detail, name="parameter"),
     path("parameters/<str:name>/versions/new/", views.version_create, name="version_create"),
     path("versions/<int:pk>/withdraw/", views.version_withdraw, name="version_withdraw"),
+    path("calculator/", views.calculator, name="calculator"),
+    path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/<int:pk>/", views.decision_detail, name="decision"),
 ]

@@ -3,6 +3,7 @@ withdrawing versions, comparing two days."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jijinan.core.calendar import today_local
-from jijinan.core.errors import DomainError
+from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.permissions import Target, can, requires
 from jijinan.policy import selectors, services
-from jijinan.policy.choices import VersionStatus
+from jijinan.policy.choices import Program, VersionStatus
 from jijinan.policy.forms import CompareForm, LookupForm, VersionForm, WithdrawForm, apply_errors
-from jijinan.policy.permissions import POLICY_MANAGE, POLICY_VIEW
+from jijinan.policy.permissions import DECISION_VIEW, POLICY_EVALUATE, POLICY_MANAGE, POLICY_VIEW
 from jijinan.regions.choices import RegionLevel
 
 DEFAULT_REGION = "320100000000"  # Nanjing: the demo's city
@@ -146,3 +147,107 @@ def parameter_compare(request: HttpRequest) -> HttpResponse:
         "form": form, "rows": rows, "region": region,
         "changed_count": sum(r.version_changed for r in rows),
     }, status=200 if form.is_valid() else 400)
+
+
+# --- the window calculator and decision records ------------------------------------------------------
+
+
+def _user_region_code(user: Any) -> str:
+    """The region of the user's first grant: where a clerk normally evaluates."""
+    grant = user.grants.select_related("region").order_by("id").first() if hasattr(user, "grants") else None
+    return grant.region.code if grant and grant.region_id else ""
+
+
+@dataclass
+class Evaluated:
+    program: str
+    label: str
+    result: Any = None
+    error: str = ""
+    decision: Any = None
+
+
+@requires(POLICY_EVALUATE)
+@require_http_methods(["GET", "POST"])
+def calculator(request: HttpRequest) -> HttpResponse:
+    """The window calculator: fill a household, see each program's answer with its reasons."""
+    from jijinan.policy.calculators import PROGRAMS
+    from jijinan.policy.forms import CalculatorForm, MemberFormSet, calculator_inputs
+
+    evaluated: list[Evaluated] = []
+    if request.method == "POST":
+        form = CalculatorForm(request.POST)
+        members = MemberFormSet(request.POST, prefix="m")
+        if form.is_valid() and members.is_valid():
+            rows = [m.member() for m in members.forms if m.cleaned_data and m.is_filled()]
+            if not rows:
+                form.add_error(None, _("至少填写一位家庭成员的年龄或出生日期（第一行为申请人）"))
+            else:
+                evaluated = _evaluate_all(request, form, calculator_inputs(form, rows), PROGRAMS)
+    else:
+        # Other pages (a household's verification report) open the calculator pre-filled through
+        # the query string; nothing is evaluated until the clerk presses the button.
+        given = {k: v for k, v in request.GET.items() if k in CalculatorForm.base_fields}
+        form = CalculatorForm(initial={"region_code": _user_region_code(request.user), "on": today_local(),
+                                       **given})
+        ages = [a for a in request.GET.getlist("age") if a.isdigit()][:12]
+        members = MemberFormSet(prefix="m", initial=[{"age": int(a)} for a in ages])
+    return render(request, "policy/calculator.html", {
+        "form": form, "members": members, "evaluated": evaluated,
+        "may_view_decisions": can(request.user, DECISION_VIEW)})
+
+
+def _evaluate_all(request: HttpRequest, form: Any, inputs: dict[str, dict[str, Any]], programs: Any
+                  ) -> list[Evaluated]:
+    save = form.cleaned_data.get("save")
+    out: list[Evaluated] = []
+    for program, data in inputs.items():
+        item = Evaluated(program=program, label=str(programs[program].label))
+        try:
+            typed = selectors.decision_inputs(program, data)
+            if save:
+                item.decision = services.decision_record(actor=request.user, program=program, inputs=typed,
+                                                         note=form.cleaned_data.get("note") or "")
+                item.result = selectors.decision_reproduce(decision=item.decision).result
+            else:
+                item.result = selectors.decision_evaluate_for_user(user=request.user, program=program, inputs=typed)
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            if exc.code == "policy_bad_region" or "on" in exc.field_errors:
+                apply_errors(form, exc, aliases={"on": "on", "region_code": "region_code"})
+                return []
+            item.error = "；".join(m for ms in exc.field_errors.values() for m in ms) or str(exc.message)
+        out.append(item)
+    return out
+
+
+@requires(DECISION_VIEW)
+@require_GET
+def decision_list(request: HttpRequest) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    program = request.GET.get("program") or None
+    decisions = selectors.decision_list_for_user(user=request.user, program=program)
+    page = Paginator(decisions, 50).get_page(request.GET.get("page"))
+    return render(request, "policy/decision_list.html", {
+        "page": page, "program": program or "", "programs": Program.choices})
+
+
+@requires(DECISION_VIEW)
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = selectors.decision_get_for_user(user=request.user, pk=pk)
+    services.decision_view_log(actor=request.user, decision=decision,
+                               kind="print" if request.GET.get("print") else "view")
+    reproduced = selectors.decision_reproduce(decision=decision)
+    what_if = None
+    if request.GET.get("what_if"):
+        try:
+            day = date.fromisoformat(request.GET["what_if"]) if request.GET["what_if"] != "today" else None
+        except ValueError:
+            day = None
+        what_if = selectors.decision_what_if(decision=decision, on=day)
+    return render(request, "policy/decision_detail.html", {
+        "decision": decision, "reproduced": reproduced, "what_if": what_if,
+        "result": reproduced.result})

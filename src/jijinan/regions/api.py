@@ -5,15 +5,17 @@
 
 from datetime import date
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.permissions import requires
-from jijinan.regions import selectors, services
+from jijinan.regions import selectors, services, views
 from jijinan.regions.models import Region
 
 router = Router(tags=["regions"])
@@ -72,6 +74,29 @@ class RetireIn(Schema):
 def list_regions(request: HttpRequest, filters: Query[RegionFilters]):
     return selectors.region_search(q=filters.q, level=filters.level, parent_code=filters.parent,
                                    include_retired=filters.include_retired).select_related("successor")
+
+
+class RegionExportIn(RegionFilters):
+    reason: str = Field("", max_length=exports.REASON_MAX_LENGTH,
+                        description="导出原因，记入访问日志 / why; goes to the access log")
+
+
+# The workbook as the 200 answer of the export operation, for the OpenAPI document.
+XLSX_OPENAPI = {"responses": {200: {
+    "description": "Excel 工作簿（文件名见 Content-Disposition）/ the workbook",
+    "content": {exports.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+@router.get("/regions/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出区划到 Excel（与查找相同的条件；导出留痕）/ export regions (logged)")
+@refusals_recorded
+@requires("regions.export")
+def export_regions(request: HttpRequest, filters: Query[RegionExportIn]) -> HttpResponseBase:
+    regions = selectors.region_search(q=filters.q, level=filters.level, parent_code=filters.parent,
+                                      include_retired=filters.include_retired).select_related("parent", "successor")
+    return exports.export_response(views.region_export_file(
+        user=request.user, regions=regions, options=exports.ExportOptions(reason=filters.reason.strip()),
+        filters=exports.query_filters(filters.dict(), views.REGION_FILTERS)))
 
 
 @router.post("/regions/import", response={200: LoadOut, **ERROR_RESPONSES},

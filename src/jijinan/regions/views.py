@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.errors import DomainError, RowErrors
-from jijinan.core.permissions import requires
+from jijinan.core.permissions import can, requires
 from jijinan.regions import selectors, services
 from jijinan.regions.choices import RegionLevel
+from jijinan.regions.models import Region
 
 PAGE_SIZE = 50
 
@@ -22,20 +30,28 @@ PAGE_SIZE = 50
 @requires("regions.view")
 @require_GET
 def region_index(request: HttpRequest) -> HttpResponse:
+    results, q, level, include_retired = _regions_of_page(request)
+    context: dict[str, object] = {"q": q, "level": level, "levels": RegionLevel.choices,
+                                  "include_retired": include_retired}
+    if q or level:
+        context["page"] = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(exports.export_link_context(request, url=reverse("regions:export"),
+                                                   may_export=can(request.user, "regions.export")))
+    else:
+        context["roots"] = selectors.region_roots()
+    return render(request, "regions/index.html", context)
+
+
+def _regions_of_page(request: HttpRequest) -> tuple[QuerySet[Region], str, str | None, bool]:
+    """The search results the page shows for its query (the export reads the same)."""
     q = request.GET.get("q", "").strip()[:50]
     level = request.GET.get("level") or None
     if level not in RegionLevel.values:
         level = None
     include_retired = request.GET.get("retired") == "1"
-    context: dict[str, object] = {"q": q, "level": level, "levels": RegionLevel.choices,
-                                  "include_retired": include_retired}
-    if q or level:
-        results = selectors.region_search(q=q, level=level, include_retired=include_retired) \
-            .select_related("successor")
-        context["page"] = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    else:
-        context["roots"] = selectors.region_roots()
-    return render(request, "regions/index.html", context)
+    results = selectors.region_search(q=q, level=level, include_retired=include_retired) \
+        .select_related("parent", "successor")
+    return results, q, level, include_retired
 
 
 @requires("regions.view")
@@ -100,3 +116,47 @@ def region_retire(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("已停用该区划代码"))
     return redirect("regions:detail", code=code)
+
+
+# --- export to Excel ----------------------------------------------------------------------------
+C, K = exports.Column, exports.ColumnKind
+REGION_FILTERS = ("q", "level", "retired", "parent", "include_retired")
+
+REGION_EXPORT_SPEC = exports.ExportSpec(
+    title=gettext_lazy("行政区划"), subject_type="regions.region", fields=["regions"],
+    columns=[
+        C("code", gettext_lazy("区划代码"), width=14), C("name", gettext_lazy("名称"), width=20),
+        C("level", gettext_lazy("级别"), width=8), C("parent_code", gettext_lazy("上级代码"), width=14),
+        C("parent", gettext_lazy("上级")), C("population", gettext_lazy("常住人口"), K.NUMBER),
+        C("synthetic", gettext_lazy("演示区划"), K.BOOL), C("valid_from", gettext_lazy("启用日期"), K.DATE),
+        C("valid_to", gettext_lazy("停用日期"), K.DATE), C("successor_code", gettext_lazy("继任区划代码"), width=14),
+    ])
+
+
+def region_export_file(*, user: Any, regions: QuerySet[Region], options: exports.ExportOptions,
+                       filters: dict[str, str]) -> exports.ExportFile:
+    """Reference data, nothing protected: the export is logged like every other."""
+    masked = exports.export_masked(options=options, may_unmask=False)
+    count = regions.count()
+    levels = dict(RegionLevel.choices)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(regions):
+            for r in batch:
+                yield {"code": r.code, "name": r.name, "level": str(levels.get(r.level, r.level)),
+                       "parent_code": r.parent.code if r.parent else "", "parent": r.parent.name if r.parent else "",
+                       "population": r.population, "synthetic": r.synthetic, "valid_from": r.valid_from,
+                       "valid_to": r.valid_to, "successor_code": r.successor.code if r.successor else ""}
+
+    return exports.export_list(actor=user, spec=REGION_EXPORT_SPEC, rows=rows(), count=count, filters=filters,
+                               masked=masked, reason=options.reason)
+
+
+@refusals_recorded
+@requires("regions.export")
+@require_GET
+def region_export(request: HttpRequest) -> HttpResponseBase:
+    regions, _q, _level, _retired = _regions_of_page(request)
+    return exports.export_page(request, reverse("regions:index"), lambda options: region_export_file(
+        user=request.user, regions=regions, options=options,
+        filters=exports.query_filters(request.GET, REGION_FILTERS)))

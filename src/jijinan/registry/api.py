@@ -9,27 +9,32 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jijinan.accounts.models import Organisation, User
+from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import Target, require, requires
-from jijinan.registry import selectors, services
+from jijinan.registry import selectors, services, views
 from jijinan.registry.chain import assistance_chain
 from jijinan.registry.choices import ConsentCategory
 from jijinan.registry.models import Consent, Household, HouseholdMember, Membership, ProgramType
 from jijinan.registry.permissions import (
     CONSENT_MANAGE,
     CONSENT_VIEW,
+    HOUSEHOLD_EXPORT,
     HOUSEHOLD_MANAGE,
     HOUSEHOLD_UNMASK,
     HOUSEHOLD_VIEW,
+    MEMBERSHIP_EXPORT,
     MEMBERSHIP_MANAGE,
     MEMBERSHIP_VIEW,
+    PERSON_EXPORT,
     PERSON_MANAGE,
     PERSON_UNMASK,
     PERSON_VIEW,
@@ -49,13 +54,37 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+# --- exports ------------------------------------------------------------------------------------------
+class ExportIn(Schema):
+    unmask: bool = Field(False, description="导出完整证件号、电话或银行账号（须有权限并填写原因）/ "
+                                            "protected values in clear (needs the right and a reason)")
+    reason: str = Field("", max_length=exports.REASON_MAX_LENGTH,
+                        description="导出原因，记入访问日志 / why; goes to the access log")
+
+    def options(self) -> exports.ExportOptions:
+        return exports.ExportOptions(unmask=self.unmask, reason=self.reason.strip())
+
+
+# The workbook as the 200 answer of the export operations, for the OpenAPI document.
+XLSX_OPENAPI = {"responses": {200: {
+    "description": "Excel 工作簿（文件名见 Content-Disposition）/ the workbook",
+    "content": {exports.XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
+def _filters_of(schema: Schema, names: tuple[str, ...]) -> dict[str, str]:
+    return exports.query_filters(schema.dict(), names)
+
+
 # --- persons -----------------------------------------------------------------------------------------
-class PersonFilters(Schema):
+class PersonSearchIn(Schema):
     q: str = Field("", max_length=60, description="姓名、拼音或首字母、身份证号、临时编号或电话 / "
                                                    "name, pinyin or initials, ID number, temporary number or phone")
     region: str = Field("", pattern=r"^(\d{2,12})?$", description="居住地区划代码（含下级）/ residence region code")
     program: str = Field("", max_length=40, description="在保项目代码 / active program code")
     flag: str = Field("", pattern=r"^(minor|elderly|living_alone|disabled|serious_illness|id_unknown)?$")
+
+
+class PersonFilters(PersonSearchIn):
     page: int = Field(1, ge=1, description="页码，从 1 开始 / page number from 1")
     page_size: int = Field(PAGE_SIZE, ge=1, le=settings.JIJINAN_MAX_PAGE_SIZE)
 
@@ -111,6 +140,23 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> dict[st
     views = selectors.person_views(user=request.user, persons=rows)
     return {"items": [_summary(v) for v in views], "count": count, "page": filters.page,
             "page_size": filters.page_size, "pages": pages}
+
+
+class PersonExportIn(PersonSearchIn, ExportIn):
+    pass
+
+
+@router.get("/persons/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出救助对象到 Excel（与列表相同的筛选和范围；默认遮盖；导出留痕）/ "
+                    "export persons (same filters and scope; masked by default; logged)")
+@refusals_recorded
+@requires(PERSON_EXPORT)
+def export_persons(request: HttpRequest, filters: Query[PersonExportIn]) -> HttpResponseBase:
+    search = selectors.PersonSearch(q=filters.q, region=filters.region, program=filters.program,
+                                    flag=filters.flag)
+    return exports.export_response(views.person_export_file(
+        user=request.user, search=search, options=filters.options(),
+        filters=_filters_of(filters, views.PERSON_FILTERS)))
 
 
 class MembershipOut(Schema):
@@ -359,6 +405,19 @@ class MembershipFilters(Schema):
     region: str = Field("", pattern=r"^(\d{2,12})?$")
 
 
+class MembershipExportIn(MembershipFilters, ExportIn):
+    pass
+
+
+@router.get("/memberships/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出救助项目记录到 Excel（与列表相同的筛选和范围；导出留痕）/ export memberships (logged)")
+@requires(MEMBERSHIP_EXPORT)
+def export_memberships(request: HttpRequest, filters: Query[MembershipExportIn]) -> HttpResponseBase:
+    return exports.export_response(views.membership_export_file(
+        user=request.user, program=filters.program, status=filters.status, region=filters.region,
+        options=filters.options(), filters=_filters_of(filters, views.MEMBERSHIP_FILTERS)))
+
+
 @router.get("/memberships", response={200: list[MembershipOut], **ERROR_RESPONSES},
             summary="救助项目记录（分页，按范围）/ program memberships (paginated, scoped)")
 @requires(MEMBERSHIP_VIEW)
@@ -552,6 +611,22 @@ def _household_input(payload: HouseholdIn) -> services.HouseholdInput:
 
 def _household_out(request: HttpRequest, pk: int) -> Household:
     return selectors.household_get_for_user(user=request.user, pk=pk)
+
+
+class HouseholdExportIn(HouseholdFilters, ExportIn):
+    pass
+
+
+@router.get("/households/export.xlsx", response=ERROR_RESPONSES, openapi_extra=XLSX_OPENAPI,
+            summary="导出家庭到 Excel（与列表相同的筛选和范围；银行账号默认遮盖；导出留痕）/ "
+                    "export households (same filters and scope; masked by default; logged)")
+@refusals_recorded
+@requires(HOUSEHOLD_EXPORT)
+def export_households(request: HttpRequest, filters: Query[HouseholdExportIn]) -> HttpResponseBase:
+    search = selectors.HouseholdSearch(q=filters.q, region=filters.region, program=filters.program)
+    return exports.export_response(views.household_export_file(
+        user=request.user, search=search, options=filters.options(),
+        filters=_filters_of(filters, views.HOUSEHOLD_FILTERS)))
 
 
 @router.get("/households", response={200: list[HouseholdListOut], **ERROR_RESPONSES},

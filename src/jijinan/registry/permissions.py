@@ -45,6 +45,10 @@ CONSENT_VIEW = "registry.consent.view"
 CONSENT_MANAGE = "registry.consent.manage"
 PROGRAM_TYPE_VIEW = "registry.program_type.view"
 PROGRAM_TYPE_MANAGE = "registry.program_type.manage"
+# Exports of the lists: the same rows as the list, masked unless the *.unmask right is used.
+PERSON_EXPORT = "registry.person.export"
+HOUSEHOLD_EXPORT = "registry.household.export"
+MEMBERSHIP_EXPORT = "registry.membership.export"
 
 ROWS = [
     Rule(PERSON_VIEW, VIEW_ROLES | CONSENT_ROLES, ScopeKind.REGION, _("查看救助对象")),
@@ -68,4 +72,8 @@ ROWS = [
          view_action=CONSENT_VIEW),
     Rule(PROGRAM_TYPE_VIEW, ALL_ROLES, ScopeKind.SIGNED_IN, _("查看救助项目类型")),
     Rule(PROGRAM_TYPE_MANAGE, frozenset({R.ADMINISTRATOR}), ScopeKind.PROVINCE, _("维护救助项目类型")),
+    # Whoever sees a list may take it to Excel (consent-limited rows stay consent-limited).
+    Rule(PERSON_EXPORT, VIEW_ROLES | CONSENT_ROLES, ScopeKind.REGION, _("导出救助对象列表")),
+    Rule(HOUSEHOLD_EXPORT, VIEW_ROLES, ScopeKind.REGION, _("导出家庭列表")),
+    Rule(MEMBERSHIP_EXPORT, VIEW_ROLES, ScopeKind.REGION, _("导出救助项目记录")),
 ]

@@ -12,6 +12,7 @@ app_name = "registry"
 urlpatterns = [
     path("", requires(PERSON_VIEW)(RedirectView.as_view(pattern_name="registry:persons")), name="index"),
     path("persons/", views.person_list, name="persons"),
+    path("persons/export/", views.person_export, name="person_export"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/<int:pk>/", views.person_detail, name="person"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("memberships/<int:pk>/edit/", views.membership_edit, name="membership_edit"),
     path("households/", views.household_list, name="households"),
+    path("households/export/", views.household_export, name="household_export"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -4,31 +4,38 @@ program types. Every page reads through the selectors (scoped) and writes throug
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jijinan.accounts.models import User
+from jijinan.audit.decorators import refusals_recorded
+from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.permissions import Target, can, require, requires
 from jijinan.registry import forms, selectors, services
 from jijinan.registry.chain import assistance_chain
 from jijinan.registry.choices import ConsentCategory, MembershipStatus, ProgramSubject, Relation
+from jijinan.registry.links import household_links_for
 from jijinan.registry.models import Household, HouseholdMember, Membership, Person
 from jijinan.registry.permissions import (
     CONSENT_MANAGE,
     CONSENT_VIEW,
+    HOUSEHOLD_EXPORT,
     HOUSEHOLD_MANAGE,
     HOUSEHOLD_UNMASK,
     HOUSEHOLD_VIEW,
     MEMBERSHIP_MANAGE,
+    PERSON_EXPORT,
     PERSON_MANAGE,
     PERSON_UNMASK,
     PERSON_VIEW,
@@ -71,7 +78,8 @@ def _status(form: Any) -> int:
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
     form = forms.SearchForm(request.GET or None)
-    context: dict[str, Any] = {"form": form, "may_add": can(request.user, PERSON_MANAGE)}
+    context: dict[str, Any] = {"form": form, "may_add": can(request.user, PERSON_MANAGE),
+                               **_export_context(request, PERSON_EXPORT, PERSON_UNMASK, "registry:person_export")}
     search = selectors.PersonSearch()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -338,7 +346,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
-    context: dict[str, Any] = {"form": form, "may_add": can(request.user, HOUSEHOLD_MANAGE)}
+    context: dict[str, Any] = {"form": form, "may_add": can(request.user, HOUSEHOLD_MANAGE),
+                               **_export_context(request, HOUSEHOLD_EXPORT, HOUSEHOLD_UNMASK,
+                                                 "registry:household_export")}
     status = 400 if form.errors else 200
     try:
         households = selectors.household_list_for_user(user=request.user, search=search)
@@ -391,6 +401,7 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         "remove_form": forms.MemberRemoveForm(initial=version),
         "head_form": forms.SetHeadForm(initial=version),
         "unmask_form": forms.UnmaskForm(),
+        "links": household_links_for(user=request.user, household=household),
     }
     context.update(extra)
     return context
@@ -537,3 +548,179 @@ def program_type_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已新增救助项目类型"))
             return redirect("registry:program_types")
     return render(request, "registry/program_type_form.html", {"form": form}, status=_status(form))
+
+
+# --- exports to Excel ------------------------------------------------------------------------------------------
+# The same selectors, filters and scope as the lists above; masked unless the unmask right is used
+# with a reason. The API's exports call these builders too, so there is one path per list.
+C, K = exports.Column, exports.ColumnKind
+PERSON_FILTERS = ("q", "region", "program", "flag")
+HOUSEHOLD_FILTERS = ("q", "region", "program")
+MEMBERSHIP_FILTERS = ("program", "status", "region")
+
+PERSON_EXPORT_SPEC = exports.ExportSpec(
+    title=_lazy("救助对象"), subject_type="registry.person",
+    fields=["id_number", "phone", "residence_address", "disability", "serious_illness", "memberships"],
+    columns=[
+        C("id", _lazy("人员编号"), K.NUMBER), C("name", _lazy("姓名")), C("sex", _lazy("性别"), width=6),
+        C("birth_date", _lazy("出生日期"), K.DATE), C("age", _lazy("年龄"), K.NUMBER, width=6),
+        C("id_number", _lazy("身份证号"), K.ID_NUMBER), C("temporary_number", _lazy("临时编号"), width=24),
+        C("phone", _lazy("联系电话"), K.PHONE), C("residence_region_code", _lazy("居住地区划代码"), width=14),
+        C("residence_region", _lazy("居住地")), C("residence_address", _lazy("居住地址"), width=30),
+        C("living_alone", _lazy("独居"), K.BOOL), C("disability", _lazy("残疾类别")),
+        C("serious_illness", _lazy("患重病"), K.BOOL), C("programs", _lazy("在保项目"), width=24),
+        C("visibility", _lazy("可见范围")),
+    ])
+
+HOUSEHOLD_EXPORT_SPEC = exports.ExportSpec(
+    title=_lazy("家庭"), subject_type="registry.household",
+    fields=["bank_account", "household_income", "household_property"],
+    columns=[
+        C("id", _lazy("家庭编号"), K.NUMBER), C("head_name", _lazy("户主")),
+        C("region_code", _lazy("所在区划代码"), width=14), C("region", _lazy("所在区划")),
+        C("address", _lazy("住址"), width=30), C("monthly_income_fen", _lazy("家庭月收入（元）"), K.MONEY_FEN),
+        C("financial_assets_fen", _lazy("金融资产（元）"), K.MONEY_FEN),
+        C("housing_area_m2", _lazy("住房面积（平方米）"), K.NUMBER), C("vehicles", _lazy("机动车数量"), K.NUMBER),
+        C("declared_on", _lazy("申报日期"), K.DATE), C("bank_name", _lazy("开户银行")),
+        C("bank_account", _lazy("银行账号"), width=24), C("bank_account_holder", _lazy("账户户名")),
+        C("created_at", _lazy("登记时间"), K.DATETIME),
+    ])
+
+MEMBERSHIP_EXPORT_SPEC = exports.ExportSpec(
+    title=_lazy("救助项目记录"), subject_type="registry.membership", fields=["memberships"],
+    columns=[
+        C("id", _lazy("记录编号"), K.NUMBER), C("program", _lazy("项目")), C("person_id", _lazy("人员编号"), K.NUMBER),
+        C("person_name", _lazy("救助对象")), C("household_id", _lazy("家庭编号"), K.NUMBER),
+        C("region_code", _lazy("所在区划代码"), width=14), C("region", _lazy("所在区划")),
+        C("status", _lazy("状态")), C("start_date", _lazy("开始日期"), K.DATE),
+        C("end_date", _lazy("结束日期"), K.DATE), C("reporting_department", _lazy("认定/报送部门")),
+        C("reference", _lazy("批准文号或证号")), C("note", _lazy("备注"), width=30),
+    ])
+
+
+def _export_context(request: HttpRequest, export_action: str, unmask_action: str, url_name: str
+                    ) -> dict[str, Any]:
+    return exports.export_link_context(request, url=reverse(url_name), may_export=can(request.user, export_action),
+                                       may_unmask=can(request.user, unmask_action))
+
+
+def _plain(value: Any) -> str | None:
+    return None if value is None else str(value.reveal())
+
+
+def person_export_file(*, user: Any, search: selectors.PersonSearch, options: exports.ExportOptions,
+                       filters: Mapping[str, str]) -> exports.ExportFile:
+    """The persons of ``search`` that ``user`` sees, each as the list shows them (consent-limited
+    rows keep only their consented categories); ID numbers and phones in clear only where the
+    user may unmask that person and asked to, with a reason."""
+    masked = exports.export_masked(options=options, may_unmask=can(user, PERSON_UNMASK))
+    persons = selectors.person_search_for_user(user=user, search=search)
+    count = persons.count()
+    active = Membership.objects.filter(status=MembershipStatus.ACTIVE).select_related("program")
+    persons = persons.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active"))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(persons):
+            _add_household_programs(batch)
+            for view in selectors.person_views(user=user, persons=batch):
+                yield _person_row(user, view, masked=masked)
+
+    return exports.export_list(actor=user, spec=PERSON_EXPORT_SPEC, rows=rows(), count=count, filters=filters,
+                               masked=masked, reason=options.reason)
+
+
+def _person_row(user: Any, view: selectors.PersonView, *, masked: bool) -> dict[str, Any]:
+    p, shows = view.person, view.shows
+    clear = not masked and view.full and can(user, PERSON_UNMASK, Target(region_prefix=p.residence_region.prefix))
+    contact, health = shows(ConsentCategory.CONTACT), shows(ConsentCategory.HEALTH)
+    row: dict[str, Any] = {
+        "id": p.pk, "name": p.name, "sex": p.get_sex_display(), "age": p.age(),
+        "birth_date": p.birth_date if view.full or shows(ConsentCategory.ID_NUMBER) else None,
+        "temporary_number": p.temporary_number, "residence_region_code": p.residence_region.code,
+        "residence_region": p.residence_region.name,
+        "visibility": _("全部") if view.full else _("授权共享"),
+    }
+    if shows(ConsentCategory.ID_NUMBER) and p.id_number is not None:
+        row["id_number"] = _plain(p.id_number) if clear else str(p.id_number)
+    if contact:
+        row["phone"] = (_plain(p.phone) if clear else str(p.phone)) if p.phone is not None else None
+        row["residence_address"] = p.residence_address
+    if shows(ConsentCategory.SITUATION):
+        row["living_alone"] = p.living_alone
+    if health:
+        row["disability"] = p.get_disability_category_display() if p.disability_category else ""
+        row["serious_illness"] = p.serious_illness
+    if shows(ConsentCategory.PROGRAMS):
+        row["programs"] = "、".join(m.program.name for m in getattr(p, "active", []))
+    return row
+
+
+def household_export_file(*, user: Any, search: selectors.HouseholdSearch, options: exports.ExportOptions,
+                          filters: Mapping[str, str]) -> exports.ExportFile:
+    masked = exports.export_masked(options=options, may_unmask=can(user, HOUSEHOLD_UNMASK))
+    households = selectors.household_list_for_user(user=user, search=search)
+    count = households.count()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(households):
+            for h in batch:
+                clear = not masked and can(user, HOUSEHOLD_UNMASK, Target(region_prefix=h.region.prefix))
+                account = None if h.bank_account is None else (_plain(h.bank_account) if clear else str(h.bank_account))
+                yield {"id": h.pk, "head_name": getattr(h, "head_name", None) or "", "region_code": h.region.code,
+                       "region": h.region.name, "address": h.address, "monthly_income_fen": h.monthly_income_fen,
+                       "financial_assets_fen": h.financial_assets_fen, "housing_area_m2": h.housing_area_m2,
+                       "vehicles": h.vehicles, "declared_on": h.declared_on, "bank_name": h.bank_name,
+                       "bank_account": account, "bank_account_holder": h.bank_account_holder,
+                       "created_at": h.created_at}
+
+    return exports.export_list(actor=user, spec=HOUSEHOLD_EXPORT_SPEC, rows=rows(), count=count, filters=filters,
+                               masked=masked, reason=options.reason)
+
+
+def membership_export_file(*, user: Any, program: str, status: str, region: str, options: exports.ExportOptions,
+                           filters: Mapping[str, str]) -> exports.ExportFile:
+    """Program memberships hold no protected values: always "masked" (nothing to unmask)."""
+    masked = exports.export_masked(options=options, may_unmask=False)
+    memberships = selectors.membership_list_for_user(user=user, program=program, status=status, region=region)
+    count = memberships.count()
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for batch in exports.chunked(memberships):
+            for m in batch:
+                yield {"id": m.pk, "program": m.program.name, "person_id": m.person_id,
+                       "person_name": m.person.name if m.person is not None else "", "household_id": m.household_id,
+                       "region_code": m.region.code, "region": m.region.name, "status": m.get_status_display(),
+                       "start_date": m.start_date, "end_date": m.end_date,
+                       "reporting_department": m.reporting_department.name if m.reporting_department else "",
+                       "reference": m.reference, "note": m.note}
+
+    return exports.export_list(actor=user, spec=MEMBERSHIP_EXPORT_SPEC, rows=rows(), count=count, filters=filters,
+                               masked=masked, reason=options.reason)
+
+
+@refusals_recorded
+@requires(PERSON_EXPORT)
+@require_GET
+def person_export(request: HttpRequest) -> HttpResponseBase:
+    form = forms.SearchForm(request.GET)
+    if not form.is_valid():
+        return exports.export_page(request, reverse("registry:persons"), exports.refuse_invalid(form))
+    d = form.cleaned_data
+    search = selectors.PersonSearch(q=d["q"], region=d["region"], program=d["program"], flag=d["flag"])
+    return exports.export_page(request, reverse("registry:persons"), lambda options: person_export_file(
+        user=request.user, search=search, options=options,
+        filters=exports.query_filters(request.GET, PERSON_FILTERS)))
+
+
+@refusals_recorded
+@requires(HOUSEHOLD_EXPORT)
+@require_GET
+def household_export(request: HttpRequest) -> HttpResponseBase:
+    form = forms.SearchForm(request.GET)
+    if not form.is_valid():
+        return exports.export_page(request, reverse("registry:households"), exports.refuse_invalid(form))
+    d = form.cleaned_data
+    search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
+    return exports.export_page(request, reverse("registry:households"), lambda options: household_export_file(
+        user=request.user, search=search, options=options,
+        filters=exports.query_filters(request.GET, HOUSEHOLD_FILTERS)))

@@ -17,3 +17,8 @@ document.addEventListener("click", (event) => {
     button.textContent = "−";
   }
 }, true);
+
+// Print buttons (a page prints fine with the browser's own command too).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

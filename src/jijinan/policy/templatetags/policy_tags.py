@@ -1,0 +1,32 @@
+"""`{% load policy_tags %}`: amounts in fen as yuan, explanation lines in the active language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """12345678 → "123,456.78" (money is stored in integer fen; yuan only on screen)."""
+    if fen is None:
+        return "—"
+    return f"{Decimal(int(fen)) / 100:,.2f}"
+
+
+@register.filter
+def in_language(record: dict[str, Any], key: str) -> str:
+    """A stored line's ``<key>_zh`` or ``<key>_en``, by the active language."""
+    english = (get_language() or "").startswith("en")
+    return str(record.get(f"{key}_en" if english else f"{key}_zh", ""))
+
+
+@register.filter
+def pick(form: Any, names: str) -> list[Any]:
+    """The bound fields of ``form`` named in the space-separated ``names``, in that order."""
+    return [form[name] for name in names.split()]

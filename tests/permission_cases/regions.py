@@ -1,0 +1,10 @@
+"""Permission cases of the export of region search results."""
+
+from __future__ import annotations
+
+from tests.permission_cases import Case, fixed
+
+CASES: dict[str, Case] = {
+    "* /regions/export/": Case("GET", fixed("/regions/export/?q=3201")),
+    "GET /api/v1/regions/export.xlsx": Case("GET", fixed("/api/v1/regions/export.xlsx?q=玄武"), api=True),
+}
