@@ -127,6 +127,20 @@ def test_tokens_are_shown_once_stored_hashed_and_work_until_revoked(world):
     assert bearer.get("/api/v1/me").status_code == 401
 
 
+def test_a_bearer_token_posts_without_csrf_but_a_session_still_needs_it(world):
+    from jijinan.accounts.services import token_create
+
+    _token, plain = token_create(user=world.xuanwu_staff, name="热线系统", days=30)
+    bearer = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {plain}")
+    created = bearer.post("/api/v1/me/tokens", {"name": "另一系统", "days": 7}, content_type="application/json")
+    assert created.status_code in (200, 201), created.content
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(world.xuanwu_staff)
+    before = ApiToken.objects.count()
+    refused = session.post("/api/v1/me/tokens", {"name": "第三个", "days": 7}, content_type="application/json")
+    assert refused.status_code == 403 and ApiToken.objects.count() == before
+
+
 def test_expired_tokens_and_tokens_of_deactivated_users_are_refused(world, xuanwu_admin):
     _token, plain = services.token_create(user=world.xuanwu_staff, name="t", days=1)
     bearer = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")

@@ -258,3 +258,21 @@ def test_the_calculator_opens_prefilled_from_the_query_string(defaults):
     client = login(staff(XUANWU))
     html = client.get("/policy/calculator/?financial_assets=1234.50&homes=2&age=70&age=12&colour=red").content.decode()
     assert 'value="1234.50"' in html and 'name="m-0-age" value="70"' in html and 'name="m-1-age" value="12"' in html
+
+
+def test_decision_records_export_to_excel_in_scope_and_logged(defaults):
+    import io
+
+    from openpyxl import load_workbook
+
+    xuanwu = login(staff(XUANWU))
+    gulou = login(staff(GULOU))
+    mine = evaluate(xuanwu, dibao_inputs(), save=True).json()["decision_id"]
+    evaluate(gulou, dibao_inputs(region=GULOU), save=True)
+    logged = AccessLog.objects.filter(kind="export").count()
+    response = xuanwu.get("/policy/decisions/export/?program=dibao")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    ids = [row[0] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert ids == [mine]
+    assert AccessLog.objects.filter(kind="export").count() == logged + 1

@@ -12,6 +12,8 @@ from jijinan import __version__
 from jijinan.accounts.api import router as accounts_router
 from jijinan.accounts.auth import TokenAuth
 from jijinan.audit.api import router as audit_router
+from jijinan.cases.api import router as cases_router
+from jijinan.cases.queue_api import router as cases_queue_router
 from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
 from jijinan.core.deadline_api import router as deadline_router
@@ -51,7 +53,9 @@ api = JijinanAPI(
         "messages follow Accept-Language (Chinese by default)."
     ),
     urls_namespace="api",
-    auth=[django_auth, TokenAuth()],
+    # A bearer token first: the session check refuses a POST without a CSRF token before a token
+    # in the Authorization header would be looked at.
+    auth=[TokenAuth(), django_auth],
     docs_decorator=requires(PUBLIC),
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -67,3 +71,6 @@ api.add_router("/", registry_router)
 api.add_router("/", policy_router)
 api.add_router("/", exchange_router)
 api.add_router("/", verification_router)
+# The queue paths (/cases/queue …) before the case paths (/cases/{case_id}).
+api.add_router("/", cases_queue_router)
+api.add_router("/", cases_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jijinan.policy",
     "jijinan.exchange",
     "jijinan.verification",
+    "jijinan.cases",
     "jijinan.web",
 ]
 
@@ -235,6 +236,8 @@ JIJINAN_JOB_LEASE_SECONDS = int(os.environ.get("JIJINAN_JOB_LEASE_SECONDS", "300
 # Department file imports: the largest upload accepted, and where uploads wait for confirmation.
 JIJINAN_IMPORT_MAX_BYTES = int(os.environ.get("JIJINAN_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 JIJINAN_IMPORT_DIR = Path(os.environ.get("JIJINAN_IMPORT_DIR", VAR_DIR / "imports"))
+# Text messages (applicant notices, crisis alerts, one-time codes): the sender class to use.
+JIJINAN_SMS_SENDER = os.environ.get("JIJINAN_SMS_SENDER", "jijinan.core.sms.ConsoleSender")
 # Excel exports: more rows than this must be narrowed by filters first.
 JIJINAN_EXPORT_MAX_ROWS = int(os.environ.get("JIJINAN_EXPORT_MAX_ROWS", "200000"))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("policy/", include("jijinan.policy.urls")),
     path("exchange/", include("jijinan.exchange.urls")),
     path("verification/", include("jijinan.verification.urls")),
+    path("cases/", include("jijinan.cases.urls")),
     path("", include("jijinan.web.urls")),
 ]
 

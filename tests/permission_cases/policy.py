@@ -111,6 +111,7 @@ CASES: dict[str, Case] = {
         "GET", _decision("/what-if?on=2025-06-01", api=True), api=True, scoped_record=True),
     "* /policy/calculator/": Case("POST", fixed("/policy/calculator/"), _calculator_form, scoped_body=True),
     "* /policy/decisions/": Case("GET", fixed("/policy/decisions/")),
+    "* /policy/decisions/export/": Case("GET", fixed("/policy/decisions/export/?program=medical_assistance")),
     "* /policy/decisions/<int:pk>/": Case("GET", _decision(""), scoped_record=True),
     "GET /api/v1/policy/parameters": Case("GET", fixed("/api/v1/policy/parameters"), api=True),
     "GET /api/v1/policy/parameters/<name>": Case("GET", fixed(f"/api/v1/policy/parameters/{NAME}"), api=True),

@@ -321,3 +321,96 @@ class Deadline(models.Model):
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.breached_at is not None
+
+
+# --- Keyword search ----------------------------------------------------------------------------
+# One row per searchable subject, holding its text pre-split into single characters, bigrams and
+# words (jijinan.core.textsearch). The database's own full-text index is built over those tokens:
+# an FTS5 table on SQLite, a GIN index over a tsvector expression on PostgreSQL (migration 0005).
+
+
+class SearchEntry(models.Model):
+    """The searchable text of one subject (a case, a household …), as tokens."""
+
+    subject_type = models.CharField(_("对象类型"), max_length=100)
+    subject_id = models.CharField(_("对象编号"), max_length=64)
+    region_code = models.CharField(_("所属区划代码"), max_length=12, blank=True, db_index=True)
+    text_tokens = models.TextField(_("检索词"), blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("检索条目")
+        verbose_name_plural = _("检索条目")
+        constraints = [models.UniqueConstraint(fields=["subject_type", "subject_id"],
+                                               name="core_searchentry_subject_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id}"
+
+
+# --- SMS and one-time codes --------------------------------------------------------------------
+# Imported here rather than at the top so that this block stays self-contained.
+from jijinan.core.fields import EncryptedTextField  # noqa: E402
+
+SMS_TO_PURPOSE = "core.sms.to"
+SMS_TEXT_PURPOSE = "core.sms.text"
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class SmsMessage(models.Model):
+    """One text message, delivered through the outbox; ``message_id`` is the outbox event id,
+    so a redelivered event finds its row and is never sent twice."""
+
+    to = EncryptedTextField(_("手机号"), purpose=SMS_TO_PURPOSE, mask="phone")
+    to_index = models.CharField(_("手机号索引"), max_length=64, db_index=True)
+    template = models.CharField(_("短信模板"), max_length=60)
+    # Encrypted too: a one-time code travels in the text, and must not sit readable in the table.
+    text = EncryptedTextField(_("短信内容"), purpose=SMS_TEXT_PURPOSE)
+    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices,
+                              default=SmsStatus.QUEUED)
+    provider_ref = models.CharField(_("服务商回执号"), max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    message_id = models.UUIDField(_("消息编号"), unique=True)
+    subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    subject_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=SmsStatus.values),
+                                              name="core_smsmessage_status_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to} ({self.status})"
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent by SMS; only its keyed hash is stored."""
+
+    phone_index = models.CharField(_("手机号索引"), max_length=64)
+    purpose = models.CharField(_("用途"), max_length=60)
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("已验证次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
+        indexes = [
+            models.Index(fields=["phone_index", "purpose", "created_at"], name="core_otp_lookup_idx"),
+            models.Index(fields=["phone_index", "created_at"], name="core_otp_rate_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"

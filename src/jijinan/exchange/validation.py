@@ -201,7 +201,8 @@ class RowChecker:
                 return None
             headers = "、".join(self.source.column(k).header for k in self.source.unique)  # type: ignore[union-attr]
         else:
-            plain = sorted((k, v) for k, v in values.items() if not k.startswith("_"))
+            # The values come in the file's column order, the same for every row: no sorting needed.
+            plain = tuple(v for k, v in values.items() if k[0] != "_")
             key = hashlib.blake2b(repr(plain).encode(), digest_size=16).digest()
             headers = ""
         first = self._seen.setdefault(key, number)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jijinan.accounts.models import User
 from jijinan.core.errors import DomainError
+from jijinan.core.formerrors import flash_errors
 from jijinan.core.permissions import can, requires
 from jijinan.exchange import forms, selectors, services
 from jijinan.exchange.choices import BatchStatus
@@ -33,11 +34,6 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    text = "；".join(e for errors in exc.field_errors.values() for e in errors) or str(exc.message)
-    messages.error(request, text)
 
 
 @requires(SOURCE_VIEW)
@@ -164,7 +160,7 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         batch = services.batch_confirm(actor=_user(request), batch=batch, version=form.cleaned_data["version"],
                                        mode=form.cleaned_data["mode"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已导入 %(n)s 行") % {"n": batch.rows_written})
     return redirect("exchange:batch", pk=batch.pk)
@@ -180,7 +176,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
             raise DomainError(_("请求不完整，请刷新后重试"))
         services.batch_discard(actor=_user(request), batch=batch, version=form.cleaned_data["version"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已放弃本次导入"))
     return redirect("exchange:batch", pk=batch.pk)
@@ -197,7 +193,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
         services.batch_undo(actor=_user(request), batch=batch, version=form.cleaned_data["version"],
                             reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已撤销该批次"))
     return redirect("exchange:batch", pk=batch.pk)

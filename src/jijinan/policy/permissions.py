@@ -10,6 +10,7 @@ POLICY_VIEW = "policy.view"
 POLICY_MANAGE = "policy.manage"
 POLICY_EVALUATE = "policy.evaluate"
 DECISION_VIEW = "policy.decision.view"
+DECISION_EXPORT = "policy.decision.export"
 
 R = Role
 # Who works out entitlements for applicants: the window, the hotline and the civil-affairs line.
@@ -27,4 +28,6 @@ ROWS = [
     Rule(POLICY_EVALUATE, EVALUATE_ROLES, ScopeKind.REGION, _("测算救助资格与金额")),
     # A decision record lives in the region whose parameters it applied.
     Rule(DECISION_VIEW, EVALUATE_ROLES | {R.SUPERVISOR}, ScopeKind.REGION, _("查看决定记录")),
+    Rule(DECISION_EXPORT, EVALUATE_ROLES | {R.SUPERVISOR}, ScopeKind.REGION, _("导出决定记录"),
+         view_action=DECISION_VIEW),
 ]

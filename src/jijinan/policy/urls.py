@@ -14,5 +14,6 @@ urlpatterns = [
     path("versions/<int:pk>/withdraw/", views.version_withdraw, name="version_withdraw"),
     path("calculator/", views.calculator, name="calculator"),
     path("decisions/", views.decision_list, name="decisions"),
+    path("decisions/export/", views.decision_export, name="decisions_export"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision"),
 ]

@@ -8,18 +8,27 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jijinan.core import exports
 from jijinan.core.calendar import today_local
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.permissions import Target, can, requires
 from jijinan.policy import selectors, services
 from jijinan.policy.choices import Program, VersionStatus
 from jijinan.policy.forms import CompareForm, LookupForm, VersionForm, WithdrawForm, apply_errors
-from jijinan.policy.permissions import DECISION_VIEW, POLICY_EVALUATE, POLICY_MANAGE, POLICY_VIEW
+from jijinan.policy.permissions import (
+    DECISION_EXPORT,
+    DECISION_VIEW,
+    POLICY_EVALUATE,
+    POLICY_MANAGE,
+    POLICY_VIEW,
+)
 from jijinan.regions.choices import RegionLevel
 
 DEFAULT_REGION = "320100000000"  # Nanjing: the demo's city
@@ -231,7 +240,54 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = selectors.decision_list_for_user(user=request.user, program=program)
     page = Paginator(decisions, 50).get_page(request.GET.get("page"))
     return render(request, "policy/decision_list.html", {
-        "page": page, "program": program or "", "programs": Program.choices})
+        "page": page, "program": program or "", "programs": Program.choices,
+        **exports.export_link_context(request, url=reverse("policy:decisions_export"),
+                                      may_export=can(request.user, DECISION_EXPORT))})
+
+
+C, K = exports.Column, exports.ColumnKind
+DECISION_EXPORT_SPEC = exports.ExportSpec(
+    title=gettext_lazy("决定记录"), subject_type="policy.decision", fields=["decisions"],
+    columns=[
+        C("id", gettext_lazy("编号"), K.NUMBER), C("program", gettext_lazy("救助项目"), width=16),
+        C("outcome", gettext_lazy("结论"), width=18), C("eligible", gettext_lazy("符合条件"), K.BOOL),
+        C("amount_fen", gettext_lazy("金额（元）"), K.MONEY_FEN), C("region_code", gettext_lazy("区划代码"), width=14),
+        C("region_name", gettext_lazy("适用区划"), width=16), C("evaluated_on", gettext_lazy("评估日期"), K.DATE),
+        C("purpose", gettext_lazy("用途")), C("calculator_version", gettext_lazy("计算规则版本"), width=20),
+        C("created_by", gettext_lazy("测算人")), C("created_at", gettext_lazy("测算时间"), K.DATETIME),
+        C("digest", gettext_lazy("指纹"), width=24),
+    ])
+
+
+def decision_export_file(*, user: Any, program: str | None, options: exports.ExportOptions
+                         ) -> exports.ExportFile:
+    """The decision records the user sees, filtered as the list is; nothing protected to unmask."""
+    masked = exports.export_masked(options=options, may_unmask=False)
+    decisions = selectors.decision_list_for_user(user=user, program=program)
+    count = decisions.count()
+
+    def rows() -> Any:
+        for batch in exports.chunked(decisions):
+            for d in batch:
+                yield {"id": d.pk, "program": d.get_program_display(),
+                       "outcome": (d.result.get("explanation") or {}).get("outcome_zh", d.outcome),
+                       "eligible": d.eligible, "amount_fen": d.amount_fen, "region_code": d.region.code,
+                       "region_name": d.region.name, "evaluated_on": d.evaluated_on,
+                       "purpose": d.get_purpose_display(), "calculator_version": d.calculator_version,
+                       "created_by": d.created_by.get_username() if d.created_by else "",
+                       "created_at": d.created_at, "digest": d.digest}
+
+    return exports.export_list(actor=user, spec=DECISION_EXPORT_SPEC, rows=rows(), count=count,
+                               filters={"program": program} if program else {}, masked=masked,
+                               reason=options.reason)
+
+
+@requires(DECISION_EXPORT)
+@require_GET
+def decision_export(request: HttpRequest) -> HttpResponseBase:
+    program = request.GET.get("program") or None
+    return exports.export_page(request, reverse("policy:decisions"), lambda options: decision_export_file(
+        user=request.user, program=program, options=options))
 
 
 @requires(DECISION_VIEW)

@@ -21,6 +21,7 @@ from jijinan.accounts.models import User
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
+from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, require, requires
 from jijinan.registry import forms, selectors, services
 from jijinan.registry.chain import assistance_chain
@@ -52,25 +53,10 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _apply_errors(form: Any, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on the form, field by field where it names one."""
-    if not exc.field_errors:
-        form.add_error(None, str(exc.message))
-    for name, errors in exc.field_errors.items():
-        name = (aliases or {}).get(name, name)
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
 
 
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    text = "；".join(e for errors in exc.field_errors.values() for e in errors) or str(exc.message)
-    messages.error(request, text)
 
 
-def _status(form: Any) -> int:
-    return 400 if form.errors else 200
 
 
 # --- persons --------------------------------------------------------------------------------------------
@@ -91,7 +77,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         page = Paginator(persons.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active")),
                          PAGE_SIZE).get_page(request.GET.get("page"))
     except DomainError as exc:
-        _apply_errors(form, exc)
+        apply_errors(form, exc)
         status = 400
     else:
         page.object_list = list(page.object_list)
@@ -186,11 +172,11 @@ def person_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记"))
             return redirect("registry:person", pk=person.pk)
-    return render(request, "registry/person_form.html", {"form": form}, status=_status(form))
+    return render(request, "registry/person_form.html", {"form": form}, status=form_status(form))
 
 
 @requires(PERSON_MANAGE)
@@ -205,11 +191,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已保存"))
             return redirect("registry:person", pk=pk)
-    return render(request, "registry/person_form.html", {"form": form, "person": person}, status=_status(form))
+    return render(request, "registry/person_form.html", {"form": form, "person": person}, status=form_status(form))
 
 
 # --- program memberships ------------------------------------------------------------------------------------
@@ -217,7 +203,7 @@ def _membership_page(request: HttpRequest, form: forms.MembershipForm, *, person
                      household: Household | None = None, membership: Membership | None = None) -> HttpResponse:
     return render(request, "registry/membership_form.html", {
         "form": form, "person": person, "household": household, "membership": membership},
-        status=_status(form))
+        status=form_status(form))
 
 
 @requires(MEMBERSHIP_MANAGE)
@@ -231,7 +217,7 @@ def person_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记救助项目"))
             return redirect("registry:person", pk=pk)
@@ -249,7 +235,7 @@ def household_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记救助项目"))
             return redirect("registry:household", pk=pk)
@@ -272,7 +258,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已保存"))
             if membership.person_id:
@@ -294,11 +280,11 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc, {"recipient": "organisation", "organisation_id": "organisation"})
+            apply_errors(form, exc, aliases={"recipient": "organisation", "organisation_id": "organisation"})
         else:
             messages.success(request, _("已登记授权"))
             return redirect("registry:person", pk=pk)
-    return render(request, "registry/consent_form.html", {"form": form, "person": person}, status=_status(form))
+    return render(request, "registry/consent_form.html", {"form": form, "person": person}, status=form_status(form))
 
 
 @requires(CONSENT_MANAGE)
@@ -313,7 +299,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             services.consent_withdraw(actor=_user(request), consent=consent, version=form.cleaned_data["version"],
                                       reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("授权已撤回"))
     return redirect("registry:person", pk=consent.person_id)
@@ -354,7 +340,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         households = selectors.household_list_for_user(user=request.user, search=search)
         context["page"] = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     except DomainError as exc:
-        _apply_errors(form, exc)
+        apply_errors(form, exc)
         status = 400
     return render(request, "registry/household_list.html", context, status=status)
 
@@ -378,12 +364,12 @@ def household_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc, {"members": "head", "monthly_income_fen": "monthly_income",
+            apply_errors(form, exc, aliases={"members": "head", "monthly_income_fen": "monthly_income",
                                       "financial_assets_fen": "financial_assets"})
         else:
             messages.success(request, _("家庭已登记，可继续添加成员"))
             return redirect("registry:household", pk=household.pk)
-    return render(request, "registry/household_form.html", {"form": form}, status=_status(form))
+    return render(request, "registry/household_form.html", {"form": form}, status=form_status(form))
 
 
 def _household_context(request: HttpRequest, household: Household, **extra: Any) -> dict[str, Any]:
@@ -445,13 +431,13 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc, {"monthly_income_fen": "monthly_income",
+            apply_errors(form, exc, aliases={"monthly_income_fen": "monthly_income",
                                       "financial_assets_fen": "financial_assets"})
         else:
             messages.success(request, _("已保存"))
             return redirect("registry:household", pk=pk)
     return render(request, "registry/household_form.html", {"form": form, "household": household},
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @requires(HOUSEHOLD_MANAGE)
@@ -468,7 +454,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                                       version=form.cleaned_data["version"], person=person,
                                       relation=form.cleaned_data["relation"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已添加成员"))
     return redirect("registry:household", pk=pk)
@@ -496,7 +482,7 @@ def household_member_remove(request: HttpRequest, pk: int, person_pk: int) -> Ht
                                          version=form.cleaned_data["version"], person=member.person,
                                          reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已移出成员"))
     return redirect("registry:household", pk=pk)
@@ -516,7 +502,7 @@ def household_set_head(request: HttpRequest, pk: int, person_pk: int) -> HttpRes
                                     person=member.person,
                                     former_head_relation=form.cleaned_data["former_head_relation"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已更换户主"))
     return redirect("registry:household", pk=pk)
@@ -543,11 +529,11 @@ def program_type_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 403:
                 raise
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已新增救助项目类型"))
             return redirect("registry:program_types")
-    return render(request, "registry/program_type_form.html", {"form": form}, status=_status(form))
+    return render(request, "registry/program_type_form.html", {"form": form}, status=form_status(form))
 
 
 # --- exports to Excel ------------------------------------------------------------------------------------------

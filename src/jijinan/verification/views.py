@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
 from jijinan.core.errors import DomainError, RowErrors
+from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, requires
 from jijinan.policy.permissions import POLICY_EVALUATE
 from jijinan.verification import documents, forms, selectors, services, sources
@@ -36,26 +37,10 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _apply_errors(form: Any, exc: DomainError, rename: Any = None) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    if not exc.field_errors:
-        form.add_error(None, str(exc.message))
-    for name, errors in exc.field_errors.items():
-        name = rename(name) if rename else name
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
 
 
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    if exc.status in (403, 404):
-        raise exc
-    text = "；".join(e for errors in exc.field_errors.values() for e in errors) or str(exc.message)
-    messages.error(request, text)
 
 
-def _status(form: Any) -> int:
-    return 400 if form.errors else 200
 
 
 # --- the list of requests ---------------------------------------------------------------------------------
@@ -71,7 +56,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if not form.errors:
         requests = selectors.request_list_for_user(user=request.user, search=search)
         context["page"] = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "verification/request_list.html", context, status=_status(form))
+    return render(request, "verification/request_list.html", context, status=form_status(form))
 
 
 # --- a household --------------------------------------------------------------------------------------------
@@ -124,12 +109,12 @@ def authorisation_create(request: HttpRequest, pk: int) -> HttpResponse:
                                           signed_on=d["signed_on"], method=d["method"], document=document,
                                           note=d["note"])
         except DomainError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记核对授权书"))
             return redirect("verification:household", pk=pk)
     return render(request, "verification/authorisation_form.html", {"form": form, "household": household},
-                  status=_status(form))
+                  status=form_status(form))
 
 
 @requires(VERIFICATION_VIEW)
@@ -161,7 +146,7 @@ def authorisation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             services.authorisation_revoke(actor=_user(request), authorisation=authorisation,
                                           version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("授权书已撤销"))
     return redirect("verification:household", pk=authorisation.household_id)
@@ -181,7 +166,7 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
         created = services.request_create(actor=_user(request), household=household, sources_wanted=wanted,
                                           purpose=form.cleaned_data["purpose"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已发起 %(n)s 项核对请求") % {"n": len(created)})
     return redirect("verification:household", pk=pk)
@@ -199,7 +184,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             services.request_cancel(actor=_user(request), request=found, version=form.cleaned_data["version"],
                                     reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("已取消核对请求"))
     return redirect("verification:household", pk=found.household_id)
@@ -217,7 +202,7 @@ def request_fail(request: HttpRequest, pk: int) -> HttpResponse:
             services.request_fail(actor=_user(request), request=found, version=form.cleaned_data["version"],
                                   reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("已登记查询失败"))
     return redirect("verification:household", pk=found.household_id)
@@ -233,13 +218,13 @@ def result_enter(request: HttpRequest, pk: int) -> HttpResponse:
             services.result_enter(actor=_user(request), request=found, version=form.cleaned_data["version"],
                                   facts=form.to_facts())
         except DomainError as exc:
-            _apply_errors(form, exc, form.field_name)
+            apply_errors(form, exc, rename=form.field_name)
         else:
             messages.success(request, _("已录入核对结果"))
             return redirect("verification:household", pk=found.household_id)
     return render(request, "verification/result_form.html", {
         "form": form, "vrequest": found, "pending": found.status == RequestStatus.PENDING},
-        status=_status(form))
+        status=form_status(form))
 
 
 @requires(RESULT_MANAGE)
@@ -256,7 +241,7 @@ def result_import(request: HttpRequest) -> HttpResponse:
             row_errors = exc.rows
             form.add_error(None, str(exc.message))
         except DomainError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已导入 %(rows)s 行，答复了 %(n)s 户的核对请求") % {
                 "rows": result.rows, "n": result.answered})
@@ -280,7 +265,7 @@ def report_issue(request: HttpRequest, pk: int) -> HttpResponse:
                                        close_missing=form.cleaned_data["close_missing"],
                                        note=form.cleaned_data["note"])
     except DomainError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("verification:household", pk=pk)
     messages.success(request, _("已出具核对报告"))
     return redirect("verification:report", pk=report.pk)

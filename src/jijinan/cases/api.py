@@ -1,0 +1,211 @@
+"""API of the cases app: intake (idempotent by client key), one case, its timeline, its
+attachments, and the vocabularies (categories, needs)."""
+
+# No `from __future__ import annotations`: django-ninja resolves these annotations at import.
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, File, Router, Schema, Status, UploadedFile
+
+from jijinan.accounts.models import User
+from jijinan.cases import attachments as files
+from jijinan.cases import selectors, services
+from jijinan.cases.choices import Urgency
+from jijinan.cases.models import Case, CaseAttachment
+from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, CASE_VIEW, VOCABULARY_VIEW
+from jijinan.core.apitools import ERROR_RESPONSES
+from jijinan.core.permissions import requires
+from jijinan.registry.services import PersonInput
+
+router = Router(tags=["cases"])
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+class NewPersonIn(Schema):
+    name: str = Field(..., max_length=50)
+    residence_region_code: str = Field(..., max_length=12)
+    id_number: str | None = Field(None, max_length=30)
+    id_unknown: bool = False
+    phone: str | None = Field(None, max_length=30)
+    residence_address: str = Field("", max_length=200)
+
+
+class IntakeIn(Schema):
+    channel: str = Field(..., description="来源渠道 / channel: window, hotline, hotline_12345, informant, "
+                                          "department, warning, online, relief_station")
+    handling_region_code: str = Field(..., max_length=12, description="办理乡镇（或其下的村）区划代码 / "
+                                                                        "handling township (or a village of it)")
+    event_at: datetime = Field(..., description="发生时间 / when it happened")
+    categories: list[str] = Field(..., description="急难类别代码 / category codes")
+    needs: list[str] = Field(default_factory=list, description="需求类型代码 / need codes")
+    description: str = Field(..., max_length=services.MAX_DESCRIPTION)
+    urgency: str = Field(Urgency.NORMAL, description="normal, urgent, critical")
+    crisis: bool = Field(False, description="有自杀、暴力或其他极端行为风险 / risk of an extreme act")
+    crisis_note: str = Field("", max_length=300)
+    person_id: int | None = Field(None, description="已登记的救助对象 / a registry person")
+    household_id: int | None = Field(None, description="已登记的家庭 / a registry household")
+    new_person: NewPersonIn | None = Field(None, description="同时登记新对象 / register a new person")
+    subject_name: str = Field("", max_length=50, description="身份不明对象的称呼 / an unidentified person")
+    subject_description: str = Field("", max_length=300)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=30)
+    reporter_relation: str = Field("", max_length=30)
+    event_region_code: str = Field("", max_length=12)
+    event_place: str = Field("", max_length=200)
+    work_orders: dict[str, str] = Field(default_factory=dict, description="关联工单：12345、110、120 → 工单号 / "
+                                                                         "linked work orders by kind")
+    client_key: str = Field("", max_length=80, description="客户端提交键：重试时返回同一事项 / "
+                                                           "idempotency key: a retry returns the same case")
+
+    def to_input(self) -> services.IntakeInput:
+        new = self.new_person
+        return services.IntakeInput(
+            channel=self.channel, handling_region_code=self.handling_region_code, event_at=self.event_at,
+            categories=list(self.categories), needs=list(self.needs), description=self.description,
+            urgency=self.urgency, crisis=self.crisis, crisis_note=self.crisis_note, person_id=self.person_id,
+            household_id=self.household_id,
+            new_person=PersonInput(name=new.name, residence_region_code=new.residence_region_code,
+                                   id_number=new.id_number, id_unknown=new.id_unknown, phone=new.phone,
+                                   residence_address=new.residence_address) if new else None,
+            subject_name=self.subject_name, subject_description=self.subject_description,
+            reporter_name=self.reporter_name, reporter_phone=self.reporter_phone,
+            reporter_relation=self.reporter_relation, event_region_code=self.event_region_code,
+            event_place=self.event_place, work_orders=dict(self.work_orders), client_key=self.client_key)
+
+
+class SubjectOut(Schema):
+    kind: str
+    person_id: int | None
+    household_id: int | None
+    name: str
+    id_number_masked: str | None = Field(None, description="遮盖显示 / masked")
+    description: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    stage: str
+    channel: str
+    handling_region_code: str
+    handling_region_name: str
+    subject: SubjectOut
+    reporter_name: str
+    reporter_phone_masked: str | None
+    reporter_relation: str
+    event_at: datetime
+    event_place: str
+    categories: list[str]
+    needs: list[str]
+    description: str
+    urgency: str
+    crisis: bool
+    crisis_note: str
+    work_orders: dict[str, str]
+    triage: dict[str, Any]
+    version: int
+    created_at: datetime
+    accepted_at: datetime | None
+
+
+def _case_out(case: Case) -> dict[str, Any]:
+    person = case.person
+    return {
+        "id": case.pk, "number": case.number, "stage": case.stage, "channel": case.channel,
+        "handling_region_code": case.handling_region.code, "handling_region_name": case.handling_region.name,
+        "subject": {"kind": case.subject_kind, "person_id": case.person_id, "household_id": case.household_id,
+                    "name": case.subject_name,
+                    "id_number_masked": str(person.id_number) if person is not None and person.id_number else None,
+                    "description": case.subject_description},
+        "reporter_name": case.reporter_name,
+        "reporter_phone_masked": str(case.reporter_phone) if case.reporter_phone is not None else None,
+        "reporter_relation": case.reporter_relation, "event_at": case.event_at, "event_place": case.event_place,
+        "categories": case.categories, "needs": case.needs, "description": case.description,
+        "urgency": case.urgency, "crisis": case.crisis, "crisis_note": case.crisis_note,
+        "work_orders": case.work_orders, "triage": case.triage, "version": case.version,
+        "created_at": case.created_at, "accepted_at": case.accepted_at,
+    }
+
+
+@router.post("/cases", response={200: CaseOut, 201: CaseOut, **ERROR_RESPONSES},
+             summary="受理急难事项（各渠道；带 client_key 可安全重试：同键同内容返回原事项 200，"
+                     "同键不同内容 409）/ take up a case (idempotent by client_key)")
+@requires(CASE_CREATE)
+def create_case(request: HttpRequest, payload: IntakeIn) -> Status:
+    result = services.case_intake(actor=_user(request), data=payload.to_input())
+    # Re-read: the creator always sees what they submitted (an informant, their own report), and
+    # protected values come back from the database as masked values, never as the plain input.
+    case = selectors.cases_visible_to(request.user).filter(pk=result.case.pk).first() or \
+        Case.objects.select_related("handling_region", "person").get(pk=result.case.pk)
+    return Status(201 if result.created else 200, _case_out(case))
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, **ERROR_RESPONSES},
+            summary="急难事项详情（电话、证件号遮盖；查阅留痕）/ one case (masked; the view is logged)")
+@requires(CASE_VIEW)
+def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    return _case_out(selectors.case_detail_for_user(user=request.user, pk=case_id))
+
+
+class TimelineOut(Schema):
+    at: datetime
+    actor: str
+    kind: str
+    summary: str
+    source: str = Field(..., description="case（事项记录）或 audit（审计）")
+
+
+@router.get("/cases/{case_id}/timeline", response={200: list[TimelineOut], **ERROR_RESPONSES},
+            summary="事项时间线：事项记录与审计事件合并，按时间排列 / the case's timeline")
+@requires(CASE_VIEW)
+def case_timeline(request: HttpRequest, case_id: int) -> list[selectors.TimelineEntry]:
+    case = selectors.case_get_for_user(user=request.user, pk=case_id)
+    return selectors.case_timeline(case=case)
+
+
+@router.post("/cases/{case_id}/attachments", response={201: AttachmentOut, **ERROR_RESPONSES},
+             summary="上传附件（PDF、JPEG、PNG，按内容识别，不超过 10 MB）/ add an attachment (multipart)")
+@requires(ATTACHMENT_ADD)
+def add_attachment(request: HttpRequest, case_id: int, file: File[UploadedFile]) -> Status:
+    case = selectors.case_get_for_user(user=request.user, pk=case_id, action=ATTACHMENT_ADD)
+    if file.size is not None:
+        files.check_size(file.size, field="file")  # before the body is read
+    content = file.read(files.MAX_ATTACHMENT_BYTES + 1)
+    attachment: CaseAttachment = services.case_attachment_add(
+        actor=_user(request), case=case, upload=files.Upload(file.name or "file", content))
+    return Status(201, attachment)
+
+
+class VocabularyOut(Schema):
+    code: str
+    name: str
+    name_en: str
+
+
+@router.get("/case-categories", response={200: list[VocabularyOut], **ERROR_RESPONSES},
+            summary="急难类别（在用）/ case categories in use")
+@requires(VOCABULARY_VIEW)
+def list_categories(request: HttpRequest) -> list[Any]:
+    return selectors.category_list()
+
+
+@router.get("/need-types", response={200: list[VocabularyOut], **ERROR_RESPONSES},
+            summary="需求类型（在用）/ need types in use")
+@requires(VOCABULARY_VIEW)
+def list_need_types(request: HttpRequest) -> list[Any]:
+    return selectors.need_type_list()
+

@@ -1,0 +1,32 @@
+"""Cases (急难事项): intake from every channel, triage, the case page, work queues."""
+
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "jijinan.cases"
+    label = "cases"
+    verbose_name = "急难事项"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from jijinan.audit.labels import register_action_labels
+        from jijinan.cases import demo, notices, triage  # noqa: F401
+        from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
+        from jijinan.cases.queue_permissions import QUEUE_ROWS, QUEUE_VIEW
+        from jijinan.core.nav import NavItem, register_nav
+        from jijinan.core.permissions import register_actions
+
+        register_actions(ROWS)
+        register_actions(QUEUE_ROWS)
+        triage.register_deadline_kinds()
+        notices.register_templates()
+        register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases"))
+        register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases"))
+        register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases"))
+        register_action_labels({
+            "cases.case.intake": _("受理急难事项"),
+            "cases.attachment.add": _("上传急难事项附件"),
+            "cases.on_call.add": _("添加危机预警值班"),
+        })

@@ -1,0 +1,51 @@
+"""Enumerations of the cases app: stages, channels, urgency."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    """The stage line of DESIGN.md ("The life of a case"); cases 2/3 adds the transition table."""
+
+    DISCOVERED = "discovered", _("发现")
+    REPORTED = "reported", _("报告")
+    ACCEPTED = "accepted", _("受理")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    REVIEWED = "reviewed", _("审核")
+    APPROVED = "approved", _("审批")
+    DENIED = "denied", _("不予救助")
+    ASSISTED = "assisted", _("救助实施")
+    FOLLOW_UP = "follow_up", _("回访")
+    CLOSED = "closed", _("结案")
+    TRANSFERRED_OUT = "transferred_out", _("转出")
+
+
+OPEN_STAGES = frozenset({Stage.DISCOVERED, Stage.REPORTED, Stage.ACCEPTED, Stage.REVIEWED, Stage.APPROVED,
+                         Stage.ASSISTED, Stage.FOLLOW_UP, Stage.TRANSFERRED_OUT})
+
+
+class Channel(models.TextChoices):
+    """Where a case came from."""
+
+    WINDOW = "window", _("服务窗口（一门受理）")
+    HOTLINE = "hotline", _("救助热线")
+    HOTLINE_12345 = "hotline_12345", _("12345 热线")
+    INFORMANT = "informant", _("信息员报告")
+    DEPARTMENT = "department", _("部门转介")
+    WARNING = "warning", _("主动发现预警")
+    ONLINE = "online", _("网上申请")
+    RELIEF_STATION = "relief_station", _("救助管理站")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("危急")
+
+
+class SubjectKind(models.TextChoices):
+    PERSON = "person", _("已登记的救助对象")
+    HOUSEHOLD = "household", _("已登记的家庭")
+    UNIDENTIFIED = "unidentified", _("身份不明")

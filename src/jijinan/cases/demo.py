@@ -1,0 +1,83 @@
+"""Demo cases in 玄武区's townships: a dozen cases from several channels and in several stages,
+one crisis case with its first-contact deadline, and the county's on-call contact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jijinan.accounts.models import User
+from jijinan.cases.choices import Channel, Stage
+from jijinan.cases.models import Case, OnCallContact
+from jijinan.cases.services import IntakeInput, case_intake
+from jijinan.core.demo import DemoContext, demo_step
+from jijinan.regions.models import Region
+from jijinan.registry.models import Person
+
+XUANWU, MEIYUAN, XUANWUMEN = "320102000000", "320102002000", "320102005000"
+
+# (key, user, channel, township, subject name in the registry or "" (unidentified), categories, needs,
+#  description, crisis note, stage to show, hours ago)
+CASES = [
+    ("demo-01", "window_clerk", Channel.WINDOW, MEIYUAN, "王建国", ["serious_illness"], ["money", "medical"],
+     "妻子尿毒症透析费用高，家庭无力承担，申请临时救助。", "", Stage.ACCEPTED, 30),
+    ("demo-02", "window_clerk", Channel.WINDOW, MEIYUAN, "刘芳", ["family_crisis"], ["money", "education"],
+     "离异后独自抚养两个孩子，近期失去工作，孩子学费无着落。", "", Stage.REVIEWED, 200),
+    ("demo-03", "hotline_operator", Channel.HOTLINE_12345, MEIYUAN, "", ["fire"], ["food_shelter", "money"],
+     "12345 转来：居民楼火灾，一户三口无处居住。", "", Stage.ACCEPTED, 5),
+    ("demo-04", "hotline_operator", Channel.HOTLINE, XUANWUMEN, "", ["mental_crisis"], ["counselling"],
+     "来电人称邻居多日未出门，曾流露轻生念头。", "邻居流露轻生念头，独居", Stage.ACCEPTED, 1),
+    ("demo-05", "informant", Channel.INFORMANT, MEIYUAN, "", ["other"], ["care"],
+     "网格员走访发现独居老人张桂兰行动不便，无人照料。", "", Stage.REPORTED, 50),
+    ("demo-06", "township_reviewer", Channel.DEPARTMENT, MEIYUAN, "赵德明", ["serious_illness"], ["money", "medical"],
+     "医保局转介：化疗自付费用高。", "", Stage.APPROVED, 400),
+    ("demo-07", "relief_station_staff", Channel.RELIEF_STATION, XUANWUMEN, "", ["vagrancy"], ["food_shelter"],
+     "救助站接收一名外地流浪人员，自述钱包被盗，需返乡。", "", Stage.ASSISTED, 100),
+    ("demo-08", "window_clerk", Channel.WINDOW, MEIYUAN, "陈志强", ["accident"], ["money", "employment"],
+     "工伤致残后失业，家庭收入骤降。", "", Stage.FOLLOW_UP, 700),
+    ("demo-09", "township_reviewer", Channel.WARNING, MEIYUAN, "周玉梅", ["serious_illness"], ["medical"],
+     "医保数据预警：本月自付医疗费超过家庭收入。", "", Stage.DISCOVERED, 12),
+    ("demo-10", "window_clerk", Channel.WINDOW, MEIYUAN, "", ["housing"], ["housing"],
+     "房屋漏雨成危房，申请住房救助。", "", Stage.CLOSED, 1500),
+    ("demo-11", "county_approver", Channel.ONLINE, XUANWUMEN, "", ["schooling"], ["education"],
+     "网上申请：孩子考上大学，学费无力支付。", "", Stage.REPORTED, 20),
+    ("demo-12", "township_lead", Channel.WINDOW, MEIYUAN, "", ["unemployment"], ["employment", "money"],
+     "失业半年，积蓄用尽，房租拖欠。", "", Stage.NOT_ACCEPTED, 300),
+]
+
+
+@demo_step("cases.demo", order=110)
+def demo_cases(ctx: DemoContext) -> None:
+    users = {u.username: u for u in User.objects.filter(username__in={c[1] for c in CASES} | {"county_approver"})}
+    if not users:
+        return
+    now = timezone.now()
+    county = Region.objects.filter(code=XUANWU).first()
+    approver = users.get("county_approver")
+    if county is not None and approver is not None:
+        _duty, created = OnCallContact.objects.get_or_create(
+            county=county, user=approver, note="演示值班",
+            defaults={"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=365)})
+        ctx.created("on-call contacts", int(created))
+    made = 0
+    for key, username, channel, township, name, categories, needs, text, crisis, stage, hours in CASES:
+        user = users.get(username)
+        if user is None or Case.objects.filter(created_by=user, client_key=key).exists():
+            continue  # a second run changes nothing
+        person = Person.objects.filter(Q(name=name) & Q(residence_region__code__startswith=township[:9])).first() \
+            if name else None
+        result = case_intake(actor=user, data=IntakeInput(
+            channel=channel, handling_region_code=township, event_at=now - timedelta(hours=hours),
+            categories=categories, needs=needs, description=text, crisis=bool(crisis), crisis_note=crisis,
+            person_id=person.pk if person is not None else None,
+            subject_name="" if person is not None else "未登记对象", reporter_name="演示报告人",
+            work_orders={"12345": "NJ12345-2026-0001"} if channel == Channel.HOTLINE_12345 else {},
+            client_key=key))
+        if result.created:
+            made += 1
+            if stage != result.case.stage:
+                # Later issues bring the transitions; the demo shows the stages by setting them.
+                Case.objects.filter(pk=result.case.pk).update(stage=stage)
+    ctx.created("cases", made)

@@ -1,0 +1,209 @@
+"""A case (急难事项): one episode of need, from the first report to closure.
+
+Configurable vocabularies (categories, needs) are tables an administrator edits; a case keeps the
+codes it was given. The subject is a registry person and/or household, or an unidentified person
+described in words. Protected fields (the reporter's phone) are encrypted with a blind index so a
+caller can be found by number.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jijinan.cases.choices import Channel, Stage, SubjectKind, Urgency
+from jijinan.core.fields import EncryptedTextField
+
+REPORTER_PHONE_PURPOSE = "cases.case.reporter_phone"
+
+
+class CaseCategory(models.Model):
+    """A kind of hardship (重病, 意外伤害, 灾害, 火灾 …); configurable."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    active = models.BooleanField(_("在用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        verbose_name = _("急难类别")
+        verbose_name_plural = _("急难类别")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NeedType(models.Model):
+    """A kind of need (money, medical, education, housing …); the referrals issue routes by it."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
+    active = models.BooleanField(_("在用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        verbose_name = _("需求类型")
+        verbose_name_plural = _("需求类型")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    number = models.CharField(_("事项编号"), max_length=32, unique=True)
+    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.ACCEPTED)
+    channel = models.CharField(_("来源渠道"), max_length=20, choices=Channel.choices)
+    handling_region = models.ForeignKey("regions.Region", verbose_name=_("办理乡镇（街道）"),
+                                        on_delete=models.PROTECT, related_name="+")
+    # The subject: a registry person and/or household, or an unidentified person.
+    subject_kind = models.CharField(_("对象类型"), max_length=20, choices=SubjectKind.choices)
+    person = models.ForeignKey("registry.Person", verbose_name=_("救助对象"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", verbose_name=_("家庭"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    subject_name = models.CharField(_("对象姓名"), max_length=50, blank=True,
+                                    help_text=_("身份不明时填写称呼或特征"))
+    subject_description = models.CharField(_("对象描述"), max_length=300, blank=True)
+    # The reporter (the applicant, a neighbour, an informant, a department).
+    reporter_name = models.CharField(_("报告人"), max_length=50, blank=True)
+    reporter_phone = EncryptedTextField(_("报告人电话"), purpose=REPORTER_PHONE_PURPOSE, mask="phone",
+                                        null=True, blank=True)
+    reporter_phone_index = models.CharField(_("报告人电话索引"), max_length=64, blank=True)
+    reporter_relation = models.CharField(_("与对象关系"), max_length=30, blank=True)
+    # What happened, where and when.
+    event_at = models.DateTimeField(_("发生时间"))
+    event_region = models.ForeignKey("regions.Region", verbose_name=_("发生地"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    event_place = models.CharField(_("发生地点"), max_length=200, blank=True)
+    categories = models.JSONField(_("急难类别"), default=list)  # CaseCategory codes
+    needs = models.JSONField(_("需求"), default=list)  # NeedType codes
+    description = models.TextField(_("情况描述"))
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    crisis = models.BooleanField(_("危机个案"), default=False,
+                                 help_text=_("有自杀、暴力或其他极端行为风险"))
+    crisis_note = models.CharField(_("危机情况"), max_length=300, blank=True)
+    # Linked work orders of the hotlines (12345, 110, 120), by their own numbers.
+    work_orders = models.JSONField(_("关联工单"), default=dict, blank=True)
+    # Triage results kept with the case: suggested programs with reasons, duplicate warnings.
+    triage = models.JSONField(_("分诊结果"), default=dict, blank=True)
+    # Idempotent submission: the same client key from the same creator returns the same case.
+    client_key = models.CharField(_("客户端提交键"), max_length=80, blank=True)
+    request_digest = models.CharField(_("提交内容摘要"), max_length=64, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("急难事项")
+        verbose_name_plural = _("急难事项")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["handling_region", "stage"], name="cases_case_region_stage_idx"),
+            models.Index(fields=["reporter_phone_index"], name="cases_case_reporter_phone_idx"),
+            models.Index(fields=["person", "stage"], name="cases_case_person_stage_idx"),
+            models.Index(fields=["owner", "stage"], name="cases_case_owner_stage_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "client_key"], condition=~Q(client_key=""),
+                                    name="cases_case_unique_client_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's own timeline (who, when, what); the audit trail holds the changes."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事件"), max_length=40)
+    summary = models.CharField(_("摘要"), max_length=300)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事项记录")
+        verbose_name_plural = _("事项记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="cases_event_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class CaseAttachment(models.Model):
+    """A file given at intake; stored outside the web root, served only through a scoped view."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT,
+                             related_name="attachments")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_name = models.CharField(_("存储名"), max_length=200, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number given in one township and year; locked while a number is taken."""
+
+    township = models.ForeignKey("regions.Region", verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT,
+                                 related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("已用序号"), default=0)
+
+    class Meta:
+        verbose_name = _("事项编号计数")
+        verbose_name_plural = _("事项编号计数")
+        constraints = [models.UniqueConstraint(fields=["township", "year"], name="cases_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.township_id}/{self.year}: {self.last}"
+
+
+class OnCallContact(models.Model):
+    """Who answers a county's crisis alerts in a period (the duty rota, kept by an administrator)."""
+
+    county = models.ForeignKey("regions.Region", verbose_name=_("县（区）"), on_delete=models.PROTECT,
+                               related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("值班人员"), on_delete=models.PROTECT,
+                             related_name="+")
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("值班联系人")
+        verbose_name_plural = _("值班联系人")
+        ordering = ["county", "starts_at"]
+        indexes = [models.Index(fields=["county", "starts_at"], name="cases_oncall_county_idx")]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                              name="cases_oncall_period")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.user_id}"

@@ -1,0 +1,31 @@
+"""The rows the work queues add to the permission matrix (the queue, the area list, the overdue
+list and the case search), all scoped by the case's handling region."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from jijinan.core.permissions import Role, Rule, ScopeKind
+
+R = Role
+# Who works cases and so has a queue of them.
+QUEUE_ROLES = frozenset({R.WINDOW_CLERK, R.HOTLINE_OPERATOR, R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD,
+                         R.RELIEF_STATION_STAFF, R.COUNTY_APPROVER, R.SOCIAL_WORKER, R.SUPERVISOR,
+                         R.ADMINISTRATOR})
+# Who answers for an area's work as a whole: every open case of the area, whoever holds it.
+AREA_ROLES = frozenset({R.TOWNSHIP_LEAD, R.COUNTY_APPROVER, R.SUPERVISOR, R.ADMINISTRATOR})
+OVERDUE_ROLES = frozenset({R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD, R.COUNTY_APPROVER, R.SUPERVISOR,
+                           R.ADMINISTRATOR})
+
+QUEUE_VIEW = "cases.queue.view"
+QUEUE_AREA_VIEW = "cases.queue.area"
+OVERDUE_VIEW = "cases.overdue.view"
+CASE_SEARCH = "cases.search"
+
+QUEUE_ROWS = [
+    Rule(QUEUE_VIEW, QUEUE_ROLES, ScopeKind.REGION, _("查看本人的待办急难事项")),
+    Rule(QUEUE_AREA_VIEW, AREA_ROLES, ScopeKind.REGION, _("查看本辖区全部待办急难事项")),
+    Rule(OVERDUE_VIEW, OVERDUE_ROLES, ScopeKind.REGION, _("查看本辖区超期急难事项")),
+    Rule(CASE_SEARCH, QUEUE_ROLES, ScopeKind.REGION, _("按关键词或电话查找急难事项")),
+]
+

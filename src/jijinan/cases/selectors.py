@@ -1,0 +1,120 @@
+"""Reads of the cases app, always with the user's scope: one case, its page, its timeline, its
+attachments, the vocabularies. Outside the user's scope and missing answer the same 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from jijinan.audit.labels import action_label
+from jijinan.audit.models import AuditEvent
+from jijinan.audit.services import access_log_record
+from jijinan.cases.models import Case, CaseAttachment, CaseCategory, CaseEvent, NeedType, OnCallContact
+from jijinan.cases.permissions import CASE_PATHS, CASE_VIEW, CASE_VIEW_OWN, ON_CALL_MANAGE, ON_CALL_PATHS
+from jijinan.core.errors import NotFound
+from jijinan.core.models import Deadline
+from jijinan.core.permissions import get_for_user, restrict
+
+
+def _cases() -> QuerySet[Case]:
+    return Case.objects.select_related("handling_region", "event_region", "person", "person__residence_region",
+                                       "household", "created_by", "owner")
+
+
+def cases_visible_to(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Cases in the user's area, and an informant's own reports."""
+    queryset = queryset if queryset is not None else _cases()
+    by_region = restrict(queryset, user, CASE_VIEW, CASE_PATHS)
+    own = restrict(queryset, user, CASE_VIEW_OWN, CASE_PATHS)
+    return by_region | own
+
+
+def case_get_for_user(*, user: Any, pk: int, action: str = CASE_VIEW) -> Case:
+    """One case: 404 if the user cannot see it, 403 if they can but may not do ``action``."""
+    if action == CASE_VIEW:
+        found = cases_visible_to(user).filter(pk=pk).first()
+        if found is None:
+            raise NotFound(_("未找到该记录"), code="not_found")
+        return found
+    return get_for_user(_cases(), user, action, CASE_PATHS, pk=pk)
+
+
+def category_list() -> list[CaseCategory]:
+    return list(CaseCategory.objects.filter(active=True))
+
+
+def need_type_list() -> list[NeedType]:
+    return list(NeedType.objects.filter(active=True))
+
+
+def vocabulary_names() -> tuple[dict[str, str], dict[str, str]]:
+    return (dict(CaseCategory.objects.values_list("code", "name")),
+            dict(NeedType.objects.values_list("code", "name")))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    kind: str  # the case event kind, or "audit:<action>"
+    summary: str
+    source: str  # "case" or "audit"
+
+
+def case_timeline(*, case: Case) -> list[TimelineEntry]:
+    """The case's own events and the audit events about it, in time order."""
+    entries = [TimelineEntry(e.at, (e.actor.full_name or e.actor.username) if e.actor else _("系统"), e.kind,
+                             e.summary, "case")
+               for e in CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")]
+    for event in AuditEvent.objects.filter(subject_type="cases.case", subject_id=str(case.pk)).order_by(
+            "occurred_at", "id"):
+        label = str(action_label(event.action))
+        if event.outcome != "done":
+            label = _("%(action)s（被拒绝：%(note)s）") % {"action": label, "note": event.note}
+        entries.append(TimelineEntry(event.occurred_at, event.actor_label or _("系统"), f"audit:{event.action}", label,
+                                     "audit"))
+    return sorted(entries, key=lambda e: (e.at, 0 if e.source == "case" else 1))
+
+
+def case_deadlines(*, case: Case) -> list[Deadline]:
+    return list(Deadline.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
+                .select_related("owner_user").order_by("due_at", "id"))
+
+
+def case_attachments(*, case: Case) -> list[CaseAttachment]:
+    return list(CaseAttachment.objects.filter(case=case).select_related("uploaded_by"))
+
+
+def attachment_get_for_user(*, user: Any, case_pk: int, pk: int) -> CaseAttachment:
+    case = case_get_for_user(user=user, pk=case_pk)
+    attachment = CaseAttachment.objects.filter(case=case, pk=pk).first()
+    if attachment is None:
+        raise NotFound(_("未找到该附件"), code="not_found")
+    return attachment
+
+
+def case_detail_for_user(*, user: Any, pk: int, log: bool = True) -> Case:
+    """The case page's case, with one access-log row for the protected fields it shows."""
+    case = case_get_for_user(user=user, pk=pk)
+    if log:
+        access_log_record(actor=user, kind="view", subject=case, subject_label=case.number,
+                          region_code=case.handling_region.code, fields=["reporter_phone", "description"])
+    return case
+
+
+def on_call_list_for_user(*, user: Any) -> list[OnCallContact]:
+    """The duty rota of the user's counties, current and future periods first."""
+    from django.utils import timezone
+
+    rows = restrict(OnCallContact.objects.select_related("county", "user"), user, ON_CALL_MANAGE, ON_CALL_PATHS)
+    return list(rows.filter(ends_at__gt=timezone.now()).order_by("county__code", "starts_at")[:200])
+
+
+def own_reports_for_user(*, user: Any, limit: int = 100) -> list[Case]:
+    """An informant's own reports, newest first (number, stage and subject only are shown)."""
+    rows = restrict(Case.objects.select_related("handling_region"), user, CASE_VIEW_OWN, CASE_PATHS)
+    return list(rows.order_by("-created_at", "-id")[:limit])

@@ -1,0 +1,19 @@
+"""URLs of the case pages."""
+
+from django.urls import path
+
+from jijinan.cases import queue_views, views
+
+app_name = "cases"
+
+urlpatterns: list = [
+    path("new/", views.case_intake, name="intake"),
+    path("apply/", views.online_application, name="apply"),
+    path("on-call/", views.on_call, name="on_call"),
+    path("mine/", views.own_reports, name="own_reports"),
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
+    path("queue/", queue_views.case_queue, name="queue"),
+    path("overdue/", queue_views.case_overdue, name="overdue"),
+]
