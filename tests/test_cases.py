@@ -578,6 +578,13 @@ def test_concurrent_intakes_get_distinct_numbers_and_one_key_makes_one_case():
     from tests.permission_world import REGIONS
 
     regions_load_csv(text=REGIONS, valid_from=date(2022, 10, 31), source="test")
+    # A transactional test runs after others have flushed the tables, the vocabularies the
+    # migration seeded included: seed them again as the migration does.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
     # A key is per user: the clerk here is a superuser so that no grants are needed.
     clerk = User.objects.create_superuser(username="fast_clerk", password=PASSWORD, email="", full_name="快")
     made: list[Case] = []
