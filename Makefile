@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 PO     := src/jijinan/locale/en/LC_MESSAGES/django.po
 MO     := $(PO:.po=.mo)
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist; each worker has its own test database).
+TEST_WORKERS ?= auto
 
 .PHONY: run setup test test-e2e lint bench lock messages clean demo migrate
 
@@ -35,7 +37,7 @@ demo: migrate
 	$(BIN)/jijinan demo
 
 test: setup
-	$(BIN)/pytest -q tests $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) tests $(PYTEST_ARGS)
 
 test-e2e: setup
 	./.ci/system-deps chromium

@@ -41,6 +41,7 @@ WORKERS = 8
 TOWNSHIP = "320102002000"  # 梅园新村街道
 JIANGSU = Path(__file__).resolve().parent.parent / "src/jijinan/regions/data/regions-jiangsu.csv"
 ROOT = Path(__file__).resolve().parent.parent
+POLICY_DEFAULTS = ROOT / "src/jijinan/policy/data/defaults.json"
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
 CAUSES = [("fire", "夜间家中发生火灾，房屋烧毁，无处居住"), ("serious_illness", "突发重病住院，医疗费用无力支付"),
           ("accident", "交通事故受伤，家庭失去收入"), ("unemployment", "失业后无收入，子女就学困难")]
@@ -97,6 +98,12 @@ def _token() -> str:
         regions_load_csv(text=JIANGSU.read_text(encoding="utf-8"), valid_from=date(2022, 10, 31), source="bench")
     today = timezone.localdate()
     calendar_seed(years=range(today.year - 1, today.year + 2))
+    # The policy parameters, as in production: each intake starts its stage's deadline from them.
+    from jijinan.policy.models import ParameterDefinition
+    from jijinan.policy.services import parameters_load_json
+
+    if not ParameterDefinition.objects.filter(name="temporary_assistance.review_limit").exists():
+        parameters_load_json(actor=None, text=POLICY_DEFAULTS.read_text(encoding="utf-8"), source="bench")
     user, _ = User.objects.get_or_create(username="bench_intake", defaults={"full_name": "热线坐席"})
     Grant.objects.get_or_create(user=user, role=Role.HOTLINE_OPERATOR, region=Region.objects.get(code=TOWNSHIP))
     _, secret = token_create(user=user, name="bench", days=1)

@@ -58,6 +58,12 @@ def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     policy_cache_invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Each test keeps its files apart, so counting them is exact even beside parallel workers.
+    settings.VAR_DIR = tmp_path
+
+
 @pytest.fixture
 def world():  # type: ignore[no-untyped-def]
     return build_world()
@@ -279,10 +285,10 @@ def test_attachments_are_stored_outside_the_web_root(clerk):  # type: ignore[no-
 def test_a_failure_after_the_files_were_written_removes_them(clerk, monkeypatch):  # type: ignore[no-untyped-def]
     before = _counts()
 
-    def boom(**kwargs: Any) -> None:
+    def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(services, "outbox_write", boom)
+    monkeypatch.setattr(services, "outbox_write_many", boom)
     with pytest.raises(RuntimeError):
         case_intake(actor=clerk, data=intake(), attachments=[Upload("scan.pdf", PDF)])
     assert _counts() == before
@@ -418,6 +424,22 @@ def test_the_applicant_is_told_the_number(clerk):  # type: ignore[no-untyped-def
     message = OutboxMessage.objects.get(type="sms.send", payload__template=notices.ACCEPTED)
     assert crypto.decrypt(message.payload["to"], purpose="core.sms.to") == "13905171234"
     assert case.number in crypto.decrypt(message.payload["text"], purpose="core.sms.text")
+
+
+def test_the_outbox_keeps_the_order_of_the_intake(clerk, world, defaults):  # type: ignore[no-untyped-def]
+    # The intake writes its outbox events together; a crisis alert still comes between the intake
+    # event and the applicant's notice, and each text message has its one delivery.
+    _user_with_mobile("lead", Role.TOWNSHIP_LEAD, TOWNSHIP, "13800000011", world)
+    case = case_intake(actor=clerk, data=intake(crisis=True, crisis_note="扬言轻生",
+                                                reporter_phone="13905171234")).case
+    ours = {"cases.case.intake", "case.crisis_alert", "sms.send"}
+    messages = [m for m in OutboxMessage.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
+                .order_by("id") if m.type in ours]
+    assert [(m.type, m.payload.get("template")) for m in messages] == [
+        ("cases.case.intake", None), ("case.crisis_alert", None), ("sms.send", notices.CRISIS_ALERT),
+        ("sms.send", notices.ACCEPTED)]
+    assert [list(m.deliveries.values_list("handler", flat=True)) for m in messages if m.type == "sms.send"] == [
+        ["sms"], ["sms"]]
 
 
 def test_no_notice_for_an_informant_a_landline_or_no_phone(clerk):  # type: ignore[no-untyped-def]

@@ -153,3 +153,42 @@ def test_the_vocabularies(api):  # type: ignore[no-untyped-def]
     needs = [n["code"] for n in api.get("/api/v1/need-types").json()]
     assert needs == ["money", "medical", "education", "housing", "employment", "care", "counselling",
                      "food_shelter", "legal", "other"]
+
+
+def test_the_intake_answer_is_the_case_as_read_back(api):  # type: ignore[no-untyped-def]
+    # The answer is built from the new case without reading it again: it must be what a read gives
+    # (the phone and the ID number masked, never the plain input; times in UTC; the triage as stored).
+    from jijinan.registry.models import Household, HouseholdMember
+    from jijinan.registry.services import PersonInput, person_create
+
+    east8 = timezone.get_fixed_timezone(480)
+    event_at = (timezone.now() - timedelta(hours=1)).astimezone(east8).isoformat()
+    new = post(api, body(event_at=event_at, subject_name="", client_key="k-new", new_person={
+        "name": "钱新", "residence_region_code": VILLAGE, "id_number": valid_id("320102", "19880808", 31)}))
+    head = person_create(actor=None, data=PersonInput(name="张伟", residence_region_code=VILLAGE,
+                                                      id_number=valid_id("320102", "19660606", 11)))
+    household = Household.objects.create(region=head.residence_region, monthly_income_fen=50_000)
+    HouseholdMember.objects.create(household=household, person=head, relation="head")
+    known = post(api, body(person_id=head.pk, subject_name="", client_key="k-known", urgency="critical"))
+    for created in (new, known):
+        assert created.status_code == 201, created.content
+        answer = created.json()
+        assert answer == api.get(f"/api/v1/cases/{answer['id']}").json()
+        assert answer["reporter_phone_masked"] and "13905171234" not in json.dumps(answer)
+        assert answer["subject"]["id_number_masked"] and answer["event_at"].endswith("Z")
+    assert known.json()["triage"]["suggestions"] and known.json()["urgency"] == "critical"
+    assert post(api, body(client_key="k-new")).status_code == 409
+
+
+def test_an_intake_costs_a_fixed_number_of_queries(api, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    assert post(api, body(client_key="k-warm")).status_code == 201  # caches of the first request
+    # Session and user, grants, client key, region (a village, then its township), categories,
+    # needs; then in one transaction (a savepoint here): the number, the case (triage included), its
+    # events, the audit event, the outbox messages, their deliveries, the stage's deadline (5 when
+    # its parameter is missing, as here); no read-back; the session saved.
+    with django_assert_max_num_queries(24):
+        response = post(api, body(client_key="k-count"))
+    assert response.status_code == 201 and response.json()["triage"]["urgency"] == "urgent"
+    kinds = list(CaseEvent.objects.filter(case_id=response.json()["id"]).order_by("id").values_list("kind", flat=True))
+    assert kinds[:3] == ["intake", "triage", "suggestion"]
+    assert OutboxMessage.objects.filter(subject_type="cases.case", subject_id=str(response.json()["id"])).count() == 2

@@ -14,6 +14,7 @@ from jijinan.accounts.auth import TokenAuth
 from jijinan.audit.api import router as audit_router
 from jijinan.cases.api import router as cases_router
 from jijinan.cases.queue_api import router as cases_queue_router
+from jijinan.cases.workflow_api import router as cases_workflow_router
 from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
 from jijinan.core.deadline_api import router as deadline_router
@@ -74,3 +75,4 @@ api.add_router("/", verification_router)
 # The queue paths (/cases/queue …) before the case paths (/cases/{case_id}).
 api.add_router("/", cases_queue_router)
 api.add_router("/", cases_router)
+api.add_router("/", cases_workflow_router)

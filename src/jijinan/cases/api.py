@@ -147,11 +147,14 @@ def _case_out(case: Case) -> dict[str, Any]:
 @requires(CASE_CREATE)
 def create_case(request: HttpRequest, payload: IntakeIn) -> Status:
     result = services.case_intake(actor=_user(request), data=payload.to_input())
-    # Re-read: the creator always sees what they submitted (an informant, their own report), and
-    # protected values come back from the database as masked values, never as the plain input.
+    if result.created:
+        # The creator always sees what they submitted (an informant, their own report). The new case
+        # comes back from the service as a read would give it (protected values sealed, so they show
+        # masked, never the plain input): no need to read it again.
+        return Status(201, _case_out(result.case))
     case = selectors.cases_visible_to(request.user).filter(pk=result.case.pk).first() or \
         Case.objects.select_related("handling_region", "person").get(pk=result.case.pk)
-    return Status(201 if result.created else 200, _case_out(case))
+    return Status(200, _case_out(case))
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERROR_RESPONSES},

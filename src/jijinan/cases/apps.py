@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
-        from jijinan.cases import demo, notices, triage  # noqa: F401
+        from jijinan.cases import demo, notices, triage, workflow  # noqa: F401
         from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
         from jijinan.cases.queue_permissions import QUEUE_ROWS, QUEUE_VIEW
         from jijinan.core.nav import NavItem, register_nav
@@ -20,7 +20,9 @@ class CasesConfig(AppConfig):
 
         register_actions(ROWS)
         register_actions(QUEUE_ROWS)
+        register_actions(workflow.workflow_rules())
         triage.register_deadline_kinds()
+        workflow.register_deadline_kinds()
         notices.register_templates()
         register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases"))
         register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases"))
@@ -29,4 +31,10 @@ class CasesConfig(AppConfig):
             "cases.case.intake": _("受理急难事项"),
             "cases.attachment.add": _("上传急难事项附件"),
             "cases.on_call.add": _("添加危机预警值班"),
+            "cases.objection.add": _("登记公示异议"),
+            "cases.objection.resolve": _("办结公示异议"),
+            "cases.relative_filing.add": _("近亲属备案"),
+            "cases.relative_filing.retire": _("撤销近亲属备案"),
+            **{t.action: t.label for t in workflow.TRANSITIONS.values()},
         })
+        register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW, "cases"))

@@ -49,3 +49,37 @@ class SubjectKind(models.TextChoices):
     PERSON = "person", _("已登记的救助对象")
     HOUSEHOLD = "household", _("已登记的家庭")
     UNIDENTIFIED = "unidentified", _("身份不明")
+
+
+class ApproverLevel(models.TextChoices):
+    """Who may approve the amount the review proposed (the policy engine says)."""
+
+    TOWNSHIP = "township", _("乡镇（街道）审批")
+    COUNTY = "county", _("县级审批")
+    CONSULTATION = "consultation", _("报告协商（一事一议）")
+
+
+class Appraisal(models.TextChoices):
+    """民主评议 (community appraisal), where a township uses it."""
+
+    NOT_USED = "not_used", _("未开展")
+    PASSED = "passed", _("评议通过")
+    FAILED = "failed", _("评议未通过")
+
+
+class ObjectionOutcome(models.TextChoices):
+    UPHELD = "upheld", _("异议成立")
+    DISMISSED = "dismissed", _("异议不成立")
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("待接收")
+    ACCEPTED = "accepted", _("已接收")
+    REFUSED = "refused", _("已拒收")
+
+
+class AidMethod(models.TextChoices):
+    BANK = "bank", _("银行账户")
+    CASH = "cash", _("现金")
+    IN_KIND = "in_kind", _("实物")
+    SERVICE = "service", _("服务")

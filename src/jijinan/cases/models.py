@@ -14,7 +14,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.cases.choices import Channel, Stage, SubjectKind, Urgency
+from jijinan.cases.choices import (
+    AidMethod,
+    Appraisal,
+    ApproverLevel,
+    Channel,
+    ObjectionOutcome,
+    Stage,
+    SubjectKind,
+    TransferStatus,
+    Urgency,
+)
 from jijinan.core.fields import EncryptedTextField
 
 REPORTER_PHONE_PURPOSE = "cases.case.reporter_phone"
@@ -98,6 +108,23 @@ class Case(models.Model):
     request_digest = models.CharField(_("提交内容摘要"), max_length=64, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
+    # The staged workflow (cases 2/3): what the review proposed and the approving level decided.
+    program = models.CharField(_("救助项目"), max_length=30, default="temporary_assistance")
+    requested_amount_fen = models.PositiveBigIntegerField(_("拟救助金额（分）"), null=True, blank=True)
+    decided_amount_fen = models.PositiveBigIntegerField(_("审批金额（分）"), null=True, blank=True)
+    approver_level = models.CharField(_("审批层级"), max_length=20, choices=ApproverLevel.choices, blank=True)
+    needs_consultation = models.BooleanField(_("需报告协商（一事一议）"), default=False)
+    public_notice_required = models.BooleanField(_("需公示"), default=False)
+    close_relative = models.BooleanField(_("近亲属备案对象"), default=False,
+                                         help_text=_("申请人是工作人员或村（社区）干部的近亲属，须由县级审核"))
+    decision = models.ForeignKey("policy.Decision", verbose_name=_("决定记录"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    fast_tracked = models.BooleanField(_("先行救助"), default=False)
+    paperwork_owed = models.BooleanField(_("待补办手续"), default=False)
+    refusal_reason = models.TextField(_("不予受理/不予救助理由"), blank=True)
+    transfer_to = models.ForeignKey("regions.Region", verbose_name=_("转往"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    stage_changed_at = models.DateTimeField(_("阶段变更时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
@@ -207,3 +234,157 @@ class OnCallContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_id} {self.user_id}"
+
+
+class CaseReview(models.Model):
+    """The township's investigation and opinion (审核), or the make-up review after a fast track."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="reviews")
+    home_visit_on = models.DateField(_("入户调查日期"), null=True, blank=True)
+    home_visit_note = models.TextField(_("入户调查情况"), blank=True)
+    verification_report = models.ForeignKey("verification.VerificationReport", verbose_name=_("家庭经济状况核对报告"),
+                                            null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    appraisal = models.CharField(_("民主评议"), max_length=20, choices=Appraisal.choices, default=Appraisal.NOT_USED)
+    appraisal_note = models.CharField(_("民主评议情况"), max_length=300, blank=True)
+    opinion = models.TextField(_("审核意见"))
+    program = models.CharField(_("救助项目"), max_length=30)
+    requested_amount_fen = models.PositiveBigIntegerField(_("拟救助金额（分）"))
+    decision = models.ForeignKey("policy.Decision", verbose_name=_("测算记录"), on_delete=models.PROTECT,
+                                 related_name="+")
+    makeup = models.BooleanField(_("补办"), default=False)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("审核时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("审核记录")
+        verbose_name_plural = _("审核记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d}"
+
+
+class PublicNotice(models.Model):
+    """A case's public-notice period (公示), in calendar days between review and approval."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="notices")
+    starts_at = models.DateTimeField(_("公示开始"))
+    ends_at = models.DateTimeField(_("公示结束"))
+    days = models.PositiveSmallIntegerField(_("公示天数"))
+    parameters = models.JSONField(_("所用参数版本"), default=dict, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["ends_at"], name="cases_notice_ends_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.starts_at:%Y-%m-%d}"
+
+
+class Objection(models.Model):
+    """An objection raised during a public notice; it pauses the approval deadline until resolved."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="objections")
+    notice = models.ForeignKey(PublicNotice, verbose_name=_("公示"), on_delete=models.PROTECT,
+                               related_name="objections")
+    raised_by = models.CharField(_("异议人"), max_length=50, blank=True)
+    text = models.TextField(_("异议内容"))
+    received_at = models.DateTimeField(_("收到时间"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(_("处理结果"), max_length=20, choices=ObjectionOutcome.choices, blank=True)
+    resolution = models.TextField(_("核实情况"), blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办结人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.received_at:%Y-%m-%d}"
+
+
+class CaseTransfer(models.Model):
+    """A hand-over of the case to another township (转出); the sender keeps read-only access."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="transfers")
+    from_region = models.ForeignKey("regions.Region", verbose_name=_("转出地"), on_delete=models.PROTECT,
+                                    related_name="+")
+    to_region = models.ForeignKey("regions.Region", verbose_name=_("转入地"), on_delete=models.PROTECT,
+                                  related_name="+")
+    from_stage = models.CharField(_("转出时阶段"), max_length=20, choices=Stage.choices)
+    reason = models.TextField(_("转出理由"))
+    status = models.CharField(_("状态"), max_length=20, choices=TransferStatus.choices,
+                              default=TransferStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转出人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("转出时间"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收方经办人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("接收方处理时间"), null=True, blank=True)
+    refusal_reason = models.TextField(_("拒收理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("转出记录")
+        verbose_name_plural = _("转出记录")
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["from_region", "status"], name="cases_transfer_from_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_region_id}→{self.to_region_id}"
+
+
+class CaseAid(models.Model):
+    """Aid given on a case: after approval, or first by the emergency fast track (先行救助)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="aid")
+    program = models.CharField(_("救助项目"), max_length=30)
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    method = models.CharField(_("发放方式"), max_length=20, choices=AidMethod.choices)
+    fast_track = models.BooleanField(_("先行救助"), default=False)
+    decision = models.ForeignKey("policy.Decision", verbose_name=_("决定记录"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField(_("发放时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("救助实施记录")
+        verbose_name_plural = _("救助实施记录")
+        ordering = ["given_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.amount_fen}"
+
+
+class RelativeFiling(models.Model):
+    """近亲属备案: a registry person who is a close relative of a caseworker or a village cadre."""
+
+    person = models.ForeignKey("registry.Person", verbose_name=_("救助对象"), on_delete=models.PROTECT,
+                               related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("备案地"), on_delete=models.PROTECT,
+                               related_name="+")
+    relative_name = models.CharField(_("工作人员或干部姓名"), max_length=50)
+    relative_post = models.CharField(_("职务"), max_length=50)
+    relation = models.CharField(_("亲属关系"), max_length=30)
+    active = models.BooleanField(_("有效"), default=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("备案人"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("备案时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("近亲属备案")
+        verbose_name_plural = _("近亲属备案")
+        ordering = ["-filed_at", "-id"]
+        indexes = [models.Index(fields=["person", "active"], name="cases_relative_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.relative_name}"

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jijinan.cases.choices import Channel
-from jijinan.core.sms import register_sms_template, sms_send
+from jijinan.core.models import OutboxMessage
+from jijinan.core.sms import register_sms_template, sms_message, sms_send
 
 CASE_SUBJECT = "cases.case"
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -32,16 +33,22 @@ def is_mobile(number: str) -> bool:
     return bool(MOBILE.fullmatch(number or ""))
 
 
-def _send(*, to: str, template: str, params: dict[str, str], case: Any) -> None:
+def _send(*, to: str, template: str, params: dict[str, str], case: Any,
+          batch: list[OutboxMessage] | None = None) -> None:
+    if batch is not None:  # the caller writes it with its other outbox events
+        batch.append(sms_message(to=to, template=template, params=params, subject_type=CASE_SUBJECT,
+                                 subject_id=str(case.pk)))
+        return
     sms_send(to=to, template=template, params=params, subject_type=CASE_SUBJECT, subject_id=str(case.pk))
 
 
-def case_notify_accepted(*, case: Any, phone: str) -> bool:
+def case_notify_accepted(*, case: Any, phone: str, batch: list[OutboxMessage] | None = None) -> bool:
     """Tell the applicant the case was taken up, with its number; an anonymous informant's report
-    or a case without a phone number sends nothing."""
+    or a case without a phone number sends nothing. With ``batch``, the message is added to it for
+    the caller to write (``outbox_write_many``) instead of being written now."""
     if not is_mobile(phone) or case.channel == Channel.INFORMANT:
         return False
-    _send(to=phone, template=ACCEPTED, params={"number": case.number}, case=case)
+    _send(to=phone, template=ACCEPTED, params={"number": case.number}, case=case, batch=batch)
     return True
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +35,9 @@ from jijinan.cases.models import (
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, ON_CALL_MANAGE
 from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
+from jijinan.core.fields import EncryptedTextField, Protected
 from jijinan.core.ids import normalise_phone
-from jijinan.core.outbox import outbox_write
+from jijinan.core.outbox import outbox_message, outbox_write_many
 from jijinan.core.permissions import Target, can, require
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
@@ -148,7 +149,7 @@ def township_of(code: str, *, field_name: str = "handling_region_code") -> Regio
 def _codes(errors: _Errors, name: str, values: list[str], model: type[CaseCategory] | type[NeedType],
            code: str) -> list[str]:
     wanted = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
-    known = set(model.objects.filter(code__in=wanted, active=True).values_list("code", flat=True))
+    known = set(model.objects.filter(code__in=wanted, active=True).order_by().values_list("code", flat=True))
     unknown = [v for v in wanted if v not in known]
     if unknown:
         errors.add(name, _("未知或已停用的代码：%(codes)s") % {"codes": "、".join(unknown)}, code)
@@ -258,42 +259,66 @@ def _check(actor: Any, data: IntakeInput, uploads: list[files.Upload], now: date
                     work_orders, checked_uploads)
 
 
+def _take_number(township: Region, year: int) -> int | None:
+    """Increment the counter in one statement (its row stays locked until the transaction ends);
+    None if the township has no counter for the year yet."""
+    meta = CaseNumberCounter._meta
+    connection = connections[router.db_for_write(CaseNumberCounter)]
+    column = {f.name: connection.ops.quote_name(f.column or f.name) for f in meta.concrete_fields
+              if f.name in ("last", "township", "year")}
+    # Names from the model, quoted; values as parameters. PostgreSQL and SQLite both return the row.
+    sql = (f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {column['last']} = {column['last']} + 1 "  # noqa: S608
+           f"WHERE {column['township']} = %s AND {column['year']} = %s RETURNING {column['last']}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [township.pk, year])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def _next_number(township: Region, year: int) -> str:
     """``JJ`` + township code + year + a sequence per township and year, taken under a row lock
     so two intakes in the same township never get the same number."""
-    counter = CaseNumberCounter.objects.select_for_update().filter(township=township, year=year).first()
-    if counter is None:
+    last = _take_number(township, year)
+    if last is None:
         try:
             with transaction.atomic():
                 CaseNumberCounter.objects.create(township=township, year=year, last=0)
         except IntegrityError:
-            pass  # another intake created it first; lock theirs
-        counter = CaseNumberCounter.objects.select_for_update().get(township=township, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"JJ{township.code}{year}{counter.last:05d}"
+            pass  # another intake created it first; take from theirs
+        last = _take_number(township, year)
+        assert last is not None  # the row exists now
+    return f"JJ{township.code}{year}{last:05d}"
+
+
+def _event_row(case: Case, kind: str, summary: str, *, actor: Any, data: dict[str, Any] | None = None,
+               at: datetime | None = None) -> CaseEvent:
+    return CaseEvent(case=case, kind=kind, summary=summary[:300], data=data or {},
+                     actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now())
 
 
 def _event(case: Case, kind: str, summary: str, *, actor: Any, data: dict[str, Any] | None = None,
            at: datetime | None = None) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, summary=summary[:300], data=data or {},
-                                    actor=actor if getattr(actor, "pk", None) else None,
-                                    at=at or timezone.now())
+    event = _event_row(case, kind, summary, actor=actor, data=data, at=at)
+    event.save(force_insert=True)
+    return event
 
 
 def _replay(actor: Any, key: str, digest: str) -> Case | None:
     """The case an earlier submission with this key made, if the body is the same; 409 if not."""
     if not key:
         return None
-    existing = Case.objects.filter(created_by=actor if getattr(actor, "pk", None) else None,
-                                   client_key=key).first()
-    if existing is None:
+    # Most keys are new: look at three columns first, load the case only for a replay.
+    found = next(iter(Case.objects.filter(created_by=actor if getattr(actor, "pk", None) else None,
+                                          client_key=key).order_by()
+                      .values_list("pk", "request_digest", "number")[:1]), None)
+    if found is None:
         return None
-    if existing.request_digest != digest:
+    pk, request_digest, number = found
+    if request_digest != digest:
         raise Conflict(_("该提交键（client_key）已用于另一份内容不同的申请（事项 %(number)s）；"
-                         "重新提交请使用新的提交键") % {"number": existing.number},
+                         "重新提交请使用新的提交键") % {"number": number},
                        code=E.CLIENT_KEY_REUSED, field_errors={"client_key": [_("提交键已被使用")]})
-    return existing
+    return Case.objects.get(pk=pk)
 
 
 @dataclass(frozen=True)
@@ -344,37 +369,44 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     elif household is not None:
         subject_kind = SubjectKind.HOUSEHOLD
     crisis = bool(data.crisis)
-    urgency = Urgency.CRITICAL if crisis else data.urgency
+    stage = INTAKE_STAGE[Channel(checked.channel)]
+    event_at = data.event_at.astimezone(UTC) if timezone.is_aware(data.event_at) else data.event_at
+    # The case is returned as a read would give it (the phone sealed, so it prints masked; times in
+    # UTC): the API answers with it without reading it back.
     case = Case(
-        number=_next_number(checked.township, timezone.localdate(now).year),
-        stage=INTAKE_STAGE[Channel(checked.channel)], channel=checked.channel,
+        stage=stage, channel=checked.channel,
         handling_region=checked.township, subject_kind=subject_kind, person=person, household=household,
         subject_name=(person.name if person is not None else data.subject_name.strip()),
         subject_description=data.subject_description.strip(), reporter_name=data.reporter_name.strip(),
-        reporter_phone=checked.phone or None,
+        reporter_phone=_sealed_phone(checked.phone),
         reporter_phone_index=crypto.blind_index(checked.phone, purpose=REPORTER_PHONE_PURPOSE)
         if checked.phone else "",
-        reporter_relation=data.reporter_relation.strip(), event_at=data.event_at,
+        reporter_relation=data.reporter_relation.strip(), event_at=event_at,
         event_region=checked.event_region, event_place=data.event_place.strip(),
         categories=checked.categories, needs=checked.needs, description=data.description.strip(),
-        urgency=urgency, crisis=crisis, crisis_note=data.crisis_note.strip(),
+        urgency=Urgency.CRITICAL if crisis else data.urgency, crisis=crisis, crisis_note=data.crisis_note.strip(),
         work_orders=checked.work_orders, client_key=key, request_digest=digest, owner=user,
-        accepted_at=now if INTAKE_STAGE[Channel(checked.channel)] == Stage.ACCEPTED else None,
+        accepted_at=now if stage == Stage.ACCEPTED else None,
         created_at=now, updated_at=now, created_by=user,
     )
-    case.save()
+    # The number first: its lock orders intakes in a township, so a case of the same person taken
+    # at the same moment is seen by the duplicate check. Then triage, so the case is written once.
+    case.number = _next_number(checked.township, timezone.localdate(now).year)
+    case.triage, triage_events = triage.triage_assess(case=case, actor=actor, declared_urgency=data.urgency,
+                                                      now=now)
+    case.save(force_insert=True)
     region_code = checked.township.code
-    _event(case, "intake", _("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s") % {
+    # The case's events in the order they were always written: intake, subject, files, triage.
+    events = [_event_row(case, "intake", _("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s") % {
         "channel": Channel(case.channel).label, "number": case.number, "stage": Stage(case.stage).label},
         actor=actor, at=now, data={"channel": case.channel, "stage": case.stage,
-                                   "work_orders": checked.work_orders})
+                                   "work_orders": checked.work_orders})]
     if data.new_person is not None and person is not None:
-        _event(case, "subject_registered", _("登记新救助对象 %(name)s") % {"name": person.name}, actor=actor,
-               data={"person_id": person.pk})
+        events.append(_event_row(case, "subject_registered", _("登记新救助对象 %(name)s") % {"name": person.name},
+                                 actor=actor, data={"person_id": person.pk}))
     for upload in checked.uploads:
-        _attach(case, upload, actor=actor, stored=stored)
-    case.triage = triage.triage_case(case=case, actor=actor, declared_urgency=data.urgency, now=now)
-    case.save(update_fields=["triage"])
+        _attach(case, upload, actor=actor, stored=stored, events=events)
+    CaseEvent.objects.bulk_create(events + triage_events)
     audit_record(actor=actor, action="cases.case.intake", subject=case, subject_label=case.number,
                  region_code=region_code, changes={
                      "stage": (None, case.stage), "channel": (None, case.channel),
@@ -382,13 +414,30 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
                      "urgency": (None, case.urgency), "crisis": (None, case.crisis),
                      "subject_kind": (None, case.subject_kind),
                      "reporter_phone": (None, case.reporter_phone_index or None)})
-    outbox_write(type="cases.case.intake", subject_type=CASE_SUBJECT, subject_id=str(case.pk), payload={
+    outbox = [outbox_message(type="cases.case.intake", subject_type=CASE_SUBJECT, subject_id=str(case.pk), payload={
         "id": case.pk, "number": case.number, "region_code": region_code, "stage": case.stage,
-        "channel": case.channel, "crisis": case.crisis, "version": case.version})
+        "channel": case.channel, "crisis": case.crisis, "version": case.version})]
     if case.crisis:
+        outbox_write_many(outbox)  # before the alert's own messages: the outbox keeps them in order
+        outbox = []
         triage.crisis_start(case=case, actor=actor, now=now)
-    notices.case_notify_accepted(case=case, phone=checked.phone or _person_phone(person))
+    notices.case_notify_accepted(case=case, phone=checked.phone or _person_phone(person), batch=outbox)
+    outbox_write_many(outbox)
+    # The deadline of the stage the case starts in (the staged workflow's table says which).
+    from jijinan.cases.workflow_services import stage_deadline_start
+
+    stage_deadline_start(case=case, actor=actor, now=now)
     return case
+
+
+def _sealed_phone(phone: str) -> Any:
+    """The reporter's phone encrypted now, as the field loads it (a ``Protected``): saving keeps
+    the envelope, and the case shows it masked like a case read from the database."""
+    if not phone:
+        return None
+    field = Case._meta.get_field("reporter_phone")
+    assert isinstance(field, EncryptedTextField)
+    return Protected(crypto.encrypt(phone, purpose=field.purpose), purpose=field.purpose, mask=field.mask)
 
 
 def _person_phone(person: Person | None) -> str:
@@ -398,14 +447,21 @@ def _person_phone(person: Person | None) -> str:
     return value.reveal() if hasattr(value, "reveal") else str(value)
 
 
-def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: list[str]) -> CaseAttachment:
+def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: list[str],
+            events: list[CaseEvent] | None = None) -> CaseAttachment:
+    """Store the file and its row; its case event is written now, or added to ``events`` for the
+    caller to write with the others."""
     relative = files.store(upload)
     stored.append(relative)
     attachment = CaseAttachment.objects.create(
         case=case, name=upload.name, content_type=upload.content_type, size=len(upload.content),
         sha256=upload.sha256, storage_name=relative, uploaded_by=actor if getattr(actor, "pk", None) else None)
-    _event(case, "attachment", _("上传附件 %(name)s") % {"name": upload.name}, actor=actor,
-           data={"attachment_id": attachment.pk, "sha256": upload.sha256})
+    event = _event_row(case, "attachment", _("上传附件 %(name)s") % {"name": upload.name}, actor=actor,
+                       data={"attachment_id": attachment.pk, "sha256": upload.sha256})
+    if events is None:
+        event.save(force_insert=True)
+    else:
+        events.append(event)
     return attachment
 
 

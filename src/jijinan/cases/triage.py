@@ -70,7 +70,10 @@ def duplicate_warnings(case: Case) -> list[dict[str, Any]]:
         same |= Q(person_id=case.person_id)
     if case.household_id is not None:
         same |= Q(household_id=case.household_id)
-    others = list(Case.objects.filter(same).exclude(pk=case.pk).only(
+    found = Case.objects.filter(same)
+    if case.pk is not None:  # a case triaged before it is written has nothing of its own to leave out
+        found = found.exclude(pk=case.pk)
+    others = list(found.only(
         "pk", "number", "stage", "categories", "created_at", "person_id", "household_id").order_by("-created_at")[:50])
     year = timezone.localdate(case.created_at).year
     warnings: list[dict[str, Any]] = []
@@ -168,10 +171,20 @@ def suggestions(case: Case, actor: Any, on: date) -> list[dict[str, Any]]:
 
 def triage_case(*, case: Case, actor: Any, declared_urgency: str, now: datetime) -> dict[str, Any]:
     """The triage record kept on the case; each finding is also a case event."""
-    urgency, reason = _urgency(case, declared_urgency)
-    if urgency != case.urgency:
-        case.urgency = urgency
+    declared = case.urgency
+    record, events = triage_assess(case=case, actor=actor, declared_urgency=declared_urgency, now=now)
+    if case.urgency != declared:
         case.save(update_fields=["urgency"])
+    CaseEvent.objects.bulk_create(events)
+    return record
+
+
+def triage_assess(*, case: Case, actor: Any, declared_urgency: str, now: datetime
+                  ) -> tuple[dict[str, Any], list[CaseEvent]]:
+    """The triage record and its case events, unsaved, for a case that may not be written yet (so
+    the intake writes it once, triage included); sets ``case.urgency``."""
+    urgency, reason = _urgency(case, declared_urgency)
+    case.urgency = urgency
     warnings = duplicate_warnings(case)
     suggested = suggestions(case, actor, timezone.localdate(now))
     user = actor if getattr(actor, "pk", None) else None
@@ -182,9 +195,8 @@ def triage_case(*, case: Case, actor: Any, declared_urgency: str, now: datetime)
                for w in warnings]
     events += [CaseEvent(case=case, kind="suggestion", actor=user, at=now, data={"program": s["program"]},
                          summary=f"{s['label']}：{s['summary']}"[:300]) for s in suggested]
-    CaseEvent.objects.bulk_create(events)
     return {"urgency": urgency, "urgency_reason": reason, "warnings": warnings, "suggestions": suggested,
-            "at": now.isoformat()}
+            "at": now.isoformat()}, events
 
 
 # --- crisis ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jijinan.cases import queue_views, views
+from jijinan.cases import queue_views, views, workflow_views
 
 app_name = "cases"
 
@@ -16,4 +16,12 @@ urlpatterns: list = [
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("queue/", queue_views.case_queue, name="queue"),
     path("overdue/", queue_views.case_overdue, name="overdue"),
+    # The staged workflow: one URL per move of the table, each with its own permission.
+    *workflow_views.act_urlpatterns(),
+    path("<int:pk>/objections/", workflow_views.objection_add, name="objection_add"),
+    path("<int:pk>/objections/<int:objection_pk>/resolve/", workflow_views.objection_resolve,
+         name="objection_resolve"),
+    path("<int:pk>/refusal-notice/", workflow_views.refusal_notice, name="refusal_notice"),
+    path("relative-filings/", workflow_views.relative_filings, name="relative_filings"),
+    path("relative-filings/<int:pk>/retire/", workflow_views.relative_filing_retire, name="relative_filing_retire"),
 ]

@@ -5,6 +5,7 @@ Every page reads through the selectors (scoped) and writes through the services.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -58,18 +59,27 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_detail_for_user(user=request.user, pk=pk)
+    return render(request, "cases/case_detail.html", case_page_context(request, case))
+
+
+def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The case page's context; ``bound``: workflow forms refused by a service, shown with why."""
+    from jijinan.cases.workflow_views import workflow_context
+
     categories, needs = selectors.vocabulary_names()
     triage = case.triage or {}
-    return render(request, "cases/case_detail.html", {
+    timeline = selectors.case_timeline(case=case)
+    return {
         "case": case, "triage": triage,
         "categories": [categories.get(c, c) for c in case.categories],
         "needs": [needs.get(n, n) for n in case.needs],
         "deadlines": selectors.case_deadlines(case=case),
         "attachments": selectors.case_attachments(case=case),
-        "timeline": selectors.case_timeline(case=case),
+        "timeline": timeline,
         "may_attach": can(request.user, ATTACHMENT_ADD, Target(region_prefix=case.handling_region.prefix)),
         "attachment_form": forms.AttachmentForm(),
-    })
+        **workflow_context(request.user, case, bound, kinds={e.kind for e in timeline}),
+    }
 
 
 @requires(ATTACHMENT_ADD)

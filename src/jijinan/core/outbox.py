@@ -71,6 +71,27 @@ def outbox_write(*, type: str, subject_type: str, subject_id: str, payload: dict
     return message
 
 
+def outbox_message(*, type: str, subject_type: str, subject_id: str, payload: dict[str, Any],
+                   schema_version: int = 1) -> OutboxMessage:
+    """An event not written yet: pass it to ``outbox_write_many`` with the others of a change."""
+    return OutboxMessage(type=type, subject_type=subject_type, subject_id=str(subject_id), payload=payload,
+                         schema_version=schema_version)
+
+
+def outbox_write_many(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write events built by ``outbox_message`` inside the caller's transaction, in their order, as
+    ``outbox_write`` one by one would, in two statements (the messages, then all their deliveries)."""
+    if not messages:
+        return messages
+    OutboxMessage.objects.bulk_create(messages)
+    OutboxDelivery.objects.bulk_create([
+        OutboxDelivery(message=message, handler=h.name)
+        for message in messages
+        for h in _handlers.values() if h.types is None or message.type in h.types
+    ])
+    return messages
+
+
 def _claimable(now: datetime) -> Q:
     return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) & (
         Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))

@@ -45,7 +45,7 @@ from jijinan.core.models import (
     SmsMessage,
     SmsStatus,
 )
-from jijinan.core.outbox import outbox_handler, outbox_write
+from jijinan.core.outbox import outbox_handler, outbox_message, outbox_write
 
 logger = logging.getLogger("jijinan.sms")
 
@@ -169,15 +169,28 @@ def sms_send(*, to: str, template: str, params: dict[str, str], subject_type: st
     The text is rendered now (an unknown template or wrong parameters fail the caller's change),
     and leaves only when that transaction commits.
     """
+    outbox_write(**_sms_event(to=to, template=template, params=params, subject_type=subject_type,
+                              subject_id=subject_id))
+
+
+def sms_message(*, to: str, template: str, params: dict[str, str], subject_type: str = "",
+                subject_id: str = "") -> OutboxMessage:
+    """What ``sms_send`` writes, not written yet: for a service that writes its outbox events
+    together (``outbox_write_many``) in its transaction. Checked and rendered now, like ``sms_send``."""
+    return outbox_message(**_sms_event(to=to, template=template, params=params, subject_type=subject_type,
+                                       subject_id=subject_id))
+
+
+def _sms_event(*, to: str, template: str, params: dict[str, str], subject_type: str,
+               subject_id: str) -> dict[str, Any]:
     number = _mobile(to, field="to")
     text = _render(template, params)
     to_index = crypto.blind_index(number, purpose=SMS_TO_PURPOSE)
     # Without a subject of the caller's, messages to one phone are kept in order among themselves.
-    outbox_write(
-        type=EVENT_TYPE, subject_type=subject_type or "core.sms", subject_id=subject_id or to_index,
-        payload={"to": crypto.encrypt(number, purpose=SMS_TO_PURPOSE), "to_index": to_index,
-                 "template": template, "text": crypto.encrypt(text, purpose=SMS_TEXT_PURPOSE),
-                 "subject_type": subject_type, "subject_id": str(subject_id)})
+    return {"type": EVENT_TYPE, "subject_type": subject_type or "core.sms", "subject_id": subject_id or to_index,
+            "payload": {"to": crypto.encrypt(number, purpose=SMS_TO_PURPOSE), "to_index": to_index,
+                        "template": template, "text": crypto.encrypt(text, purpose=SMS_TEXT_PURPOSE),
+                        "subject_type": subject_type, "subject_id": str(subject_id)}}
 
 
 def _plain(value: Any) -> str:
