@@ -14,6 +14,7 @@ TEST_WORKERS ?= auto
 # A development machine: demo accounts keep their printed password.
 run: export JIJINAN_ENV = dev
 run: setup
+	./.ci/system-deps fonts
 	$(BIN)/jijinan migrate --no-input
 	$(BIN)/jijinan demo
 	$(BIN)/jijinan serve --with-worker
@@ -37,6 +38,7 @@ demo: migrate
 	$(BIN)/jijinan demo
 
 test: setup
+	./.ci/system-deps fonts
 	$(BIN)/pytest -q -n $(TEST_WORKERS) tests $(PYTEST_ARGS)
 
 test-e2e: setup

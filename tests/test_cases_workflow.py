@@ -95,6 +95,13 @@ def _review(**overrides: Any) -> wf.ReviewInput:
     return wf.ReviewInput(**values)
 
 
+def _resolved(**overrides: Any) -> wf.FollowUpInput:
+    values: dict[str, Any] = {"method": "phone", "done_on": timezone.localdate(), "outcome": "救助金已到账，已租到住房",
+                              "satisfaction": 5, "need_resolved": True}
+    values.update(overrides)
+    return wf.FollowUpInput(**values)
+
+
 def _open_deadlines(case: Case) -> list[str]:
     return sorted(Deadline.objects.filter(subject_type="cases.case", subject_id=str(case.pk), met_at__isnull=True,
                                           cancelled_at__isnull=True).values_list("kind", flat=True))
@@ -151,6 +158,11 @@ def test_a_case_goes_the_whole_line_with_a_deadline_at_every_open_stage(people, 
     assert case.stage == Stage.ASSISTED and _open_deadlines(case) == ["cases.stage.follow_up"]
     case = wf.case_follow_up(actor=reviewer, case=_fresh(case), version=case.version, note="电话回访，已安置")
     assert _open_deadlines(case) == ["cases.stage.closure"]
+    with pytest.raises(DomainError) as no_follow_up:
+        wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
+    assert "回访" in str(no_follow_up.value.message)
+    wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=_resolved())
+    case = _fresh(case)
     case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
     assert case.stage == Stage.CLOSED and case.closed_at is not None and _open_deadlines(case) == []
 
@@ -164,7 +176,7 @@ def test_a_case_goes_the_whole_line_with_a_deadline_at_every_open_stage(people, 
     assert audited == ["cases.case.review", "cases.case.approve", "cases.case.assist", "cases.case.follow_up",
                        "cases.case.close"]
     assert OutboxMessage.objects.filter(type="cases.case.stage_changed", subject_id=str(case.pk)).count() == 5
-    assert case.version == 6
+    assert case.version == 7  # five moves and the follow-up record
 
     with pytest.raises(DomainError) as no_reason:
         wf.case_reopen(actor=lead, case=_fresh(case), version=case.version, reason=" ")
@@ -322,6 +334,8 @@ def test_the_fast_track_pays_first_and_the_case_cannot_close_until_the_paperwork
     assert case.stage == Stage.FOLLOW_UP and case.requested_amount_fen == 150000
     case = wf.case_makeup_approve(actor=people[Role.TOWNSHIP_LEAD], case=_fresh(case), version=case.version)
     assert not case.paperwork_owed and "cases.makeup_paperwork" not in _open_deadlines(case)
+    wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=_resolved())
+    case = _fresh(case)
     case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
     assert case.stage == Stage.CLOSED
 
@@ -463,3 +477,56 @@ def test_the_table_is_published_for_integrators(people):
     assert rows["fast_track"]["sources"] == ["accepted"] and rows["fast_track"]["target"] == "assisted"
     assert rows["approve"]["roles"] == ["county_approver", "township_lead"]
     assert rows["deny"]["refusal"] and rows["deny"]["reason_required"]
+
+
+def test_the_case_is_held_by_whoever_carries_it_on_and_waits_unassigned_otherwise(people, subject):
+    from jijinan.cases.queues import case_queue_for_user
+
+    case = _case(people, subject)  # a window clerk takes it in, but reviewing is not theirs
+    assert case.owner is None
+    reviewer = people[Role.TOWNSHIP_REVIEWER]
+    assert case_queue_for_user(user=reviewer).filter(pk=case.pk).exists()
+    deadline = Deadline.objects.get(subject_id=str(case.pk), kind="cases.stage.review")
+    assert deadline.owner_user is None and deadline.owner_organisation is not None  # the office answers
+    case = wf.case_fast_track(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=100000,
+                              method="cash")
+    assert case.owner == reviewer  # the follow-up is the reviewer's to do
+    assert Deadline.objects.get(subject_id=str(case.pk), kind="cases.stage.follow_up").owner_user == reviewer
+    case = wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
+    assert case_queue_for_user(user=reviewer).filter(pk=case.pk).exists()
+
+
+def test_a_follow_up_that_finds_the_need_unresolved_sends_the_case_back_for_a_new_decision(people, subject):
+    reviewer, lead = people[Role.TOWNSHIP_REVIEWER], people[Role.TOWNSHIP_LEAD]
+    case = wf.case_review(actor=reviewer, case=_fresh(_case(people, subject)), version=1, data=_review())
+    case = wf.case_approve(actor=lead, case=_fresh(case), version=case.version)
+    case = wf.case_assist(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=200000, method="bank")
+    with pytest.raises(DomainError) as too_early:  # the follow-up stage is not reached yet
+        wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=_resolved())
+    assert too_early.value.code == "invalid_transition"
+    case = wf.case_follow_up(actor=reviewer, case=_fresh(case), version=case.version)
+    for bad, field in ((_resolved(done_on=timezone.localdate() + timedelta(days=1)), "done_on"),
+                       (_resolved(satisfaction=9), "satisfaction"), (_resolved(outcome=" "), "outcome"),
+                       (_resolved(need_resolved=False), "unresolved_needs"),
+                       (_resolved(need_resolved=False, unresolved_needs=["yacht"]), "unresolved_needs")):
+        with pytest.raises(DomainError) as refused:
+            wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=bad)
+        assert field in refused.value.field_errors
+    assert _fresh(case).version == case.version and not case.follow_ups.exists()
+    with pytest.raises(DomainError):  # nothing unresolved is on record yet
+        wf.case_reconsider(actor=reviewer, case=_fresh(case), version=case.version, reason="仍有困难")
+    wf.follow_up_record(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
+                        data=_resolved(need_resolved=False, unresolved_needs=["medical"], satisfaction=3,
+                                       outcome="生活已安置，但后续透析费用仍无着落"))
+    case = _fresh(case)
+    with pytest.raises(DomainError) as unresolved:
+        wf.case_close(actor=reviewer, case=case, version=case.version)
+    assert "仍未解决" in str(unresolved.value.message)
+    case = wf.case_reconsider(actor=reviewer, case=case, version=case.version, reason="后续透析费用仍无着落")
+    assert case.stage == Stage.ACCEPTED and case.decision is None and case.decided_amount_fen is None
+    assert _open_deadlines(case) == ["cases.stage.review"]
+    assert ("follow_up", "accepted") in EDGES
+    # The new round's review counts the first round's grant for the same cause (once a year).
+    case = wf.case_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
+    assert case.decision is not None and not case.decision.eligible
+    assert case.decision.inputs["prior_grants_same_cause"] == 1

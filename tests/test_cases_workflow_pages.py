@@ -316,3 +316,29 @@ def test_the_filings_page_adds_searches_and_retires(people, subject):
     assert supervisor.post("/cases/relative-filings/", {"person_id": head.pk, "relative_name": "某",
                                                         "relative_post": "某", "relation": "某"}).status_code == 403
     assert RelativeFiling.objects.count() == start + 2
+
+
+def test_a_follow_up_is_recorded_through_its_page_and_an_unresolved_need_offers_reconsidering(people, subject):
+    reviewer = people[Role.TOWNSHIP_REVIEWER]
+    case = _case(people, subject)
+    case = wf.case_fast_track(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=100000,
+                              method="cash")
+    case = wf.case_follow_up(actor=reviewer, case=_fresh(case), version=case.version)
+    client = _client(reviewer)
+    page = client.get(f"/cases/{case.pk}/")
+    assert 'data-testid="follow-up-link"' in page.content.decode()
+    form = client.get(f"/cases/{case.pk}/follow-up/")
+    assert form.status_code == 200 and "满意度" in form.content.decode()
+    bad = client.post(f"/cases/{case.pk}/follow-up/", {"version": case.version, "method": "phone",
+                                                       "done_on": timezone.localdate().isoformat(), "outcome": "x",
+                                                       "satisfaction": "3", "need_resolved": "no"})
+    assert bad.status_code == 400 and "请选择仍未解决的需求" in bad.content.decode()
+    done = client.post(f"/cases/{case.pk}/follow-up/", {
+        "version": case.version, "method": "visit", "done_on": timezone.localdate().isoformat(),
+        "outcome": "生活已安置，透析费用仍无着落", "satisfaction": "3", "need_resolved": "no",
+        "unresolved_needs": ["medical"]})
+    assert done.status_code == 302
+    record = case.follow_ups.get()
+    assert record.unresolved_needs == ["medical"] and record.satisfaction == 3 and not record.need_resolved
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="workflow-follow-ups"' in page and 'data-testid="action-reconsider"' in page

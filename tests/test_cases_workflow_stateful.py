@@ -182,7 +182,7 @@ def _call(name: str, *, actor: Any, case: Case, version: int, reason: str = "经
     common = {"actor": actor, "case": case, "version": version}
     if name in {"report", "accept", "follow_up", "close", "transfer_accept", "makeup_approve"}:
         return getattr(wf, f"case_{name}")(**common)
-    if name in {"not_accept", "send_back", "deny", "reopen", "transfer_refuse"}:
+    if name in {"not_accept", "send_back", "deny", "reopen", "reconsider", "transfer_refuse"}:
         return getattr(wf, f"case_{name}")(reason=reason, **common)
     if name in {"review", "makeup_review"}:
         data = review or _review(amount or 200000, "emergency", 0)
@@ -416,6 +416,30 @@ class CaseLine(RuleBasedStateMachine):
         fits = self._fits("close")
         self._move("close", fits[pick % len(fits)], who, side, stale)
 
+    @precondition(lambda self: self._fits("close"))
+    @rule(pick=PICK, who=_who(*CASEWORKERS), side=SIDE, stale=STALE, resolved=st.booleans())
+    def follow_up_record(self, pick: int, who: str, side: str, stale: int, resolved: bool) -> None:
+        """The call-back of a case at the follow-up stage: resolved, or a need still open."""
+        fits = [pk for pk in self._fits("close") if self.known[pk][0] == Stage.FOLLOW_UP]
+        if not fits:
+            return
+        pk = fits[pick % len(fits)]
+        actor = self._actor(pk, who, side)
+        version = self.known[pk][1] + stale
+        data = wf.FollowUpInput(method="phone", done_on=timezone.localdate(), outcome="电话回访", satisfaction=4,
+                                need_resolved=resolved, unresolved_needs=[] if resolved else ["medical"])
+        before = self._attempt("follow_up_record", pk, lambda case: wf.follow_up_record(
+            actor=actor, case=case, version=version, data=data))
+        if before is not None:
+            assert stale == 0, f"follow_up_record succeeded with a stale version ({stale:+d})"
+            self._check_side_write(pk, before, "cases.follow_up.record")
+
+    @precondition(lambda self: self._fits("reconsider"))
+    @rule(pick=PICK, who=_who(*CASEWORKERS), side=SIDE, stale=STALE, reason=REASONS)
+    def reconsider(self, pick: int, who: str, side: str, stale: int, reason: str) -> None:
+        fits = self._fits("reconsider")
+        self._move("reconsider", fits[pick % len(fits)], who, side, stale, reason=reason)
+
     @precondition(lambda self: self._fits("reopen"))
     @rule(pick=PICK, who=_who(*APPROVERS), side=SIDE, stale=STALE, reason=REASONS)
     def reopen(self, pick: int, who: str, side: str, stale: int, reason: str) -> None:
@@ -488,8 +512,8 @@ class CaseLine(RuleBasedStateMachine):
     @staticmethod
     def _makeup_covers_this_round(pk: int, decided: int) -> None:
         """The make-up approval confirms what was paid first since the case was (re)opened."""
-        reopened = CaseEvent.objects.filter(case_id=pk, kind="stage.reopen").order_by("-at").values_list(
-            "at", flat=True).first()
+        reopened = CaseEvent.objects.filter(case_id=pk, kind__in=["stage.reopen", "stage.reconsider"]).order_by(
+            "-at").values_list("at", flat=True).first()
         paid = CaseAid.objects.filter(case_id=pk, fast_track=True)
         if reopened is not None:
             paid = paid.filter(given_at__gte=reopened)  # earlier rounds were approved before the reopening

@@ -52,7 +52,7 @@ def _x(w: World, key: str, s: bool) -> Any:
 FIELDS: dict[str, dict[str, Any]] = {
     "report": {}, "accept": {}, "follow_up": {}, "close": {}, "makeup_approve": {}, "transfer_accept": {},
     "not_accept": {"reason": "不属于救助范围"}, "send_back": {"reason": "补充调查"}, "deny": {"reason": "不符合条件"},
-    "reopen": {"reason": "新情况"}, "transfer_refuse": {"reason": "不属本地"},
+    "reopen": {"reason": "新情况"}, "reconsider": {"reason": "仍有医疗费用"}, "transfer_refuse": {"reason": "不属本地"},
     "review": {"opinion": "属实", "requested_amount": "1000.00", "kind": "emergency", "severity": "general",
                "home_visit_on": "2026-01-05", "appraisal": "not_used"},
     "makeup_review": {"opinion": "属实", "requested_amount": "1000.00", "kind": "emergency",
@@ -75,6 +75,11 @@ def _act_url(name: str) -> Any:
 CASES: dict[str, Case] = {
     **{f"* /cases/<int:pk>/act/{name}/": Case("POST", _act_url(name), _form(name), scoped_record=True, ok=GUARDED)
        for name in TRANSITIONS},
+    # The world's cases are not at the follow-up stage: a permitted user is told so (302 back to the case).
+    "* /cases/<int:pk>/follow-up/": Case(
+        "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/follow-up/",
+        lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
+                      "satisfaction": "5", "need_resolved": "yes"}, scoped_record=True),
     "* /cases/<int:pk>/objections/": Case(
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/objections/",
         lambda w, s: {"text": "邻居反映有收入", "raised_by": "匿名"}, scoped_record=True),

@@ -58,6 +58,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "makeup_approve": {"version": 1}, "transfer_accept": {"version": 1},
     "not_accept": {"version": 1, "reason": "不属于救助范围"}, "send_back": {"version": 1, "reason": "补充调查"},
     "deny": {"version": 1, "reason": "不符合条件"}, "reopen": {"version": 1, "reason": "新情况"},
+    "reconsider": {"version": 1, "reason": "回访发现仍有医疗费用"},
     "transfer_refuse": {"version": 1, "reason": "不属本地"},
     "review": {"version": 1, "opinion": "属实", "requested_amount_fen": 100000, "home_visit_on": "2026-01-05"},
     "makeup_review": {"version": 1, "opinion": "属实", "requested_amount_fen": 100000,
@@ -94,6 +95,10 @@ CASES: dict[str, Case] = {
     "POST /api/v1/cases/<case_id>/objections/<objection_id>/resolve": Case(
         "POST", _objection_url, lambda w, s: {"outcome": "dismissed", "resolution": "经核实不成立"}, api=True,
         scoped_record=True),
+    "POST /api/v1/cases/<case_id>/follow-ups": Case(
+        "POST", lambda w, s: A.format(pk=_case_pk(w, s)) + "/follow-ups",
+        lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
+                      "satisfaction": 5, "need_resolved": True}, api=True, scoped_record=True, ok=GUARDED),
     "GET /api/v1/case-transitions": Case("GET", fixed("/api/v1/case-transitions"), api=True),
     "GET /api/v1/relative-filings": Case("GET", fixed("/api/v1/relative-filings?q=周"), api=True),
     "POST /api/v1/relative-filings": Case("POST", fixed("/api/v1/relative-filings"), _filing_body, api=True,

@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
-        from jijinan.cases import demo, notices, triage, workflow  # noqa: F401
+        from jijinan.cases import demo, notices, printing, triage, workflow  # noqa: F401
         from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
         from jijinan.cases.queue_permissions import QUEUE_ROWS, QUEUE_VIEW
         from jijinan.core.nav import NavItem, register_nav

@@ -83,3 +83,16 @@ class AidMethod(models.TextChoices):
     CASH = "cash", _("现金")
     IN_KIND = "in_kind", _("实物")
     SERVICE = "service", _("服务")
+
+
+class FollowUpMethod(models.TextChoices):
+    PHONE = "phone", _("电话回访")
+    VISIT = "visit", _("入户回访")
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    ACCEPTABLE = 3, _("基本满意")
+    DISSATISFIED = 2, _("不满意")
+    VERY_DISSATISFIED = 1, _("非常不满意")

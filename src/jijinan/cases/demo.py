@@ -102,7 +102,7 @@ def _advance(case: Case, stage: str, users: dict[str, User]) -> None:
         Stage.REVIEWED: ["review"],
         Stage.APPROVED: ["review", "approve"],
         Stage.FOLLOW_UP: ["review", "approve", "assist", "follow_up"],
-        Stage.CLOSED: ["review", "approve", "assist", "follow_up", "close"],
+        Stage.CLOSED: ["review", "approve", "assist", "follow_up", "record", "close"],
         Stage.NOT_ACCEPTED: ["not_accept"],
         Stage.TRANSFERRED_OUT: ["transfer"],
         "fast_track": ["fast_track"],
@@ -114,6 +114,9 @@ def _advance(case: Case, stage: str, users: dict[str, User]) -> None:
                                            amount_fen=c.decided_amount_fen or 0, method="bank"),
         "follow_up": lambda c: wf.case_follow_up(actor=reviewer, case=c, version=c.version,
                                                  note="电话回访：救助金已到账，情况好转"),
+        "record": lambda c: wf.follow_up_record(actor=reviewer, case=c, version=c.version, data=wf.FollowUpInput(
+            method="phone", done_on=timezone.localdate(), outcome="救助金已到账，已出院回家休养", satisfaction=5,
+            need_resolved=True)),
         "close": lambda c: wf.case_close(actor=reviewer, case=c, version=c.version),
         "not_accept": lambda c: wf.case_not_accept(actor=lead, case=c, version=c.version,
                                                    reason="申请人有稳定工作收入，不属于急难救助范围；可申请就业援助。"),

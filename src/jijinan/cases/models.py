@@ -19,7 +19,9 @@ from jijinan.cases.choices import (
     Appraisal,
     ApproverLevel,
     Channel,
+    FollowUpMethod,
     ObjectionOutcome,
+    Satisfaction,
     Stage,
     SubjectKind,
     TransferStatus,
@@ -388,3 +390,27 @@ class RelativeFiling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.relative_name}"
+
+
+class FollowUp(models.Model):
+    """A call-back or visit after aid (回访): what came of the help and how satisfied the family is.
+    A need still unresolved sends the case back for a new decision."""
+
+    case = models.ForeignKey(Case, verbose_name=_("急难事项"), on_delete=models.PROTECT, related_name="follow_ups")
+    method = models.CharField(_("回访方式"), max_length=10, choices=FollowUpMethod.choices)
+    done_on = models.DateField(_("回访日期"))
+    outcome = models.TextField(_("回访情况"))
+    satisfaction = models.PositiveSmallIntegerField(_("满意度"), choices=Satisfaction.choices)
+    need_resolved = models.BooleanField(_("困难已解决"))
+    unresolved_needs = models.JSONField(_("未解决的需求"), default=list, blank=True)  # NeedType codes
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("回访人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访记录")
+        verbose_name_plural = _("回访记录")
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.done_on}"

@@ -358,6 +358,8 @@ def case_intake(*, actor: Any, data: IntakeInput, attachments: list[files.Upload
 
 def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, digest: str, now: datetime,
             stored: list[str]) -> Case:
+    from jijinan.cases.workflow_services import responsible_for, stage_deadline_start  # imports this module
+
     user = actor if getattr(actor, "pk", None) else None
     assert data.event_at is not None  # checked
     person, household = checked.person, checked.household
@@ -385,7 +387,8 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
         event_region=checked.event_region, event_place=data.event_place.strip(),
         categories=checked.categories, needs=checked.needs, description=data.description.strip(),
         urgency=Urgency.CRITICAL if crisis else data.urgency, crisis=crisis, crisis_note=data.crisis_note.strip(),
-        work_orders=checked.work_orders, client_key=key, request_digest=digest, owner=user,
+        work_orders=checked.work_orders, client_key=key, request_digest=digest,
+        owner=responsible_for(actor, checked.township, stage),
         accepted_at=now if stage == Stage.ACCEPTED else None,
         created_at=now, updated_at=now, created_by=user,
     )
@@ -424,8 +427,6 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     notices.case_notify_accepted(case=case, phone=checked.phone or _person_phone(person), batch=outbox)
     outbox_write_many(outbox)
     # The deadline of the stage the case starts in (the staged workflow's table says which).
-    from jijinan.cases.workflow_services import stage_deadline_start
-
     stage_deadline_start(case=case, actor=actor, now=now)
     return case
 

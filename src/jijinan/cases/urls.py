@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jijinan.cases import queue_views, views, workflow_views
+from jijinan.cases import print_views, queue_views, views, workflow_views
 
 app_name = "cases"
 
@@ -19,9 +19,15 @@ urlpatterns: list = [
     # The staged workflow: one URL per move of the table, each with its own permission.
     *workflow_views.act_urlpatterns(),
     path("<int:pk>/objections/", workflow_views.objection_add, name="objection_add"),
+    path("<int:pk>/follow-up/", workflow_views.follow_up_add, name="follow_up_add"),
     path("<int:pk>/objections/<int:objection_pk>/resolve/", workflow_views.objection_resolve,
          name="objection_resolve"),
     path("<int:pk>/refusal-notice/", workflow_views.refusal_notice, name="refusal_notice"),
+    # Printed forms (PDF, made by the worker): ask, watch, download.
+    path("<int:pk>/print/<slug:form>/", print_views.print_request, name="print"),
+    path("<int:pk>/print/<slug:form>/<uuid:request_id>/", print_views.print_status, name="print_status"),
+    path("<int:pk>/print/<slug:form>/<uuid:request_id>/download/", print_views.print_download,
+         name="print_download"),
     path("relative-filings/", workflow_views.relative_filings, name="relative_filings"),
     path("relative-filings/<int:pk>/retire/", workflow_views.relative_filing_retire, name="relative_filing_retire"),
 ]

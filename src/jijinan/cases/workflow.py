@@ -73,6 +73,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("makeup_approve", _("补办审批"), {S.ASSISTED, S.FOLLOW_UP}, None, APPROVERS),
     _t("assist", _("救助实施"), {S.APPROVED}, S.ASSISTED, CASEWORKERS),
     _t("follow_up", _("转入回访"), {S.ASSISTED}, S.FOLLOW_UP, CASEWORKERS),
+    _t("reconsider", _("回访后重新办理"), {S.FOLLOW_UP}, S.ACCEPTED, CASEWORKERS, reason=True,
+       description=_("回访发现困难仍未解决：重新受理，作出新的决定")),
     _t("close", _("结案"), {S.FOLLOW_UP, S.DENIED}, S.CLOSED, CASEWORKERS),
     _t("reopen", _("重新办理"), {S.CLOSED}, S.ACCEPTED, APPROVERS, reason=True),
     _t("transfer", _("转出"), {S.DISCOVERED, S.REPORTED, S.ACCEPTED, S.REVIEWED}, S.TRANSFERRED_OUT,
@@ -89,6 +91,7 @@ REVIEW_CLOSE_RELATIVE = "cases.case.review_close_relative"
 OBJECTION_MANAGE = "cases.objection.manage"
 RELATIVE_FILING_MANAGE = "cases.relative_filing.manage"
 RELATIVE_FILING_VIEW = "cases.relative_filing.view"
+FOLLOW_UP_RECORD = "cases.follow_up.record"
 
 
 def workflow_rules() -> list[Rule]:
@@ -102,6 +105,8 @@ def workflow_rules() -> list[Rule]:
         Rule(REVIEW_CLOSE_RELATIVE, COUNTY, ScopeKind.REGION, _("审核近亲属备案对象的申请"),
              view_action="cases.case.view"),
         Rule(OBJECTION_MANAGE, CASEWORKERS, ScopeKind.REGION, _("登记和办结公示异议"), view_action="cases.case.view"),
+        Rule(FOLLOW_UP_RECORD, CASEWORKERS | {R.SOCIAL_WORKER}, ScopeKind.REGION, _("登记回访结果"),
+             view_action="cases.case.view"),
         Rule(RELATIVE_FILING_VIEW, CASEWORKERS | {R.SUPERVISOR, R.ADMINISTRATOR}, ScopeKind.REGION,
              _("查看近亲属备案")),
         Rule(RELATIVE_FILING_MANAGE, CASEWORKERS | {R.ADMINISTRATOR}, ScopeKind.REGION, _("维护近亲属备案"),
@@ -112,6 +117,13 @@ def workflow_rules() -> list[Rule]:
 
 def transitions_from(stage: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if stage in t.sources]
+
+
+def works_at(role: str, stage: str) -> bool:
+    """Whether a role carries a case forward from ``stage`` (a move other than refusing or handing
+    it away): the one who does becomes the case's responsible person there."""
+    return any(role in t.roles and stage in t.sources and not t.refusal and t.name != "transfer"
+               for t in TRANSITIONS.values())
 
 
 # Every stage move the table allows (the stateful test checks each observed move against this); a

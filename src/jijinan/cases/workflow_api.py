@@ -16,7 +16,13 @@ from jijinan.cases import workflow_services as services
 from jijinan.cases.choices import Appraisal
 from jijinan.cases.models import Case
 from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW
-from jijinan.cases.workflow import OBJECTION_MANAGE, RELATIVE_FILING_MANAGE, RELATIVE_FILING_VIEW, TRANSITIONS
+from jijinan.cases.workflow import (
+    FOLLOW_UP_RECORD,
+    OBJECTION_MANAGE,
+    RELATIVE_FILING_MANAGE,
+    RELATIVE_FILING_VIEW,
+    TRANSITIONS,
+)
 from jijinan.core.apitools import ERROR_RESPONSES
 from jijinan.core.permissions import requires
 from jijinan.registry import selectors as registry_selectors
@@ -90,6 +96,17 @@ class TransferOut(Schema):
     refusal_reason: str
 
 
+class FollowUpOut(Schema):
+    id: int
+    method: str
+    done_on: date
+    outcome: str
+    satisfaction: int
+    need_resolved: bool
+    unresolved_needs: list[str]
+    recorded_at: datetime
+
+
 class WorkflowOut(Schema):
     id: int
     number: str
@@ -114,6 +131,7 @@ class WorkflowOut(Schema):
     aid: list[AidOut]
     notices: list[NoticeOut]
     transfers: list[TransferOut]
+    follow_ups: list[FollowUpOut]
 
 
 def _workflow_out(user: User, case: Case) -> dict[str, Any]:
@@ -145,6 +163,7 @@ def _workflow_out(user: User, case: Case) -> dict[str, Any]:
                        "from_stage": t.from_stage, "reason": t.reason, "status": t.status,
                        "requested_at": t.requested_at, "decided_at": t.decided_at,
                        "refusal_reason": t.refusal_reason} for t in selectors.case_transfers(case=case)],
+        "follow_ups": list(case.follow_ups.all()),
     }
 
 
@@ -299,6 +318,9 @@ _route("close", VersionIn, lambda u, c, p: services.case_close(actor=u, case=c, 
 _route("reopen", ReasonIn,
        lambda u, c, p: services.case_reopen(actor=u, case=c, version=p.version, reason=p.reason),
        "重新办理已结案的事项（须说明理由）/ reopen a closed case")
+_route("reconsider", ReasonIn,
+       lambda u, c, p: services.case_reconsider(actor=u, case=c, version=p.version, reason=p.reason),
+       "回访发现困难仍未解决，重新办理 / reconsider after a follow-up found the need unresolved")
 _route("transfer", TransferIn,
        lambda u, c, p: services.case_transfer(actor=u, case=c, version=p.version, to_region_code=p.to_region_code,
                                               reason=p.reason),
@@ -309,6 +331,28 @@ _route("transfer_accept", VersionIn,
 _route("transfer_refuse", ReasonIn,
        lambda u, c, p: services.case_transfer_refuse(actor=u, case=c, version=p.version, reason=p.reason),
        "拒收转入的事项（退回原办理地）/ refuse a case handed over")
+
+
+class FollowUpIn(Schema):
+    version: int
+    method: str = Field(..., description="phone（电话回访）或 visit（入户回访）")
+    done_on: date
+    outcome: str = Field(..., max_length=2000)
+    satisfaction: int = Field(..., description="满意度 1–5（5 非常满意）")
+    need_resolved: bool
+    unresolved_needs: list[str] = Field(default_factory=list, description="仍未解决的需求代码")
+
+
+@router.post("/cases/{case_id}/follow-ups", response={201: FollowUpOut, **ERROR_RESPONSES},
+             summary="登记回访结果（回访阶段；困难未解决时可“回访后重新办理”）/ record a follow-up")
+@requires(FOLLOW_UP_RECORD)
+def add_follow_up(request: HttpRequest, case_id: int, payload: FollowUpIn) -> Status:
+    record = services.follow_up_record(actor=_user(request), case=_case(request, case_id), version=payload.version,
+                                       data=services.FollowUpInput(
+                                           method=payload.method, done_on=payload.done_on, outcome=payload.outcome,
+                                           satisfaction=payload.satisfaction, need_resolved=payload.need_resolved,
+                                           unresolved_needs=list(payload.unresolved_needs)))
+    return Status(201, record)
 
 
 class ObjectionIn(Schema):

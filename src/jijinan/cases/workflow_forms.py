@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.cases.choices import AidMethod, Appraisal, ObjectionOutcome
+from jijinan.cases.choices import AidMethod, Appraisal, FollowUpMethod, ObjectionOutcome, Satisfaction
 from jijinan.cases.workflow_services import ReviewInput
 from jijinan.policy import calculators as calc
 
@@ -138,14 +138,32 @@ FORMS: dict[str, type[forms.Form]] = {
     "report": VersionForm, "accept": VersionForm, "not_accept": ReasonForm, "review": ReviewForm,
     "send_back": ReasonForm, "approve": ApproveForm, "deny": ReasonForm, "fast_track": FastTrackForm,
     "makeup_review": ReviewForm, "makeup_approve": VersionForm, "assist": PayForm, "follow_up": VersionForm,
-    "close": VersionForm, "reopen": ReasonForm, "transfer": TransferForm, "transfer_accept": VersionForm,
-    "transfer_refuse": ReasonForm,
+    "close": VersionForm, "reopen": ReasonForm, "reconsider": ReasonForm, "transfer": TransferForm,
+    "transfer_accept": VersionForm, "transfer_refuse": ReasonForm,
 }
 
 
 def action_form(name: str, data: Any = None, *, version: int | None = None) -> forms.Form:
     """The form of move ``name``, prefixed with its name so that many fit on one page."""
     return FORMS[name](data, prefix=name, initial={"version": version})
+
+
+class FollowUpForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
+    done_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.CharField(label=_("回访情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int)
+    need_resolved = forms.TypedChoiceField(label=_("困难是否已解决"), coerce=lambda v: v == "yes",
+                                           choices=[("yes", _("已解决")), ("no", _("仍未解决"))])
+    unresolved_needs = forms.MultipleChoiceField(label=_("仍未解决的需求"), required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, needs: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unresolved_needs"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = needs or []
 
 
 class ObjectionForm(forms.Form):

@@ -22,15 +22,27 @@ from django.utils.translation import gettext as _
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Organisation
+from jijinan.accounts.scopes import grant_scopes
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices, triage
-from jijinan.cases.choices import AidMethod, Appraisal, ApproverLevel, ObjectionOutcome, Stage, TransferStatus
+from jijinan.cases.choices import (
+    AidMethod,
+    Appraisal,
+    ApproverLevel,
+    FollowUpMethod,
+    ObjectionOutcome,
+    Satisfaction,
+    Stage,
+    TransferStatus,
+)
 from jijinan.cases.models import (
     Case,
     CaseAid,
     CaseEvent,
     CaseReview,
     CaseTransfer,
+    FollowUp,
+    NeedType,
     Objection,
     PublicNotice,
     RelativeFiling,
@@ -39,6 +51,7 @@ from jijinan.cases.services import township_of
 from jijinan.cases.workflow import (
     APPROVE_COUNTY,
     FAST_TRACK_COUNTY,
+    FOLLOW_UP_RECORD,
     MAKEUP_PAPERWORK,
     OBJECTION_MANAGE,
     PUBLIC_NOTICE,
@@ -48,6 +61,7 @@ from jijinan.cases.workflow import (
     TRANSITIONS,
     StageDeadline,
     Transition,
+    works_at,
 )
 from jijinan.core.calendar import deadline_at
 from jijinan.core.deadline_selectors import deadline_find_open
@@ -148,11 +162,23 @@ def _begin(actor: Any, case: Case, name: str, version: Any, reason: str = "") ->
     return locked, t, reason
 
 
+def responsible_for(actor: Any, region: Any, stage: str) -> Any:
+    """The actor, when one of their roles in ``region`` carries a case on from ``stage``; else
+    nobody: the case waits, unassigned, in the queues of the roles that do."""
+    user = _user(actor)
+    if user is None:
+        return None
+    return user if any(works_at(g.role, stage) for g in grant_scopes(user)
+                       if region.prefix.startswith(g.prefix)) else None
+
+
 def _owner(case: Case, actor: Any) -> Any:
+    """Who answers for the case's deadline: its responsible person, else (when nobody holds it yet)
+    its office (see ``_office``)."""
     owner = case.owner
     if owner is not None and owner.is_active:
         return owner
-    return _user(actor)
+    return None
 
 
 def _start(case: Case, sd: StageDeadline, *, actor: Any, now: datetime, owner: Any = None,
@@ -163,6 +189,8 @@ def _start(case: Case, sd: StageDeadline, *, actor: Any, now: datetime, owner: A
     limit = limit or parameter_value(name, region_code, now)
     responsible = owner or _owner(case, actor)
     office = None if responsible is not None else _office(case)
+    if responsible is None and office is None:
+        responsible = _user(actor)  # nobody holds it and there is no office: the one who moved it
     if responsible is None and office is None:
         raise DomainError(_("该事项没有责任人，办理地也没有民政机构，不能设定期限"), code=E.INVALID_TRANSITION)
     return deadline_start(actor=actor, subject_type=CASE_SUBJECT, subject_id=case.pk, region_code=region_code,
@@ -195,7 +223,7 @@ def stage_deadline_start(*, case: Case, actor: Any, now: datetime) -> Deadline |
         return None
     try:  # the look-up writes nothing: a missing parameter needs no savepoint to roll back
         limit = parameter_value(sd.parameter(case.program), case.handling_region.code, now)
-        if _owner(case, actor) is None and _office(case) is None:
+        if _owner(case, actor) is None and _office(case) is None and _user(actor) is None:
             raise DomainError(_("该事项没有责任人，办理地也没有民政机构"))
     except DomainError as exc:
         CaseEvent.objects.create(case=case, kind="deadline_missing", actor=_user(actor), at=now,
@@ -220,6 +248,8 @@ def _move(case: Case, t: Transition, *, actor: Any, now: datetime, reason: str =
     case.stage = after
     if after != before:
         case.stage_changed_at = now
+        if owner is None:
+            case.owner = responsible_for(actor, case.handling_region, after)
     case.version += 1
     case.updated_at = now
     case.save()
@@ -311,6 +341,12 @@ def close_blockers(case: Case) -> list[str]:
     blockers = []
     if case.paperwork_owed:
         blockers.append(_("先行救助的补办手续（审核、审批）尚未完成"))
+    if case.stage == Stage.FOLLOW_UP:
+        last = _last_follow_up(case)
+        if last is None:
+            blockers.append(_("尚未登记回访结果"))
+        elif not last.need_resolved:
+            blockers.append(_("回访发现困难仍未解决：请重新办理"))
     for guard in _close_guards:
         reason = guard(case)
         if reason:
@@ -331,21 +367,112 @@ def case_close(*, actor: Any, case: Case, version: Any, note: str = "") -> Case:
         return _move(locked, t, actor=actor, now=now, data={"note": _note(note)})
 
 
+def _last_follow_up(case: Case) -> FollowUp | None:
+    """The follow-up recorded in the case's current round, the latest first."""
+    return case.follow_ups.filter(recorded_at__gte=_round_start(case)).order_by("-recorded_at", "-id").first()
+
+
+def _new_round(case: Case) -> dict[str, tuple[Any, Any]]:
+    """Clear the decision of the round that ends (its reviews, aid and records stay in the history)."""
+    old = {"decided_amount_fen": case.decided_amount_fen, "approver_level": case.approver_level}
+    case.closed_at = None
+    case.requested_amount_fen = case.decided_amount_fen = None
+    case.approver_level = ""
+    case.needs_consultation = case.public_notice_required = False
+    case.decision = None
+    case.refusal_reason = ""
+    return {k: (v, None) for k, v in old.items()}
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    method: str
+    done_on: date | None
+    outcome: str
+    satisfaction: int | None
+    need_resolved: bool
+    unresolved_needs: list[str] = field(default_factory=list)
+
+
+def follow_up_record(*, actor: Any, case: Case, version: Any, data: FollowUpInput) -> FollowUp:
+    """Record the call-back or visit (回访): outcome, satisfaction and whether the need is resolved.
+    A case closes only after one; an unresolved need is carried on by ``case_reconsider``."""
+    require(actor, FOLLOW_UP_RECORD, Target(region_prefix=case.handling_region.prefix))
+    errors: dict[str, list[str]] = {}
+    if data.method not in FollowUpMethod.values:
+        errors["method"] = [_("请选择回访方式")]
+    today = timezone.localdate()
+    if data.done_on is None:
+        errors["done_on"] = [_("请填写回访日期")]
+    elif data.done_on > today:
+        errors["done_on"] = [_("回访日期不能晚于今天")]
+    outcome = (data.outcome or "").strip()
+    if not outcome:
+        errors["outcome"] = [_("请填写回访情况")]
+    elif len(outcome) > OPINION_MAX:
+        errors["outcome"] = [_("不能超过 %(n)s 个字符") % {"n": OPINION_MAX}]
+    if data.satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = [_("请选择满意度")]
+    needs = list(dict.fromkeys(n.strip() for n in data.unresolved_needs if n and n.strip()))
+    if data.need_resolved and needs:
+        errors["unresolved_needs"] = [_("困难已解决时不应填写未解决的需求")]
+    elif not data.need_resolved:
+        known = set(NeedType.objects.filter(code__in=needs, active=True).values_list("code", flat=True))
+        if not needs:
+            errors["unresolved_needs"] = [_("请选择仍未解决的需求")]
+        elif set(needs) - known:
+            errors["unresolved_needs"] = [_("未知或已停用的代码：%(codes)s") % {
+                "codes": "、".join(n for n in needs if n not in known)}]
+    if errors:
+        raise DomainError(_("提交的数据有误，请检查标出的字段"), field_errors=errors)
+    assert data.satisfaction is not None and data.done_on is not None
+    with transaction.atomic():
+        locked = _locked(case, version)
+        if locked.stage != Stage.FOLLOW_UP:
+            raise DomainError(_("事项当前处于“%(stage)s”阶段，不能登记回访") % {"stage": Stage(locked.stage).label},
+                              code=E.INVALID_TRANSITION, status=409)
+        now = timezone.now()
+        record = FollowUp.objects.create(case=locked, method=data.method, done_on=data.done_on, outcome=outcome,
+                                         satisfaction=data.satisfaction, need_resolved=data.need_resolved,
+                                         unresolved_needs=needs, recorded_by=_user(actor), recorded_at=now)
+        locked.version += 1
+        locked.updated_at = now
+        locked.save(update_fields=["version", "updated_at"])
+        summary = _("回访（%(method)s）：%(satisfaction)s；%(resolved)s") % {
+            "method": FollowUpMethod(data.method).label, "satisfaction": Satisfaction(data.satisfaction).label,
+            "resolved": _("困难已解决") if data.need_resolved else _("仍有困难未解决")}
+        CaseEvent.objects.create(case=locked, kind="follow_up_record", actor=_user(actor), at=now,
+                                 summary=summary[:300], data={"follow_up_id": record.pk,
+                                                              "need_resolved": data.need_resolved,
+                                                              "unresolved_needs": needs})
+        audit_record(actor=actor, action=FOLLOW_UP_RECORD, subject=locked, subject_label=locked.number,
+                     region_code=locked.handling_region.code,
+                     changes={"satisfaction": (None, data.satisfaction), "need_resolved": (None, data.need_resolved)})
+    return record
+
+
+def case_reconsider(*, actor: Any, case: Case, version: Any, reason: str) -> Case:
+    """A follow-up found the need unresolved: the case goes back to 受理 for a new decision."""
+    with transaction.atomic():
+        locked, t, reason = _begin(actor, case, "reconsider", version, reason)
+        last = _last_follow_up(locked)
+        if last is None or last.need_resolved:
+            raise DomainError(_("只有回访登记为“困难仍未解决”时才能回访后重新办理"), code=E.INVALID_TRANSITION,
+                              status=409)
+        now = timezone.now()
+        changes = _new_round(locked)
+        return _move(locked, t, actor=actor, now=now, reason=reason, changes=changes,
+                     data={"follow_up_id": last.pk, "unresolved_needs": last.unresolved_needs})
+
+
 def case_reopen(*, actor: Any, case: Case, version: Any, reason: str) -> Case:
     """Reopen a closed case for a new decision: back to 受理, with a reason; the old decision stays
     in the history (reviews, aid, decision records) but no longer binds the case."""
     with transaction.atomic():
         locked, t, reason = _begin(actor, case, "reopen", version, reason)
         now = timezone.now()
-        old = {"decided_amount_fen": locked.decided_amount_fen, "approver_level": locked.approver_level}
-        locked.closed_at = None
-        locked.requested_amount_fen = locked.decided_amount_fen = None
-        locked.approver_level = ""
-        locked.needs_consultation = locked.public_notice_required = False
-        locked.decision = None
-        locked.refusal_reason = ""
-        return _move(locked, t, actor=actor, now=now, reason=reason,
-                     changes={k: (v, None) for k, v in old.items()})
+        changes = _new_round(locked)
+        return _move(locked, t, actor=actor, now=now, reason=reason, changes=changes)
 
 
 def case_send_back(*, actor: Any, case: Case, version: Any, reason: str) -> Case:
@@ -401,9 +528,12 @@ def _members_and_property(case: Case, actor: Any) -> tuple[tuple[calc.Member, ..
     raise DomainError(_("身份不明的对象须先登记身份（关联救助对象或家庭），才能审核或先行救助"), code=E.UNIDENTIFIED)
 
 
+ROUND_STARTS = ("stage.reopen", "stage.reconsider")
+
+
 def _round_start(case: Case) -> datetime:
     """When the case's current round of decision and aid began: its last reopening, else intake."""
-    reopened = case.events.filter(kind="stage.reopen").order_by("-at").values_list("at", flat=True).first()
+    reopened = case.events.filter(kind__in=ROUND_STARTS).order_by("-at").values_list("at", flat=True).first()
     return reopened or case.created_at
 
 

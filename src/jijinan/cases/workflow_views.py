@@ -29,6 +29,7 @@ from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case
 from jijinan.cases.permissions import CASE_VIEW
 from jijinan.cases.workflow import (
+    FOLLOW_UP_RECORD,
     OBJECTION_MANAGE,
     RELATIVE_FILING_MANAGE,
     RELATIVE_FILING_VIEW,
@@ -38,6 +39,7 @@ from jijinan.cases.workflow import (
 from jijinan.cases.workflow_forms import (
     FilingForm,
     FilingSearchForm,
+    FollowUpForm,
     ObjectionForm,
     ResolveForm,
     RetireForm,
@@ -106,6 +108,9 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
         "wf_notices": notices,
         "wf_transfers": transfers,
         "wf_may_object": not read_only and can(user, OBJECTION_MANAGE, region),
+        "wf_follow_ups": list(case.follow_ups.select_related("recorded_by")) if case.stage in (
+            Stage.FOLLOW_UP, Stage.CLOSED, Stage.ACCEPTED) and moved("follow_up") else [],
+        "wf_may_follow_up": not read_only and case.stage == Stage.FOLLOW_UP and can(user, FOLLOW_UP_RECORD, region),
         "wf_refused": case.stage in REFUSED_STAGES,
     }
 
@@ -156,6 +161,7 @@ CALLS: dict[str, Call] = {
     "follow_up": lambda u, c, f: services.case_follow_up(actor=u, case=c, version=_version(f), note=_note(f)),
     "close": lambda u, c, f: services.case_close(actor=u, case=c, version=_version(f), note=_note(f)),
     "reopen": lambda u, c, f: services.case_reopen(actor=u, case=c, version=_version(f), reason=_reason(f)),
+    "reconsider": lambda u, c, f: services.case_reconsider(actor=u, case=c, version=_version(f), reason=_reason(f)),
     "transfer": lambda u, c, f: services.case_transfer(actor=u, case=c, version=_version(f),
                                                        to_region_code=f.cleaned_data["to_region_code"],
                                                        reason=_reason(f)),
@@ -233,6 +239,37 @@ def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if form.errors else 200
     return render(request, "cases/workflow/objection_form.html",
                   {"case": case, "form": form, "title": _("登记公示异议")}, status=status)
+
+
+@requires(FOLLOW_UP_RECORD)
+@require_http_methods(["GET", "POST"])
+def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the call-back or visit (回访) of a case at the follow-up stage."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    require(request.user, FOLLOW_UP_RECORD, Target(region_prefix=case.handling_region.prefix))
+    needs = [(n.code, n.name) for n in selectors.need_type_list()]
+    form = FollowUpForm(request.POST or None, needs=needs, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.follow_up_record(actor=_user(request), case=case, version=d["version"],
+                                      data=services.FollowUpInput(
+                                          method=d["method"], done_on=d["done_on"], outcome=d["outcome"],
+                                          satisfaction=d["satisfaction"], need_resolved=d["need_resolved"],
+                                          unresolved_needs=list(d["unresolved_needs"])))
+        except DomainError as exc:
+            if exc.field_errors and set(exc.field_errors) - {"version"}:
+                apply_errors(form, exc)
+            else:  # a stale version or the wrong stage: nothing to fix on the form
+                flash_errors(request, exc)
+                return redirect("cases:case", pk=case.pk)
+        else:
+            messages.success(request, _("已登记回访结果") if d["need_resolved"] else
+                             _("已登记回访结果：困难仍未解决，可“回访后重新办理”"))
+            return redirect("cases:case", pk=case.pk)
+    status = 400 if form.errors else 200
+    return render(request, "cases/workflow/follow_up_form.html",
+                  {"case": case, "form": form, "title": _("登记回访结果")}, status=status)
 
 
 @requires(OBJECTION_MANAGE)
