@@ -76,7 +76,9 @@ DEADLINE_COLUMNS = ("subject_id", "region_code", "started_at", "due_at", "counte
 # Columns without a database default: the same value on every generated row.
 CASE_CONSTANT = {"subject_description": "", "reporter_phone_index": "", "reporter_relation": "",
                  "event_place": "", "crisis_note": "", "work_orders": "{}", "triage": "{}", "client_key": "",
-                 "request_digest": "", "version": 1}
+                 "request_digest": "", "version": 1, "program": "temporary_assistance", "approver_level": "",
+                 "needs_consultation": False, "public_notice_required": False, "close_relative": False,
+                 "fast_tracked": False, "paperwork_owed": False, "refusal_reason": ""}
 DEADLINE_CONSTANT = {"subject_type": "cases.case", "kind": "cases.bench", "unit": "hours", "limit": 72,
                      "provisional": False, "unconfirmed_years": "[]", "counted_units": 72, "pause_reason": "",
                      "paused_seconds": 0, "extensions": "[]", "cancel_reason": "", "parameters": "{}",
