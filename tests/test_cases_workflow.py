@@ -530,3 +530,27 @@ def test_a_follow_up_that_finds_the_need_unresolved_sends_the_case_back_for_a_ne
     case = wf.case_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
     assert case.decision is not None and not case.decision.eligible
     assert case.decision.inputs["prior_grants_same_cause"] == 1
+
+
+def test_the_public_notice_board_masks_and_never_shows_a_minor(world, people, subject):
+    from jijinan.cases.public_notices import mask_name
+
+    assert [mask_name(n) for n in ("张伟", "王建国", "欧阳明月", "李")] == ["张*", "王*国", "欧**月", "李"]
+    case = _county_level_review(people, _case(people, subject))
+    minor = _person("王小明", TOWNSHIP, 14)
+    minor.birth_date = timezone.localdate() - timedelta(days=365 * 10)
+    minor.save(update_fields=["birth_date"])
+    child_case = _county_level_review(people, case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+        person_id=minor.pk, subject_name="", needs=["money"])).case)
+    assert PublicNotice.objects.filter(case=child_case).exists()  # the notice runs, unpublished
+    page = Client().get("/cases/public-notices/", {"region": "320102000000"})  # nobody signed in
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert case.number in text and "王*国" in text and "王建国" not in text
+    assert child_case.number not in text and "王*明" not in text
+    assert case.description not in text and "13912345678" not in text
+    head = Case.objects.get(pk=case.pk).person
+    assert head is not None and str(head.id_number) in text and head.id_number.reveal() not in text
+    _end_notice(case)
+    assert case.number not in Client().get("/cases/public-notices/", {"region": TOWNSHIP}).content.decode()
+    assert Client().get("/cases/public-notices/", {"region": "320102002001"}).status_code == 400  # a village

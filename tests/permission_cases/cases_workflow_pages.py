@@ -80,6 +80,7 @@ CASES: dict[str, Case] = {
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/follow-up/",
         lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
                       "satisfaction": "5", "need_resolved": "yes"}, scoped_record=True),
+    "* /cases/public-notices/": Case("GET", fixed("/cases/public-notices/?region=320102000000")),
     "* /cases/<int:pk>/objections/": Case(
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/objections/",
         lambda w, s: {"text": "邻居反映有收入", "raised_by": "匿名"}, scoped_record=True),

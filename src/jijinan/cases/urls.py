@@ -20,6 +20,7 @@ urlpatterns: list = [
     *workflow_views.act_urlpatterns(),
     path("<int:pk>/objections/", workflow_views.objection_add, name="objection_add"),
     path("<int:pk>/follow-up/", workflow_views.follow_up_add, name="follow_up_add"),
+    path("public-notices/", workflow_views.public_notice_board, name="public_notices"),
     path("<int:pk>/objections/<int:objection_pk>/resolve/", workflow_views.objection_resolve,
          name="objection_resolve"),
     path("<int:pk>/refusal-notice/", workflow_views.refusal_notice, name="refusal_notice"),

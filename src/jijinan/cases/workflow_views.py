@@ -47,7 +47,7 @@ from jijinan.cases.workflow_forms import (
 )
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors, flash_errors
-from jijinan.core.permissions import Target, can, require, requires
+from jijinan.core.permissions import PUBLIC, Target, can, require, requires
 from jijinan.registry import selectors as registry_selectors
 
 REFUSED_STAGES = frozenset({Stage.NOT_ACCEPTED, Stage.DENIED})
@@ -390,3 +390,22 @@ def relative_filing_retire(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已撤销备案：%(name)s") % {"name": filing.person.name})
     return redirect("cases:relative_filings")
 
+
+
+@requires(PUBLIC)
+@require_GET
+def public_notice_board(request: HttpRequest) -> HttpResponse:
+    """The public notice board of a township or county (公示): printable, masked, never minors."""
+    from jijinan.cases.public_notices import board_region, notices_running
+
+    code = request.GET.get("region", "").strip()
+    region = rows = None
+    error = ""
+    if code:
+        try:
+            region = board_region(code)
+            rows = notices_running(region=region)
+        except DomainError as exc:
+            error = "；".join(m for ms in exc.field_errors.values() for m in ms) or str(exc.message)
+    return render(request, "cases/workflow/public_notice_board.html",
+                  {"region": region, "rows": rows, "code": code, "error": error}, status=400 if error else 200)
