@@ -1,0 +1,131 @@
+"""Journey: a window clerk takes up a family after a fire; the township reviewer pays at once (先行救助),
+then does the make-up review; the township lead does the make-up approval; the reviewer records the
+follow-up and closes the case. Every step goes through the pages, with screenshots."""
+
+from __future__ import annotations
+
+import json
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from e2e.conftest import screenshot
+from jijinan.cases.choices import Stage
+from jijinan.cases.models import Case, CaseAid
+from jijinan.policy.lookup import policy_cache_invalidate
+from jijinan.policy.models import ParameterDefinition
+from jijinan.policy.services import parameters_load_json
+from tests.permission_world import XUANWU, build_world, persona
+from tests.test_calculators import DEFAULTS
+from tests.test_cases import TOWNSHIP, _household, _person
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "journey-pass-2026"
+
+
+def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].button-primary")
+    page.wait_for_load_state()
+
+
+def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("button:has-text('退出')")
+    page.wait_for_load_state()
+
+
+def _act(page, name: str, fields: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Fill and submit the form of one move on the case page."""
+    card = page.locator(f"[data-testid=action-{name}]")
+    for field, value in (fields or {}).items():
+        card.locator(f"[name='{name}-{field}']").fill(value)
+    card.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def _setup() -> dict[str, object]:
+    # A transactional test runs after flushes: the vocabularies the migration seeded are seeded again.
+    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    world = build_world()
+    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
+    known = set(ParameterDefinition.objects.values_list("name", flat=True))
+    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
+    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
+    policy_cache_invalidate()
+    people = {}
+    for role in ("window_clerk", "township_reviewer", "township_lead"):
+        user = persona(world, role, at=XUANWU)
+        user.set_password(PASSWORD)
+        user.must_change_password = False
+        user.save()
+        people[role] = user
+    head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
+    _household(head, _person("李秀英", TOWNSHIP, 12))
+    return {"people": people, "head": head}
+
+
+def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: ignore[no-untyped-def]
+    setup = _setup()
+    people, head = setup["people"], setup["head"]
+    assert isinstance(people, dict)
+
+    # The window clerk takes the family up.
+    _sign_in(page, people["window_clerk"].username)
+    page.goto(page.base_url + "/cases/new/")
+    page.select_option("select[name=channel]", value="window")
+    page.fill("input[name=handling_region_code]", TOWNSHIP)
+    page.select_option("select[name=subject_mode]", value="person")
+    page.fill("input[name=person_id]", str(head.pk))  # type: ignore[attr-defined]
+    page.fill("input[name=event_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.check("input[name=categories][value=fire]")
+    page.check("input[name=needs][value=money]")
+    page.fill("textarea[name=description]", "凌晨家中失火，房屋烧毁，一家两口无处居住")
+    page.click("form[data-testid=intake-form] button[type=submit].button-primary")
+    page.wait_for_load_state()
+    case = Case.objects.get(person_id=head.pk)  # type: ignore[attr-defined]
+    assert case.stage == Stage.ACCEPTED and page.url.endswith(f"/cases/{case.pk}/")
+    screenshot(page, "journey-1-intake")
+    _sign_out(page)
+
+    # The township reviewer pays at once, then reviews as make-up paperwork.
+    _sign_in(page, people["township_reviewer"].username)
+    page.goto(page.base_url + f"/cases/{case.pk}/")
+    _act(page, "fast_track", {"amount": "1500", "note": "火灾当晚先行支付"})
+    page.wait_for_selector("[data-testid=paperwork-owed]")
+    screenshot(page, "journey-2-fast-track")
+    _act(page, "makeup_review", {"opinion": "经入户调查，房屋烧毁属实", "requested_amount": "1500",
+                                 "home_visit_on": timezone.localdate().isoformat()})
+    _act(page, "follow_up")
+    case.refresh_from_db()
+    assert case.stage == Stage.FOLLOW_UP and case.paperwork_owed
+    _sign_out(page)
+
+    # The township lead approves what was paid first.
+    _sign_in(page, people["township_lead"].username)
+    page.goto(page.base_url + f"/cases/{case.pk}/")
+    _act(page, "makeup_approve")
+    case.refresh_from_db()
+    assert not case.paperwork_owed
+    screenshot(page, "journey-3-makeup-approved")
+    _sign_out(page)
+
+    # The reviewer calls back, records the follow-up and closes the case.
+    _sign_in(page, people["township_reviewer"].username)
+    page.goto(page.base_url + f"/cases/{case.pk}/follow-up/")
+    page.select_option("select[name=method]", value="phone")
+    page.fill("input[name=done_on]", timezone.localdate().isoformat())
+    page.fill("textarea[name=outcome]", "已租到临时住房，生活安定")
+    page.select_option("select[name=satisfaction]", value="5")
+    page.select_option("select[name=need_resolved]", value="yes")
+    page.click("form[data-testid=follow-up-form] button[type=submit].button-primary")
+    page.wait_for_selector("[data-testid=workflow-follow-ups]")
+    _act(page, "close")
+    case.refresh_from_db()
+    assert case.stage == Stage.CLOSED and case.closed_at is not None
+    assert CaseAid.objects.get(case=case).amount_fen == 150000
+    screenshot(page, "journey-4-closed")
+    assert page.console_errors == []
