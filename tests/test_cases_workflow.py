@@ -346,7 +346,7 @@ def test_a_fast_track_above_the_township_limit_is_the_countys(people, subject):
         wf.case_fast_track(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
                            amount_fen=300000, method="bank")
     assert "县级" in str(township.value.message)
-    assert _fresh(case).stage == Stage.ACCEPTED and not CaseAid.objects.exists()
+    assert _fresh(case).stage == Stage.ACCEPTED and not CaseAid.objects.filter(case=case).exists()
     with pytest.raises(DomainError) as cap:
         wf.case_fast_track(actor=people[Role.COUNTY_APPROVER], case=_fresh(case), version=case.version,
                            amount_fen=5_000_000, method="bank")
@@ -554,3 +554,103 @@ def test_the_public_notice_board_masks_and_never_shows_a_minor(world, people, su
     _end_notice(case)
     assert case.number not in Client().get("/cases/public-notices/", {"region": TOWNSHIP}).content.decode()
     assert Client().get("/cases/public-notices/", {"region": "320102002001"}).status_code == 400  # a village
+
+
+# --- payments ----------------------------------------------------------------------------------------------
+
+
+def test_a_schedule_pays_monthly_within_the_calendar_year():
+    from datetime import date
+
+    from jijinan.cases.payments import schedule
+
+    parts = schedule(100001, 2, today=date(2026, 11, 29))
+    assert parts == [(50001, date(2026, 11, 29)), (50000, date(2026, 12, 1))]
+    assert sum(a for a, _d in schedule(123457, 12, today=date(2026, 1, 15))) == 123457
+    assert schedule(123457, 12, today=date(2026, 1, 15))[-1][1] == date(2026, 12, 1)
+    for today, n in ((date(2026, 11, 29), 3), (date(2026, 12, 31), 2), (date(2026, 1, 1), 13)):
+        with pytest.raises(DomainError) as past:
+            schedule(100000, n, today=today)
+        assert past.value.code == "instalments_past_year"
+    with pytest.raises(DomainError):
+        schedule(100000, 0, today=date(2026, 5, 1))
+
+
+def _approved(people: Any, subject: Any) -> Case:
+    reviewer, lead = people[Role.TOWNSHIP_REVIEWER], people[Role.TOWNSHIP_LEAD]
+    case = wf.case_review(actor=reviewer, case=_fresh(_case(people, subject)), version=1, data=_review())
+    return wf.case_approve(actor=lead, case=_fresh(case), version=case.version)
+
+
+def test_aid_is_paid_in_instalments_and_each_payment_keeps_its_status(people, subject):
+    from jijinan.cases.models import AidPayment
+    from jijinan.cases.payments import payment_reissue, payment_update
+
+    reviewer = people[Role.TOWNSHIP_REVIEWER]
+    case = _approved(people, subject)
+    left = 13 - timezone.localdate().month
+    with pytest.raises(DomainError) as past:  # refused whole: no aid, no payment, the stage unchanged
+        wf.case_assist(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=200000, method="bank",
+                       instalments=left + 1)
+    assert past.value.field_errors["instalments"]
+    assert _fresh(case).stage == Stage.APPROVED and not CaseAid.objects.filter(case=case).exists()
+    n = min(2, left)
+    case = wf.case_assist(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=200000, method="bank",
+                          instalments=n)
+    payments = list(AidPayment.objects.filter(aid__case=case).order_by("sequence"))
+    assert len(payments) == n and sum(p.amount_fen for p in payments) == 200000
+    assert {p.status for p in payments} == {"pending"}  # a bank transfer waits for the bank
+    first = payments[0]
+    with pytest.raises(DomainError) as no_reference:
+        payment_update(actor=reviewer, payment=first, version=first.version, status="paid")
+    assert no_reference.value.field_errors["reference"]
+    with pytest.raises(DomainError) as skip:  # pending cannot be "returned"
+        payment_update(actor=reviewer, payment=first, version=first.version, status="returned", note="x")
+    assert skip.value.status == 409
+    paid = payment_update(actor=reviewer, payment=first, version=first.version, status="paid",
+                          reference="ICBC-20261129-0001")
+    assert paid.status == "paid" and paid.version == 2
+    with pytest.raises(Conflict):
+        payment_update(actor=reviewer, payment=paid, version=1, status="returned", note="账户已销户")
+    with pytest.raises(DomainError) as no_note:
+        payment_update(actor=reviewer, payment=paid, version=2, status="returned")
+    assert no_note.value.field_errors["note"]
+    returned = payment_update(actor=reviewer, payment=paid, version=2, status="returned", note="账户已销户，银行退回")
+    again = payment_reissue(actor=reviewer, payment=returned, version=returned.version)
+    assert again.status == "pending" and again.amount_fen == first.amount_fen and again.reissue_of_id == first.pk
+    assert again.sequence == n + 1
+    with pytest.raises(Conflict):
+        payment_reissue(actor=reviewer, payment=returned, version=returned.version + 1)
+    with pytest.raises(Forbidden):  # a window clerk records no payment
+        payment_update(actor=people[Role.WINDOW_CLERK], payment=again, version=1, status="paid", reference="R")
+    assert AuditEvent.objects.filter(action="cases.payment.update", subject_id=str(case.pk)).count() == 2
+    assert AuditEvent.objects.filter(action="cases.payment.reissue", subject_id=str(case.pk)).count() == 1
+    assert OutboxMessage.objects.filter(type="cases.payment.changed", subject_id=str(case.pk)).count() == 3
+
+
+def test_cash_and_the_fast_track_are_paid_when_handed_over(people, subject):
+    case = _case(people, subject)
+    case = wf.case_fast_track(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
+                              amount_fen=100000, method="cash")
+    payment = CaseAid.objects.get(case=case).payments.get()
+    assert payment.status == "paid" and payment.amount_fen == 100000 and payment.changed_at is not None
+
+
+def test_the_api_records_a_payment_and_hides_other_areas(world, people, subject):
+    case = _approved(people, subject)
+    case = wf.case_assist(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
+                          amount_fen=200000, method="bank")
+    client = Client()
+    client.force_login(people[Role.TOWNSHIP_REVIEWER])
+    state = client.get(f"/api/v1/cases/{case.pk}/workflow").json()
+    payment = state["aid"][0]["payments"][0]
+    assert payment["status"] == "pending" and payment["amount_fen"] == 200000
+    done = client.post(f"/api/v1/cases/{case.pk}/payments/{payment['id']}/status",
+                       {"version": payment["version"], "status": "paid", "reference": "BOC-1"},
+                       content_type="application/json")
+    assert done.status_code == 200 and done.json()["status"] == "paid"
+    other = Client()
+    other.force_login(persona(world, Role.TOWNSHIP_REVIEWER, at="320106000000"))
+    hidden = other.post(f"/api/v1/cases/{case.pk}/payments/{payment['id']}/status",
+                        {"version": 2, "status": "returned", "note": "x"}, content_type="application/json")
+    assert hidden.status_code == 404

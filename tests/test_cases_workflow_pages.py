@@ -342,3 +342,24 @@ def test_a_follow_up_is_recorded_through_its_page_and_an_unresolved_need_offers_
     assert record.unresolved_needs == ["medical"] and record.satisfaction == 3 and not record.need_resolved
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="workflow-follow-ups"' in page and 'data-testid="action-reconsider"' in page
+
+
+def test_a_payment_is_recorded_and_reissued_from_the_case_page(people, subject):
+    reviewer = people[Role.TOWNSHIP_REVIEWER]
+    case = _case(people, subject)
+    case = wf.case_review(actor=reviewer, case=_fresh(case), version=case.version, data=wf.ReviewInput(
+        opinion="属实", requested_amount_fen=100000, home_visit_on=timezone.localdate()))
+    case = wf.case_approve(actor=people[Role.TOWNSHIP_LEAD], case=_fresh(case), version=case.version)
+    case = wf.case_assist(actor=reviewer, case=_fresh(case), version=case.version, amount_fen=100000, method="bank")
+    payment = CaseAid.objects.get(case=case).payments.get()
+    client = _client(reviewer)
+    assert f'data-testid="payment-{payment.pk}"' in client.get(f"/cases/{case.pk}/").content.decode()
+    refused = client.post(f"/cases/{case.pk}/payments/{payment.pk}/", {"version": 1, "status": "paid"})
+    assert refused.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == "pending"  # a bank transfer needs its reference
+    client.post(f"/cases/{case.pk}/payments/{payment.pk}/", {"version": 1, "status": "failed", "note": "户名不符"})
+    payment.refresh_from_db()
+    assert payment.status == "failed" and payment.note == "户名不符"
+    client.post(f"/cases/{case.pk}/payments/{payment.pk}/reissue/", {"version": payment.version})
+    assert CaseAid.objects.get(case=case).payments.filter(status="pending", reissue_of=payment).exists()

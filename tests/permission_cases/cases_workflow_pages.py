@@ -80,6 +80,12 @@ CASES: dict[str, Case] = {
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/follow-up/",
         lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
                       "satisfaction": "5", "need_resolved": "yes"}, scoped_record=True),
+    "* /cases/<int:pk>/payments/<int:payment_pk>/": Case(
+        "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/payments/{_x(w, 'payment', s).pk}/",
+        lambda w, s: {"version": 1, "status": "paid", "reference": "BOC-1"}, scoped_record=True),
+    "* /cases/<int:pk>/payments/<int:payment_pk>/reissue/": Case(
+        "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/payments/{_x(w, 'payment', s).pk}/reissue/",
+        lambda w, s: {"version": 1}, scoped_record=True),
     "* /cases/public-notices/": Case("GET", fixed("/cases/public-notices/?region=320102000000")),
     "* /cases/<int:pk>/objections/": Case(
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/objections/",

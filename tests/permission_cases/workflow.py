@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from jijinan.cases.models import Objection, PublicNotice, RelativeFiling
+from jijinan.cases.models import AidPayment, CaseAid, Objection, PublicNotice, RelativeFiling
 from jijinan.cases.workflow import TRANSITIONS
 from jijinan.regions.models import Region
 from tests.permission_cases import Case, fixed
@@ -28,13 +28,16 @@ GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 def extend_world(world: World) -> None:
     cases = world.extra["cases"]["case"]
     now = timezone.now()
-    extra: dict[str, dict[bool, Any]] = {"objection": {}, "filing": {}, "person": {}}
+    extra: dict[str, dict[bool, Any]] = {"objection": {}, "filing": {}, "person": {}, "payment": {}}
     for in_scope, code in ((True, "320102002001"), (False, "320106001001")):
         case = cases[in_scope]
         notice = PublicNotice.objects.create(case=case, starts_at=now - timedelta(days=1),
                                              ends_at=now + timedelta(days=4), days=5)
         extra["objection"][in_scope] = Objection.objects.create(case=case, notice=notice, text="有异议",
                                                                 received_at=now)
+        aid = CaseAid.objects.create(case=case, program="temporary_assistance", amount_fen=100000, method="bank")
+        extra["payment"][in_scope] = AidPayment.objects.create(aid=aid, sequence=1, amount_fen=100000,
+                                                               due_on=now.date())
         region = Region.objects.get(code=code)
         person = world.extra["registry"]["free"][in_scope]  # the registry module's (runs before this one)
         extra["person"][in_scope] = person
@@ -99,6 +102,12 @@ CASES: dict[str, Case] = {
         "POST", lambda w, s: A.format(pk=_case_pk(w, s)) + "/follow-ups",
         lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
                       "satisfaction": 5, "need_resolved": True}, api=True, scoped_record=True, ok=GUARDED),
+    "POST /api/v1/cases/<case_id>/payments/<payment_id>/status": Case(
+        "POST", lambda w, s: A.format(pk=_case_pk(w, s)) + f"/payments/{_x(w, 'payment', s).pk}/status",
+        lambda w, s: {"version": 1, "status": "paid", "reference": "BOC-1"}, api=True, scoped_record=True),
+    "POST /api/v1/cases/<case_id>/payments/<payment_id>/reissue": Case(
+        "POST", lambda w, s: A.format(pk=_case_pk(w, s)) + f"/payments/{_x(w, 'payment', s).pk}/reissue",
+        lambda w, s: {"version": 1}, api=True, scoped_record=True, ok=GUARDED),
     "GET /api/v1/case-transitions": Case("GET", fixed("/api/v1/case-transitions"), api=True),
     "GET /api/v1/relative-filings": Case("GET", fixed("/api/v1/relative-filings?q=周"), api=True),
     "POST /api/v1/relative-filings": Case("POST", fixed("/api/v1/relative-filings"), _filing_body, api=True,

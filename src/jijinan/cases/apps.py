@@ -35,6 +35,9 @@ class CasesConfig(AppConfig):
             "cases.objection.resolve": _("办结公示异议"),
             "cases.relative_filing.add": _("近亲属备案"),
             "cases.relative_filing.retire": _("撤销近亲属备案"),
+            "cases.follow_up.record": _("登记回访结果"),
+            "cases.payment.update": _("登记救助金发放结果"),
+            "cases.payment.reissue": _("重新发放救助金"),
             **{t.action: t.label for t in workflow.TRANSITIONS.values()},
         })
         register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW, "cases"))

@@ -96,3 +96,10 @@ class Satisfaction(models.IntegerChoices):
     ACCEPTABLE = 3, _("基本满意")
     DISSATISFIED = 2, _("不满意")
     VERY_DISSATISFIED = 1, _("非常不满意")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("待发放")
+    PAID = "paid", _("已发放")
+    FAILED = "failed", _("发放失败")
+    RETURNED = "returned", _("已退回")

@@ -21,6 +21,7 @@ from jijinan.cases.choices import (
     Channel,
     FollowUpMethod,
     ObjectionOutcome,
+    PaymentStatus,
     Satisfaction,
     Stage,
     SubjectKind,
@@ -414,3 +415,32 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.done_on}"
+
+
+class AidPayment(models.Model):
+    """One payment of an aid record: the whole amount at once, or one monthly instalment within the
+    calendar year; its status follows the bank or the hand-over (pending, paid, failed, returned)."""
+
+    aid = models.ForeignKey(CaseAid, verbose_name=_("救助实施记录"), on_delete=models.PROTECT, related_name="payments")
+    sequence = models.PositiveSmallIntegerField(_("期次"))
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    due_on = models.DateField(_("应发日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    reference = models.CharField(_("支付凭证号"), max_length=80, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    reissue_of = models.ForeignKey("self", verbose_name=_("重发自"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    class Meta:
+        verbose_name = _("救助金发放")
+        verbose_name_plural = _("救助金发放")
+        ordering = ["aid", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["aid", "sequence"], name="cases_payment_unique_sequence")]
+        indexes = [models.Index(fields=["status", "due_on"], name="cases_payment_status_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.aid_id}#{self.sequence} {self.status}"

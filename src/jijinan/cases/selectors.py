@@ -14,6 +14,7 @@ from jijinan.audit.labels import action_label
 from jijinan.audit.models import AuditEvent
 from jijinan.audit.services import access_log_record
 from jijinan.cases.models import (
+    AidPayment,
     Case,
     CaseAid,
     CaseAttachment,
@@ -179,7 +180,8 @@ def case_reviews(*, case: Case) -> list[CaseReview]:
 
 
 def case_aid(*, case: Case) -> list[CaseAid]:
-    return list(CaseAid.objects.filter(case=case).select_related("given_by"))
+    """The aid records of a case with their payments (two queries)."""
+    return list(CaseAid.objects.filter(case=case).select_related("given_by").prefetch_related("payments"))
 
 
 def case_notices(*, case: Case) -> list[PublicNotice]:
@@ -203,6 +205,16 @@ def case_read_only_for_user(*, user: Any, case: Case) -> bool:
 def objection_get_for_user(*, user: Any, case_pk: int, pk: int) -> Objection:
     case = case_get_for_user(user=user, pk=case_pk)
     found = Objection.objects.filter(case=case, pk=pk).select_related("case", "case__handling_region").first()
+    if found is None:
+        raise NotFound(_("未找到该记录"), code="not_found")
+    return found
+
+
+def payment_get_for_user(*, user: Any, case_pk: int, pk: int) -> AidPayment:
+    """One payment of a case the user can see (404 otherwise)."""
+    case = case_get_for_user(user=user, pk=case_pk)
+    found = AidPayment.objects.filter(aid__case=case, pk=pk).select_related(
+        "aid", "aid__case", "aid__case__handling_region").first()
     if found is None:
         raise NotFound(_("未找到该记录"), code="not_found")
     return found

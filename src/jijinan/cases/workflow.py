@@ -92,6 +92,7 @@ OBJECTION_MANAGE = "cases.objection.manage"
 RELATIVE_FILING_MANAGE = "cases.relative_filing.manage"
 RELATIVE_FILING_VIEW = "cases.relative_filing.view"
 FOLLOW_UP_RECORD = "cases.follow_up.record"
+PAYMENT_MANAGE = "cases.payment.manage"
 
 
 def workflow_rules() -> list[Rule]:
@@ -107,6 +108,7 @@ def workflow_rules() -> list[Rule]:
         Rule(OBJECTION_MANAGE, CASEWORKERS, ScopeKind.REGION, _("登记和办结公示异议"), view_action="cases.case.view"),
         Rule(FOLLOW_UP_RECORD, CASEWORKERS | {R.SOCIAL_WORKER}, ScopeKind.REGION, _("登记回访结果"),
              view_action="cases.case.view"),
+        Rule(PAYMENT_MANAGE, CASEWORKERS, ScopeKind.REGION, _("登记救助金发放结果"), view_action="cases.case.view"),
         Rule(RELATIVE_FILING_VIEW, CASEWORKERS | {R.SUPERVISOR, R.ADMINISTRATOR}, ScopeKind.REGION,
              _("查看近亲属备案")),
         Rule(RELATIVE_FILING_MANAGE, CASEWORKERS | {R.ADMINISTRATOR}, ScopeKind.REGION, _("维护近亲属备案"),

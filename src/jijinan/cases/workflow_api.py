@@ -15,6 +15,7 @@ from jijinan.cases import selectors
 from jijinan.cases import workflow_services as services
 from jijinan.cases.choices import Appraisal
 from jijinan.cases.models import Case
+from jijinan.cases.payments import PAYMENT_MANAGE, payment_reissue, payment_update
 from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW
 from jijinan.cases.workflow import (
     FOLLOW_UP_RECORD,
@@ -56,6 +57,17 @@ class ReviewOut(Schema):
     reviewer: str
 
 
+class PaymentOut(Schema):
+    id: int
+    sequence: int
+    amount_fen: int
+    due_on: date
+    status: str = Field(..., description="pending（待发放）, paid（已发放）, failed（发放失败）, returned（已退回）")
+    reference: str
+    note: str
+    version: int
+
+
 class AidOut(Schema):
     id: int
     amount_fen: int
@@ -63,6 +75,7 @@ class AidOut(Schema):
     fast_track: bool
     given_at: datetime
     note: str
+    payments: list[PaymentOut]
 
 
 class ObjectionOut(Schema):
@@ -155,7 +168,9 @@ def _workflow_out(user: User, case: Case) -> dict[str, Any]:
                      "requested_amount_fen": r.requested_amount_fen, "decision_id": r.decision_id,
                      "reviewer": (r.reviewer.full_name or r.reviewer.username) if r.reviewer else ""}
                     for r in selectors.case_reviews(case=case)],
-        "aid": selectors.case_aid(case=case),
+        "aid": [{"id": a.pk, "amount_fen": a.amount_fen, "method": a.method, "fast_track": a.fast_track,
+                 "given_at": a.given_at, "note": a.note, "payments": list(a.payments.all())}
+                for a in selectors.case_aid(case=case)],
         "notices": [{"id": n.pk, "starts_at": n.starts_at, "ends_at": n.ends_at, "days": n.days,
                      "withdrawn_at": n.withdrawn_at, "objections": list(n.objections.all())}
                     for n in selectors.case_notices(case=case)],
@@ -253,6 +268,10 @@ class PayIn(Schema):
     note: str = Field("", max_length=300)
 
 
+class AssistIn(PayIn):
+    instalments: int = Field(1, description="按月分期数（本自然年内）/ monthly instalments within the year")
+
+
 class FastTrackIn(PayIn):
     severity: str = Field("general", description="困难程度：general, serious, critical")
 
@@ -306,9 +325,9 @@ _route("makeup_review", ReviewIn,
 _route("makeup_approve", VersionIn,
        lambda u, c, p: services.case_makeup_approve(actor=u, case=c, version=p.version, note=p.note),
        "补办审批（先行救助后）/ the approval owed after a fast track")
-_route("assist", PayIn,
+_route("assist", AssistIn,
        lambda u, c, p: services.case_assist(actor=u, case=c, version=p.version, amount_fen=p.amount_fen,
-                                            method=p.method, note=p.note),
+                                            method=p.method, note=p.note, instalments=p.instalments),
        "救助实施（不超过审批金额）/ deliver the approved aid")
 _route("follow_up", VersionIn,
        lambda u, c, p: services.case_follow_up(actor=u, case=c, version=p.version, note=p.note),
@@ -353,6 +372,34 @@ def add_follow_up(request: HttpRequest, case_id: int, payload: FollowUpIn) -> St
                                            satisfaction=payload.satisfaction, need_resolved=payload.need_resolved,
                                            unresolved_needs=list(payload.unresolved_needs)))
     return Status(201, record)
+
+
+class PaymentStatusIn(Schema):
+    version: int
+    status: str = Field(..., description="paid, failed or returned")
+    reference: str = Field("", max_length=80, description="支付凭证号（银行转账必填）")
+    note: str = Field("", max_length=300, description="说明（失败、退回必填）")
+
+
+class PaymentVersionIn(Schema):
+    version: int
+
+
+@router.post("/cases/{case_id}/payments/{payment_id}/status", response={200: PaymentOut, **ERROR_RESPONSES},
+             summary="登记一笔救助金的发放结果：已发放、发放失败、已退回 / record what became of a payment")
+@requires(PAYMENT_MANAGE)
+def update_payment(request: HttpRequest, case_id: int, payment_id: int, payload: PaymentStatusIn) -> Any:
+    payment = selectors.payment_get_for_user(user=request.user, case_pk=case_id, pk=payment_id)
+    return payment_update(actor=_user(request), payment=payment, version=payload.version, status=payload.status,
+                          reference=payload.reference, note=payload.note)
+
+
+@router.post("/cases/{case_id}/payments/{payment_id}/reissue", response={201: PaymentOut, **ERROR_RESPONSES},
+             summary="重新发放失败或退回的款项 / pay again what failed or came back")
+@requires(PAYMENT_MANAGE)
+def reissue_payment(request: HttpRequest, case_id: int, payment_id: int, payload: PaymentVersionIn) -> Status:
+    payment = selectors.payment_get_for_user(user=request.user, case_pk=case_id, pk=payment_id)
+    return Status(201, payment_reissue(actor=_user(request), payment=payment, version=payload.version))
 
 
 class ObjectionIn(Schema):

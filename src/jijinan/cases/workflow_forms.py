@@ -10,7 +10,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.cases.choices import AidMethod, Appraisal, FollowUpMethod, ObjectionOutcome, Satisfaction
+from jijinan.cases.choices import (
+    AidMethod,
+    Appraisal,
+    FollowUpMethod,
+    ObjectionOutcome,
+    PaymentStatus,
+    Satisfaction,
+)
 from jijinan.cases.workflow_services import ReviewInput
 from jijinan.policy import calculators as calc
 
@@ -122,6 +129,20 @@ class PayForm(forms.Form):
         return yuan_to_fen(self.cleaned_data["amount"])
 
 
+class AssistForm(PayForm):
+    instalments = forms.IntegerField(label=_("按月分期数"), min_value=1, max_value=12, initial=1, required=False,
+                                     help_text=_("困难持续较长时按月发放，不跨自然年"))
+
+
+class PaymentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("发放结果"), choices=[
+        (PaymentStatus.PAID.value, PaymentStatus.PAID.label), (PaymentStatus.FAILED.value, PaymentStatus.FAILED.label),
+        (PaymentStatus.RETURNED.value, PaymentStatus.RETURNED.label)])
+    reference = forms.CharField(label=_("支付凭证号"), max_length=80, required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
 class FastTrackForm(PayForm):
     severity = forms.ChoiceField(label=_("困难程度"), choices=SEVERITIES, initial=calc.Severity.GENERAL.value)
 
@@ -137,7 +158,7 @@ class TransferForm(forms.Form):
 FORMS: dict[str, type[forms.Form]] = {
     "report": VersionForm, "accept": VersionForm, "not_accept": ReasonForm, "review": ReviewForm,
     "send_back": ReasonForm, "approve": ApproveForm, "deny": ReasonForm, "fast_track": FastTrackForm,
-    "makeup_review": ReviewForm, "makeup_approve": VersionForm, "assist": PayForm, "follow_up": VersionForm,
+    "makeup_review": ReviewForm, "makeup_approve": VersionForm, "assist": AssistForm, "follow_up": VersionForm,
     "close": VersionForm, "reopen": ReasonForm, "reconsider": ReasonForm, "transfer": TransferForm,
     "transfer_accept": VersionForm, "transfer_refuse": ReasonForm,
 }

@@ -47,6 +47,7 @@ from jijinan.cases.models import (
     PublicNotice,
     RelativeFiling,
 )
+from jijinan.cases.payments import IN_PERSON, payments_create, schedule
 from jijinan.cases.services import township_of
 from jijinan.cases.workflow import (
     APPROVE_COUNTY,
@@ -859,6 +860,7 @@ def case_fast_track(*, actor: Any, case: Case, version: Any, amount_fen: int, me
                             code=E.ABOVE_AUTHORITY)
         aid = CaseAid.objects.create(case=locked, program="temporary_assistance", amount_fen=amount, method=method,
                                      fast_track=True, decision=decision, note=note, given_by=_user(actor), given_at=now)
+        payments_create(aid=aid, instalments=1, actor=actor, paid_now=True)  # paid at once
         locked.fast_tracked = True
         locked.paperwork_owed = True
         case = _move(locked, t, actor=actor, now=now, data={"aid_id": aid.pk, "amount_fen": amount,
@@ -872,8 +874,10 @@ def case_fast_track(*, actor: Any, case: Case, version: Any, amount_fen: int, me
         return case
 
 
-def case_assist(*, actor: Any, case: Case, version: Any, amount_fen: int, method: str, note: str = "") -> Case:
-    """Deliver the approved aid (救助实施): never more than the amount approved."""
+def case_assist(*, actor: Any, case: Case, version: Any, amount_fen: int, method: str, note: str = "",
+                instalments: int = 1) -> Case:
+    """Deliver the approved aid (救助实施): never more than the amount approved, at once or in monthly
+    instalments within the calendar year (see :mod:`jijinan.cases.payments`)."""
     with transaction.atomic():
         locked, t, _reason = _begin(actor, case, "assist", version)
         amount = _amount(amount_fen)
@@ -885,8 +889,10 @@ def case_assist(*, actor: Any, case: Case, version: Any, amount_fen: int, method
             raise DomainError.for_field("amount_fen", _("发放金额不能超过审批金额 %(amount)s 元") % {
                 "amount": _yuan(decided)}, code=E.AMOUNT)
         now = timezone.now()
+        schedule(amount, instalments, today=timezone.localdate(now))  # refused before anything is written
         aid = CaseAid.objects.create(case=locked, program=locked.program, amount_fen=amount, method=method,
                                      decision=locked.decision, note=_note(note), given_by=_user(actor), given_at=now)
+        payments_create(aid=aid, instalments=instalments, actor=actor, paid_now=method in IN_PERSON)
         return _move(locked, t, actor=actor, now=now, data={"aid_id": aid.pk, "amount_fen": amount},
                      summary=_("救助实施：发放 %(amount)s 元（%(method)s）") % {
                          "amount": _yuan(amount), "method": AidMethod(method).label},

@@ -27,6 +27,7 @@ from jijinan.cases import selectors
 from jijinan.cases import workflow_services as services
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case
+from jijinan.cases.payments import PAYMENT_MANAGE, payment_reissue, payment_update
 from jijinan.cases.permissions import CASE_VIEW
 from jijinan.cases.workflow import (
     FOLLOW_UP_RECORD,
@@ -41,6 +42,7 @@ from jijinan.cases.workflow_forms import (
     FilingSearchForm,
     FollowUpForm,
     ObjectionForm,
+    PaymentForm,
     ResolveForm,
     RetireForm,
     action_form,
@@ -108,6 +110,7 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
         "wf_notices": notices,
         "wf_transfers": transfers,
         "wf_may_object": not read_only and can(user, OBJECTION_MANAGE, region),
+        "wf_may_pay": not read_only and can(user, PAYMENT_MANAGE, region),
         "wf_follow_ups": list(case.follow_ups.select_related("recorded_by")) if case.stage in (
             Stage.FOLLOW_UP, Stage.CLOSED, Stage.ACCEPTED) and moved("follow_up") else [],
         "wf_may_follow_up": not read_only and case.stage == Stage.FOLLOW_UP and can(user, FOLLOW_UP_RECORD, region),
@@ -157,7 +160,8 @@ CALLS: dict[str, Call] = {
     "makeup_approve": lambda u, c, f: services.case_makeup_approve(actor=u, case=c, version=_version(f),
                                                                    note=_note(f)),
     "assist": lambda u, c, f: services.case_assist(actor=u, case=c, version=_version(f), amount_fen=f.amount_fen(),
-                                                   method=f.cleaned_data["method"], note=_note(f)),
+                                                   method=f.cleaned_data["method"], note=_note(f),
+                                                   instalments=f.cleaned_data.get("instalments") or 1),
     "follow_up": lambda u, c, f: services.case_follow_up(actor=u, case=c, version=_version(f), note=_note(f)),
     "close": lambda u, c, f: services.case_close(actor=u, case=c, version=_version(f), note=_note(f)),
     "reopen": lambda u, c, f: services.case_reopen(actor=u, case=c, version=_version(f), reason=_reason(f)),
@@ -409,3 +413,41 @@ def public_notice_board(request: HttpRequest) -> HttpResponse:
             error = "；".join(m for ms in exc.field_errors.values() for m in ms) or str(exc.message)
     return render(request, "cases/workflow/public_notice_board.html",
                   {"region": region, "rows": rows, "code": code, "error": error}, status=400 if error else 200)
+
+
+@requires(PAYMENT_MANAGE)
+@require_POST
+def payment_status(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """Record what became of one payment (paid, failed, returned) from the case page."""
+    payment = selectors.payment_get_for_user(user=request.user, case_pk=pk, pk=payment_pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for es in form.errors.values() for e in es))
+        return redirect("cases:case", pk=pk)
+    d = form.cleaned_data
+    try:
+        payment_update(actor=_user(request), payment=payment, version=d["version"], status=d["status"],
+                       reference=d["reference"], note=d["note"])
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("已登记第 %(n)s 期的发放结果") % {"n": payment.sequence})
+    return redirect("cases:case", pk=pk)
+
+
+@requires(PAYMENT_MANAGE)
+@require_POST
+def payment_reissue_view(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """Pay again a payment that failed or came back."""
+    payment = selectors.payment_get_for_user(user=request.user, case_pk=pk, pk=payment_pk)
+    try:
+        new = payment_reissue(actor=_user(request), payment=payment, version=request.POST.get("version"))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("已重新发放，第 %(n)s 期待发放") % {"n": new.sequence})
+    return redirect("cases:case", pk=pk)
