@@ -48,7 +48,10 @@ def _act(page, name: str, fields: dict[str, str] | None = None) -> None:  # type
 
 
 def _setup() -> dict[str, object]:
-    # A transactional test runs after flushes: the vocabularies the migration seeded are seeded again.
+    # A transactional test runs after others flushed the tables: what the migrations seeded (department
+    # types, program types, case vocabularies) is seeded again, as the migrations do.
+    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
+    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
     import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
     world = build_world()
     data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
