@@ -33,6 +33,16 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():  # type: ignore[no-untyped-def]
+    """Each test reads policy parameters from its own database: a table cached by an earlier
+    test (whose rows were rolled back) must not answer for this one."""
+    from jijinan.policy.lookup import policy_cache_invalidate
+
+    policy_cache_invalidate()
+    yield
+
+
 @pytest.fixture
 def administrator(db: None) -> User:
     return User.objects.create_superuser(username="administrator", password=PASSWORD, email="",

@@ -18,9 +18,11 @@ from jijinan.cases.workflow_api import router as cases_workflow_router
 from jijinan.core.api import router as core_router
 from jijinan.core.apitools import install_error_handlers
 from jijinan.core.deadline_api import router as deadline_router
+from jijinan.core.inbox_api import router as inbox_router
 from jijinan.core.permissions import PUBLIC, requires
 from jijinan.exchange.api import router as exchange_router
 from jijinan.policy.api import router as policy_router
+from jijinan.referrals.api import router as referrals_router
 from jijinan.regions.api import router as regions_router
 from jijinan.registry.api import router as registry_router
 from jijinan.verification.api import router as verification_router
@@ -65,6 +67,7 @@ install_error_handlers(api)
 
 api.add_router("/", core_router)
 api.add_router("/", deadline_router)
+api.add_router("/", inbox_router)
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", audit_router)
@@ -76,3 +79,4 @@ api.add_router("/", verification_router)
 api.add_router("/", cases_queue_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_workflow_router)
+api.add_router("/", referrals_router)

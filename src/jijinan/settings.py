@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jijinan.exchange",
     "jijinan.verification",
     "jijinan.cases",
+    "jijinan.referrals",
     "jijinan.web",
 ]
 

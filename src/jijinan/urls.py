@@ -23,6 +23,8 @@ urlpatterns = [
     path("exchange/", include("jijinan.exchange.urls")),
     path("verification/", include("jijinan.verification.urls")),
     path("cases/", include("jijinan.cases.urls")),
+    path("referrals/", include("jijinan.referrals.urls")),
+    path("inbox/", include("jijinan.core.inbox_urls")),
     path("", include("jijinan.web.urls")),
 ]
 

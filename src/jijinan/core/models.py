@@ -414,3 +414,34 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} #{self.pk}"
+
+
+class InboxItem(models.Model):
+    """One notice in a user's in-app inbox (a task addressed to their office, a flag to watch …).
+
+    Written by outbox handlers; ``event_id`` is the outbox event that caused it, so a redelivered
+    event never posts the same notice twice to the same user.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("收件人"), on_delete=models.CASCADE,
+                             related_name="inbox_items")
+    kind = models.CharField(_("类型"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.CharField(_("内容"), max_length=1000, blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    subject_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    event_id = models.UUIDField(_("事件编号"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "created_at"], name="core_inbox_user_idx")]
+        constraints = [models.UniqueConstraint(fields=["user", "event_id"], condition=models.Q(event_id__isnull=False),
+                                               name="core_inbox_once_per_event")]
+
+    def __str__(self) -> str:
+        return self.title
