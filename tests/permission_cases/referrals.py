@@ -2,10 +2,11 @@
 handling region), the office side (reached through the office's region and department type), the
 deflection flags (through the region covering the parties) and the responsibility matrix.
 
-Each of the cases module's two cases (玄武区 in scope, 鼓楼区 out of scope) gets three tasks at its
-district's 卫健委 — pending, accepted, returned — with a document on the pending one, and a flag;
-each district also gets a 医保局 to transfer or split to. The department handler persona works at
-玄武区卫健委 (health), so a 鼓楼区 task is out of their scope.
+Each of the cases module's two cases (玄武区 in scope, 鼓楼区 out of scope) gets three tasks at a
+health office — pending, accepted, returned — with a document on the pending one, and a flag;
+each township also gets a 妇联 office to transfer or split to. The department handler persona works
+at 玄武区卫健委 (health), so a task at 宁海路街道's health centre (鼓楼区) is out of their scope. The
+offices stand at the townships: other tests make the district offices they need themselves.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ from typing import Any
 
 from django.utils import timezone
 
+from jijinan import policy
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
-from jijinan import policy
 from jijinan.cases import attachments as files
+from jijinan.cases.models import NeedType
 from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import ParameterDefinition
 from jijinan.policy.services import parameters_load_json
-from jijinan.cases.models import NeedType
 from jijinan.referrals.choices import FlagReason, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskAttachment
 from jijinan.regions.models import Region
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases import Case, fixed
-from tests.permission_world import GULOU, XUANWU, World
+from tests.permission_world import World
+
+MEIYUAN, NINGHAI = "320102002000", "320106001000"  # 梅园新村街道 (玄武区), 宁海路街道 (鼓楼区)
 
 GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 
@@ -50,16 +53,17 @@ def load_parameters(names: tuple[str, ...] = PARAMETERS) -> None:
 def extend_world(world: World) -> None:
     load_parameters()
     health = DepartmentType.objects.get(code="health")
-    medical = DepartmentType.objects.get(code="medical_security")
+    women = DepartmentType.objects.get(code="womens_federation")
     need, _created = NeedType.objects.get_or_create(code="medical", defaults={"name": "医疗"})
     extra: dict[str, Any] = {"task": {}, "accepted": {}, "returned": {}, "file": {}, "other_office": {}, "flag": {}}
-    for in_scope, code in ((True, XUANWU), (False, GULOU)):
+    # Offices at the townships (other tests make district offices of their own).
+    for in_scope, code in ((True, MEIYUAN), (False, NINGHAI)):
         region = Region.objects.get(code=code)
         office = world.health_office if in_scope else Organisation.objects.create(
-            kind=OrganisationKind.DEPARTMENT_OFFICE, name="鼓楼区卫健委", region=region, department_type=health)
+            kind=OrganisationKind.DEPARTMENT_OFFICE, name="宁海路街道社区卫生服务中心", region=region,
+            department_type=health)
         extra["other_office"][in_scope] = Organisation.objects.create(
-            kind=OrganisationKind.DEPARTMENT_OFFICE, name=f"{region.name}医保局", region=region,
-            department_type=medical)
+            kind=OrganisationKind.DEPARTMENT_OFFICE, name=f"{region.name}妇联", region=region, department_type=women)
         case = world.extra["cases"]["case"][in_scope]
         for sequence, status in enumerate((TaskStatus.PENDING, TaskStatus.ACCEPTED, TaskStatus.RETURNED), start=1):
             task = Task.objects.create(case=case, sequence=sequence, need=need, office=office, status=status,

@@ -50,6 +50,8 @@ PERSONAS = [
     ("window_clerk", "蒋窗口", "梅园新村街道社会救助服务站", Role.WINDOW_CLERK, MEIYUAN, None),
     ("informant", "沈网格", "梅园新村街道社会救助服务站", Role.INFORMANT, MEIYUAN, None),
     ("health_dept_handler", "韩卫健", "玄武区卫生健康委员会", Role.DEPARTMENT_HANDLER, XUANWU, "health"),
+    ("medical_dept_handler", "许医保", "玄武区医疗保障局", Role.DEPARTMENT_HANDLER, XUANWU, "medical_security"),
+    ("education_dept_handler", "何教育", "玄武区教育局", Role.DEPARTMENT_HANDLER, XUANWU, "education"),
     ("relief_station_staff", "杨站务", "南京市救助管理站", Role.RELIEF_STATION_STAFF, NANJING, None),
     ("partner_staff", "朱慈善", "南京市慈善总会（演示）", Role.PARTNER_STAFF, NANJING, None),
     ("gulou_clerk", "秦窗口", "鼓楼区民政局", Role.WINDOW_CLERK, GULOU, None),

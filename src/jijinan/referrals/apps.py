@@ -17,7 +17,7 @@ class ReferralsConfig(AppConfig):
         from jijinan.core.deadlines import DeadlineKind, deadline_kind_register
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
-        from jijinan.referrals import deflection, notify, permissions, services  # noqa: F401
+        from jijinan.referrals import deflection, demo, notify, permissions, services  # noqa: F401
 
         register_actions(permissions.ROWS)
         deadline_kind_register(DeadlineKind(

@@ -43,7 +43,7 @@ class TaskRowForm(forms.Form):
     rule_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     office = forms.TypedChoiceField(label=_("承办部门"), coerce=int, required=False, empty_value=None)
     description = _textarea(_("任务说明"), required=False, rows=2)
-    required_result = forms.CharField(label=_("要求反馈的结果"), max_length=300, required=False)
+    required_result = _textarea(_("要求反馈的结果"), required=False, max_length=300, rows=2)
 
     def __init__(self, *args: Any, offices: list[tuple[Any, str]], needs: list[tuple[str, str]],
                  **kwargs: Any) -> None:

@@ -1,0 +1,166 @@
+"""Journey: a township reviewer splits a case to 医保 and 教育 (the matrix proposes 卫健 too, which
+the reviewer leaves out); 教育 returns its task with a reason; 医保 accepts and completes with the
+amount paid; the reviewer sees both on the case page, and the notices in the inbox."""
+
+from __future__ import annotations
+
+import json
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+
+from e2e.conftest import screenshot
+from jijinan.accounts.choices import OrganisationKind
+from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
+from jijinan.cases.services import case_intake
+from jijinan.core.outbox import outbox_deliver_due
+from jijinan.core.permissions import Role
+from jijinan.policy.lookup import policy_cache_invalidate
+from jijinan.policy.models import ParameterDefinition
+from jijinan.policy.services import parameters_load_json
+from jijinan.referrals.choices import TaskStatus
+from jijinan.referrals.models import Task
+from jijinan.regions.models import Region
+from tests.permission_world import XUANWU, build_world, persona
+from tests.test_calculators import DEFAULTS
+from tests.test_cases import TOWNSHIP, _household, _person, intake
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "journey-pass-2026"
+
+
+def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].button-primary")
+    page.wait_for_load_state()
+
+
+def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("button:has-text('退出')")
+    page.wait_for_load_state()
+
+
+def _ready(user: User) -> User:
+    user.set_password(PASSWORD)
+    user.must_change_password = False
+    user.save()
+    return user
+
+
+def _handler(office: Organisation, username: str) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, organisation=office, full_name=username)
+    Grant.objects.create(user=user, role=Role.DEPARTMENT_HANDLER, region=office.region,
+                         department_type=office.department_type)
+    return _ready(user)
+
+
+def _setup() -> dict[str, object]:
+    # A transactional test runs after others flushed the tables: what the migrations seeded is seeded again.
+    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
+    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
+    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
+    world = build_world()
+    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
+    known = set(ParameterDefinition.objects.values_list("name", flat=True))
+    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
+    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
+    policy_cache_invalidate()
+    xuanwu = Region.objects.get(code=XUANWU)
+    medical = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区医保局", region=xuanwu,
+                                          department_type=DepartmentType.objects.get(code="medical_security"))
+    education = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区教育局",
+                                            region=xuanwu, department_type=DepartmentType.objects.get(code="education"))
+    reviewer = _ready(persona(world, Role.TOWNSHIP_REVIEWER, at=XUANWU))
+    clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
+    head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
+    household = _household(head, _person("李秀英", TOWNSHIP, 12))
+    case = case_intake(actor=clerk, data=intake(
+        person_id=head.pk, household_id=household.pk, subject_name="", categories=["serious_illness"],
+        needs=["medical", "education"], description="住院费用高，孩子面临辍学")).case
+    return {"reviewer": reviewer, "medical": _handler(medical, "yb_journey"),
+            "education": _handler(education, "jy_journey"), "case": case, "offices": (medical, education),
+            "health": world.health_office}
+
+
+def _open_task(page, number: str) -> None:  # type: ignore[no-untyped-def]
+    page.click("nav.menu >> text=部门任务")
+    page.wait_for_load_state()
+    page.click(f"[data-testid=office-queue] >> text={number}")
+    page.wait_for_load_state()
+
+
+def test_split_to_two_departments_one_returns_one_completes(page):  # type: ignore[no-untyped-def]
+    setup = _setup()
+    case = setup["case"]
+    medical_office, education_office = setup["offices"]  # type: ignore[misc]
+
+    # The reviewer opens the case; the tasks panel loads beside the stage line and offers the split.
+    _sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
+    page.goto(f"{page.base_url}/cases/{case.pk}/")  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid=split-link]")
+    page.click("[data-testid=split-link]")
+    page.wait_for_load_state()
+    rows = page.locator("[data-testid=split-row]")
+    assert rows.count() == 5  # 卫健, 医保, 教育 from the matrix, and two free rows
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        office = row.locator("select[name$='-office']").input_value()
+        if office == str(setup["health"].pk):  # type: ignore[attr-defined]
+            row.locator("input[name$='-pick']").uncheck()  # 卫健 is not needed here
+    screenshot(page, "referral-1-split")
+    page.click("[data-testid=split-submit]")
+    page.wait_for_selector("[data-testid=task-row]")
+    assert page.locator("[data-testid=task-row]").count() == 2
+    offices = set(Task.objects.filter(case=case).values_list("office__name", flat=True))
+    assert offices == {"玄武区医保局", "玄武区教育局"}
+    _sign_out(page)
+    outbox_deliver_due(worker_id="journey")
+
+    # 教育 finds the task in its queue (and its inbox) and returns it: the student is already funded.
+    education_task = Task.objects.get(case=case, office=education_office)
+    _sign_in(page, setup["education"].username)  # type: ignore[attr-defined]
+    assert page.locator("[data-testid=inbox-link] .badge").inner_text() == "1"
+    _open_task(page, education_task.number)
+    assert "王建国" in page.locator("[data-testid=task-brief]").inner_text()
+    form = page.locator("[data-testid=return] form")
+    form.locator("select[name=reason_code]").select_option("already_handled")
+    form.locator("textarea[name=reason]").fill("该生已享受国家助学金和学费减免")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert Task.objects.get(pk=education_task.pk).status == TaskStatus.RETURNED
+    _sign_out(page)
+
+    # 医保 accepts and completes with the amount paid.
+    medical_task = Task.objects.get(case=case, office=medical_office)
+    _sign_in(page, setup["medical"].username)  # type: ignore[attr-defined]
+    _open_task(page, medical_task.number)
+    page.locator("[data-testid=accept] button[type=submit]").click()
+    page.wait_for_load_state()
+    form = page.locator("[data-testid=complete] form")
+    form.locator("textarea[name=result]").fill("医疗救助已结算，个人负担部分按 70% 救助")
+    form.locator("input[name=amount_yuan]").fill("32000")
+    screenshot(page, "referral-2-complete")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    done = Task.objects.get(pk=medical_task.pk)
+    assert done.status == TaskStatus.COMPLETED and done.result_amount_fen == 3_200_000
+    _sign_out(page)
+    outbox_deliver_due(worker_id="journey")
+
+    # The reviewer sees both outcomes on the case page, and the notices.
+    _sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
+    assert page.locator("[data-testid=inbox-link] .badge").inner_text() == "2"
+    page.goto(f"{page.base_url}/cases/{case.pk}/")  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid=task-row]")
+    panel = page.locator("[data-testid=case-tasks-panel]").inner_text()
+    assert "已退回" in panel and "已办结" in panel and "32,000.00" in panel
+    screenshot(page, "referral-3-case")
+    page.click("[data-testid=inbox-link]")
+    page.wait_for_load_state()
+    inbox = page.locator("[data-testid=inbox]").inner_text()
+    assert "被玄武区教育局退回" in inbox and "已办结任务" in inbox
+    assert page.console_errors == []
