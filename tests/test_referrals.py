@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 from django.utils import timezone
 
@@ -25,8 +27,8 @@ from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case, CaseEvent, FollowUp
 from jijinan.cases.services import case_intake
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
-from jijinan.core.models import Deadline, InboxItem, OutboxDelivery, OutboxMessage
-from jijinan.core.outbox import delivery_claim, delivery_run, outbox_deliver_due
+from jijinan.core.models import Deadline, InboxItem, MailMessage, OutboxDelivery, OutboxMessage
+from jijinan.core.outbox import delivery_claim, delivery_run, outbox_deliver_due, outbox_write_many
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import ParameterDefinition
@@ -474,7 +476,10 @@ def test_the_office_reads_the_minimum_of_the_case_and_the_view_is_logged(world, 
 # --- notices -----------------------------------------------------------------------------------------
 
 
-def test_a_new_task_reaches_the_offices_handlers_by_inbox_and_text(world, offices, people, case):
+def test_a_new_task_reaches_the_offices_handlers_by_inbox_text_and_mail(world, offices, people, case):
+    User.objects.filter(pk=people["medical"].pk).update(email="yb@example.org")
+    outbox_deliver_due(worker_id="test")  # what intake queued
+    mail.outbox.clear()
     _split(people, case, offices["medical"], offices["education"])
     outbox_deliver_due(worker_id="test")
     assert set(InboxItem.objects.values_list("user__username", flat=True)) == {"yb_handler", "jy_handler"}
@@ -482,6 +487,10 @@ def test_a_new_task_reaches_the_offices_handlers_by_inbox_and_text(world, office
     assert item.title.startswith("新的部门任务") and item.url == f"/referrals/office/{item.subject_id}/"
     texts = OutboxMessage.objects.filter(type="sms.send", payload__template=notify.SMS_TASK)
     assert texts.count() == 1  # only the handler with a mobile on file
+    assert [m.to for m in mail.outbox] == [["yb@example.org"]]  # only the one with an address
+    assert mail.outbox[0].subject.startswith("新的部门任务") and item.url in mail.outbox[0].body
+    outbox_deliver_due(worker_id="test")  # nothing left: nothing sent twice
+    assert len(mail.outbox) == 1 and MailMessage.objects.get().status == "sent"
     client = Client()
     client.force_login(people["medical"])
     assert "badge" in client.get("/referrals/office/").content.decode()  # the unread count in the top bar
@@ -667,3 +676,32 @@ def test_an_administrator_edits_the_matrix_and_sees_its_history(world, offices, 
     assert "住房城乡建设部门负责住房救助" in history and "已由新条目取代" in history
     assert "安置结果" in admin.get("/referrals/matrix/").content.decode()
     assert _client(people["reviewer"]).get("/referrals/matrix/new/").status_code == 403
+
+
+class BrokenMailBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_an_email_that_fails_is_recorded_retried_and_sent_once(settings, world):
+    from jijinan.core.mail import deliver_mail, mail_message
+
+    with pytest.raises(DomainError):
+        mail_message(to="not an address", subject="x", body="y")
+    text = "任务 A-01 被退回 2 次"
+    message = outbox_write_many([mail_message(to="sv@example.org", subject="推诿预警", body=text)])[0]
+    assert "任务" not in json.dumps(message.payload, ensure_ascii=False)  # the body travels encrypted
+    settings.EMAIL_BACKEND = "tests.test_referrals.BrokenMailBackend"
+    with pytest.raises(ConnectionRefusedError):
+        deliver_mail(message)
+    row = MailMessage.objects.get(message_id=message.event_id)
+    assert row.status == "failed" and row.attempts == 1 and "mail server down" in row.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    deliver_mail(message)
+    deliver_mail(message)  # delivered again: not sent again
+    assert len(mail.outbox) == 1 and mail.outbox[0].body == "任务 A-01 被退回 2 次"
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 2 and row.body.reveal() == "任务 A-01 被退回 2 次"

@@ -239,6 +239,17 @@ JIJINAN_IMPORT_MAX_BYTES = int(os.environ.get("JIJINAN_IMPORT_MAX_BYTES", str(20
 JIJINAN_IMPORT_DIR = Path(os.environ.get("JIJINAN_IMPORT_DIR", VAR_DIR / "imports"))
 # Text messages (applicant notices, crisis alerts, one-time codes): the sender class to use.
 JIJINAN_SMS_SENDER = os.environ.get("JIJINAN_SMS_SENDER", "jijinan.core.sms.ConsoleSender")
+# E-mail notices go through the outbox to Django's e-mail backend: the console unless configured
+# (e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends from the environment).
+EMAIL_BACKEND = os.environ.get("JIJINAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("JIJINAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JIJINAN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("JIJINAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JIJINAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("JIJINAN_EMAIL_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("JIJINAN_EMAIL_FROM", "jijinan@localhost")
+# Where staff reach the site: links in e-mails are made absolute with it.
+JIJINAN_SITE_URL = os.environ.get("JIJINAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Excel exports: more rows than this must be narrowed by filters first.
 JIJINAN_EXPORT_MAX_ROWS = int(os.environ.get("JIJINAN_EXPORT_MAX_ROWS", "200000"))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.

@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         # Register the core's own jobs, periodic jobs and demo data (the calendar's is in services).
         from django.utils.translation import gettext_lazy as _
 
-        from jijinan.core import demo, inbox, outbox, services, sms, tasks  # noqa: F401
+        from jijinan.core import demo, inbox, mail, outbox, services, sms, tasks  # noqa: F401
         from jijinan.core.nav import NavItem, register_nav
 
         register_nav(NavItem(40, _("工作日历"), "calendar:home", "calendar.manage", "calendar"))

@@ -445,3 +445,31 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+MAIL_BODY_PURPOSE = "core.mail.body"
+
+
+class MailMessage(models.Model):
+    """One e-mail, delivered through the outbox by the configured Django e-mail backend;
+    ``message_id`` is the outbox event id, so a redelivered event is never sent twice."""
+
+    to = models.EmailField(_("收件地址"))
+    subject = models.CharField(_("主题"), max_length=200)
+    body = EncryptedTextField(_("正文"), purpose=MAIL_BODY_PURPOSE)
+    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
+    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    message_id = models.UUIDField(_("消息编号"), unique=True)
+    subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    subject_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("电子邮件")
+        verbose_name_plural = _("电子邮件")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to} ({self.status})"

@@ -75,6 +75,11 @@ class ReturnForm(forms.Form):
     reason = _textarea(_("退回理由"), required=False)
 
 
+class AskForm(forms.Form):
+    version = _version()
+    text = _textarea(_("需要补充的材料或情况"), required=False)
+
+
 class TextForm(UploadsMixin, forms.Form):
     version = _version()
     text = _textarea(_("内容"), required=False)

@@ -1,5 +1,6 @@
 """Notices about tasks, through the outbox: in-app inbox items for the receiving side, and a text
-message to the office's handlers when a task reaches their office (the configured SMS sender).
+message and an e-mail to the office's handlers when a task reaches their office, and to the
+supervisors when a flag is raised (the configured SMS sender and Django e-mail backend).
 
 The services write one outbox event per notice in their transaction; the worker's handler turns it
 into inbox items and SMS events in one transaction of its own. A worker killed halfway leaves
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from jijinan.accounts.models import Grant, Organisation, User
 from jijinan.core.fields import Protected
 from jijinan.core.inbox import Notice, inbox_post
+from jijinan.core.mail import mail_message
 from jijinan.core.models import InboxItem, OutboxMessage
 from jijinan.core.outbox import outbox_handler, outbox_write, outbox_write_many
 from jijinan.core.permissions import Role
@@ -128,6 +131,15 @@ def _task_notice(p: dict[str, Any]) -> tuple[Notice, bool]:
         kind in TO_OFFICE
 
 
+def _emails(user_ids: set[int], notice: Notice, subject_id: str) -> list[OutboxMessage]:
+    """An e-mail to each of ``user_ids`` who has an address on file, with the notice and its link."""
+    body = f"{notice.title}\n\n{notice.body}\n\n{settings.JIJINAN_SITE_URL}{notice.url}"
+    return [mail_message(to=address, subject=notice.title, body=body, subject_type="referrals.task",
+                         subject_id=subject_id)
+            for address in User.objects.filter(pk__in=user_ids).exclude(email="").order_by("pk")
+            .values_list("email", flat=True)]
+
+
 def _mobiles(user_ids: set[int]) -> list[str]:
     numbers = []
     for mobile in User.objects.filter(pk__in=user_ids, mobile__isnull=False).order_by("pk").values_list(
@@ -156,7 +168,7 @@ def deliver_notice(message: OutboxMessage) -> None:
                 reverse("referrals:flags") + f"?q={flag.task.case.number}", "referrals.task", str(flag.task_id))
             texts = [sms_message(to=m, template=SMS_FLAG, params={"detail": p["detail"][:200]},
                                  subject_type="referrals.task", subject_id=str(flag.task_id))
-                     for m in _mobiles(users)]
+                     for m in _mobiles(users)] + _emails(users, notice, str(flag.task_id))
         else:
             task = Task.objects.select_related("case", "office__region").filter(pk=p["task_id"]).first()
             if task is None:
@@ -172,5 +184,6 @@ def deliver_notice(message: OutboxMessage) -> None:
                 texts = [sms_message(to=m, template=SMS_TASK, params={
                     "office": p["office"], "number": p["number"], "due": _due(p)},
                     subject_type="referrals.task", subject_id=str(task.pk)) for m in _mobiles(users)]
+                texts += _emails(users, notice, str(task.pk))
         inbox_post(user_ids=users, notice=notice, event_id=message.event_id)
         outbox_write_many(texts)

@@ -39,6 +39,7 @@ from jijinan.referrals import selectors, services
 from jijinan.referrals.choices import OPEN_STATUSES, TaskStatus
 from jijinan.referrals.forms import (
     AcceptForm,
+    AskForm,
     CompleteForm,
     FlagFilterForm,
     OfficeChoiceForm,
@@ -291,7 +292,7 @@ def _office_task_context(request: HttpRequest, task: Task, bound: dict[str, djan
         "accept_form": offer("accept", handle and task.status == TaskStatus.PENDING,
                              lambda: AcceptForm(initial=version)),
         "return_form": offer("return", handle and live, lambda: ReturnForm(initial=version)),
-        "ask_form": offer("ask", handle and live, lambda: TextForm(initial=version)),
+        "ask_form": offer("ask", handle and live, lambda: AskForm(initial=version)),
         "progress_form": offer("progress", handle and accepted, lambda: TextForm(initial=version)),
         "complete_form": offer("complete", handle and accepted, lambda: CompleteForm(initial=version)),
         "transfer_form": offer("transfer", live and can(user, TASK_TRANSFER, target), lambda: OfficeChoiceForm(
@@ -348,7 +349,7 @@ def office_return(request: HttpRequest, task_id: int) -> HttpResponse:
 @requires(TASK_HANDLE)
 @require_POST
 def office_ask(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _office_move(request, task_id, TASK_HANDLE, "ask", lambda t: TextForm(request.POST),
+    return _office_move(request, task_id, TASK_HANDLE, "ask", lambda t: AskForm(request.POST),
                         lambda t, f: services.task_ask(actor=_user(request), task=t,
                                                        version=f.cleaned_data["version"], text=f.cleaned_data["text"]),
                         _("已要求补充材料（期限继续计算）"))

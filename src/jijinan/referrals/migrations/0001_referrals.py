@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_staff_mobile'),
         ('cases', '0004_aid_payments'),
-        ('core', '0006_inboxitem'),
+        ('core', '0005_search_entries_and_sms'),
         ('regions', '0001_region_tree'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
