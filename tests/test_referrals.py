@@ -401,10 +401,12 @@ def test_a_cycle_across_districts_is_covered_by_the_city(world, offices, people,
 
 
 def _run_out(task: Task, days: int) -> None:
-    """The task's deadline ran out, and its last activity lies ``days`` back."""
+    """Time passes: the task's deadline ran out, and its last activity lies ``days`` back."""
     past = timezone.now() - timedelta(days=days)
     Deadline.objects.filter(pk=task.deadline_id).update(due_at=past, breached_at=past)
     Task.objects.filter(pk=task.pk).update(last_activity_at=past)
+    moved = _fresh(task)
+    Task.objects.filter(pk=task.pk).update(idle_at=deflection.idle_at_for(moved, timezone.now()))
 
 
 def test_an_accepted_task_idle_past_its_deadline_is_flagged_once(world, offices, people, case):
@@ -419,11 +421,15 @@ def test_an_accepted_task_idle_past_its_deadline_is_flagged_once(world, offices,
     flag = DeflectionFlag.objects.get(task__case=case)
     assert flag.task == idle and flag.reason == FlagReason.IDLE and "逾期未办" in flag.detail
     assert flag.parameters["case_handling.task_idle_limit"] is not None
+    assert _fresh(idle).idle_at is None and _fresh(busy).idle_at > timezone.now()
+    assert _fresh(pending).idle_at is None  # not accepted: never idle
     assert deflection.sweep_idle() == 0  # flagged already, and no news since
-    # Within the idle limit after the last activity: not yet.
-    Task.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(hours=1))
+    # Looked at too early (the deadline was extended, the calendar changed): not flagged, looked at later.
+    Task.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(hours=1),
+                                           idle_at=timezone.now() - timedelta(minutes=1))
     DeflectionFlag.objects.filter(task__case=case).delete()
     assert deflection.sweep_idle() == 0
+    assert _fresh(idle).idle_at > timezone.now() and not DeflectionFlag.objects.filter(task__case=case).exists()
 
 
 # --- closing the case ---------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ IDLE_PARAMETER = "case_handling.task_idle_limit"
 FALLBACK_RETURNS = 2
 FALLBACK_IDLE_DAYS = 2
 COORDINATOR = "comprehensive_governance"
+SWEEP_BATCH = 500  # tasks looked at per sweep; the rest wait for the next one (every 10 minutes)
 
 
 def _parameter(name: str, task: Task, now: datetime, fallback: Any) -> tuple[Any, dict[str, Any]]:
@@ -81,23 +82,17 @@ def find_cycle(path: list[int]) -> list[int] | None:
     return None
 
 
-def _ancestors(region: Region) -> list[Region]:
-    chain = []
-    current: Region | None = region
-    while current is not None:
-        chain.append(current)
-        current = current.parent
-    return chain
-
-
 def covering_region(regions: list[Region]) -> Region:
-    """The lowest region whose subtree holds every one of ``regions``."""
-    chains = [_ancestors(r) for r in regions]
-    common = {r.pk for r in chains[0]}.intersection(*[{r.pk for r in c} for c in chains[1:]])
-    for r in chains[0]:
-        if r.pk in common:
-            return r
-    return chains[0][-1]
+    """The lowest region whose subtree holds every one of ``regions``: the longest division-code
+    prefix (province 2, city 4, county 6, township 9 digits) they share."""
+    codes = [r.code for r in regions]
+    for cut in (12, 9, 6, 4, 2):
+        head = codes[0][:cut]
+        if all(code[:cut] == head for code in codes[1:]):
+            found = Region.objects.filter(code=head.ljust(12, "0")).first()
+            if found is not None:
+                return found
+    return regions[0]
 
 
 def covering_office(region: Region) -> Organisation | None:
@@ -157,39 +152,63 @@ def check_cycle(task: Task, *, now: datetime) -> DeflectionFlag | None:
                       offices=[o for o in path if o.pk in set(cycle)])
 
 
-def idle_until(task: Task, limit: Any) -> datetime:
+def idle_until(task: Task, limit: Any, memo: dict[tuple[Any, ...], datetime] | None = None) -> datetime:
     """When an accepted task past its deadline counts as idle: ``limit`` after its last activity."""
     count, unit = (limit.count, limit.unit) if hasattr(limit, "count") else (int(limit), DeadlineUnit.WORKING_DAYS)
     if count == 0:
         return task.last_activity_at
-    return deadline_at(task.last_activity_at, count, unit).due_at
+    if unit == DeadlineUnit.HOURS or memo is None:
+        return deadline_at(task.last_activity_at, count, unit).due_at
+    key = (timezone.localdate(task.last_activity_at), count, unit)  # day limits end at the end of a day
+    if key not in memo:
+        memo[key] = deadline_at(task.last_activity_at, count, unit).due_at
+    return memo[key]
 
 
-def sweep_idle(*, now: datetime | None = None) -> int:
+def idle_at_for(task: Task, now: datetime) -> datetime | None:
+    """When ``task`` would count as idle if nothing happens meanwhile: the later of its deadline
+    and the idle limit after its last activity (None: it is not accepted, it cannot be idle)."""
+    if task.status != TaskStatus.ACCEPTED or task.deadline is None:
+        return None
+    limit, _parameters = _parameter(IDLE_PARAMETER, task, now, FALLBACK_IDLE_DAYS)
+    return max(task.deadline.due_at, idle_until(task, limit))
+
+
+def sweep_idle(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Flag every accepted task whose deadline ran out and that has had no activity (progress,
-    questions) for the idle limit since. Returns how many flags were raised or renewed."""
+    questions) for the idle limit since. Returns how many flags were raised.
+
+    Only the tasks whose ``idle_at`` has come are read (an index holds just those that have one):
+    a flagged task drops out until its next activity, and one whose deadline was extended or whose
+    calendar changed meanwhile gets its time computed again."""
     now = now or timezone.now()
     flagged = 0
-    candidates = list(Task.objects.filter(status=TaskStatus.ACCEPTED, deadline__breached_at__isnull=False)
-                      .select_related("case__handling_region", "office__region", "deadline").order_by("id"))
-    renewed = dict(DeflectionFlag.objects.filter(task__in=candidates, reason=FlagReason.IDLE)
-                   .values_list("task_id", "updated_at"))
-    for task in candidates:
-        if task.pk in renewed and renewed[task.pk] >= task.last_activity_at:
-            continue  # flagged already, and idle since
-        limit, parameters = _parameter(IDLE_PARAMETER, task, now, FALLBACK_IDLE_DAYS)
-        if now <= idle_until(task, limit):
-            continue
+    memo: dict[tuple[Any, ...], datetime] = {}
+    due = Task.objects.filter(idle_at__lte=now).order_by("idle_at", "id").values_list("pk", flat=True)[:batch]
+    for pk in list(due):
         with transaction.atomic():
-            locked = Task.objects.select_for_update(of=("self",)).select_related(
-                "case__handling_region", "office__region").get(pk=task.pk)
-            if locked.status != TaskStatus.ACCEPTED or locked.last_activity_at != task.last_activity_at:
+            task = Task.objects.select_for_update(of=("self",)).select_related(
+                "case__handling_region", "office__region", "deadline").get(pk=pk)
+            limit, parameters = _parameter(IDLE_PARAMETER, task, now, FALLBACK_IDLE_DAYS)
+            deadline = task.deadline
+            if task.status != TaskStatus.ACCEPTED or deadline is None:
+                Task.objects.filter(pk=pk).update(idle_at=None)
                 continue
-            due = timezone.localtime(task.deadline.due_at) if task.deadline else None
+            if deadline.paused_at is not None:  # paused by hand: look again tomorrow
+                Task.objects.filter(pk=pk).update(idle_at=now + timedelta(days=1))
+                continue
+            # The deadline has run out when its time has come (the deadline sweep stamps the breach
+            # within a minute; it need not have come by yet).
+            if deadline.due_at >= now or now <= idle_until(task, limit, memo):
+                # Not idle after all (the deadline was extended, or the calendar changed): look again later.
+                Task.objects.filter(pk=pk).update(idle_at=max(deadline.due_at, idle_until(task, limit, memo)))
+                continue
+            local_due = timezone.localtime(deadline.due_at)
             detail = _("任务 %(number)s 已接收但逾期未办：期限 %(due)s，最近办理 %(last)s") % {
-                "number": locked.number, "due": due.strftime("%Y-%m-%d %H:%M") if due else "—",
-                "last": timezone.localtime(locked.last_activity_at).strftime("%Y-%m-%d %H:%M")}
-            raise_flag(locked, FlagReason.IDLE, detail, now=now, parameters=parameters)
+                "number": task.number, "due": local_due.strftime("%Y-%m-%d %H:%M"),
+                "last": timezone.localtime(task.last_activity_at).strftime("%Y-%m-%d %H:%M")}
+            raise_flag(task, FlagReason.IDLE, detail, now=now, parameters=parameters)
+            Task.objects.filter(pk=pk).update(idle_at=None)  # until its next activity
             flagged += 1
     return flagged
 

@@ -82,6 +82,9 @@ class Task(models.Model):
     accepted_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("最近办理时间"), default=timezone.now)
+    # When an accepted task would count as idle (its deadline ran out and nothing happened for the
+    # idle limit); cleared once it is flagged, and set again by its next activity.
+    idle_at = models.DateTimeField(_("超期未办预警时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
@@ -91,6 +94,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["office", "status", "created_at"], name="referrals_task_office_idx"),
             models.Index(fields=["case", "status"], name="referrals_task_case_idx"),
+            # The idle sweep reads only the tasks due for a look.
+            models.Index(fields=["idle_at"], condition=Q(idle_at__isnull=False), name="referrals_task_idle_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "sequence"], name="referrals_task_unique_sequence"),

@@ -209,6 +209,7 @@ def _save(task: Task, now: datetime, *, activity: bool = True) -> None:
     task.version += 1
     if activity:
         task.last_activity_at = now
+    task.idle_at = deflection.idle_at_for(task, now)
     task.save()
 
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0004_staff_mobile'),
         ('cases', '0004_aid_payments'),
-        ('core', '0005_search_entries_and_sms'),
+        ('core', '0006_inbox_and_mail'),
         ('regions', '0001_region_tree'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -63,6 +63,7 @@ class Migration(migrations.Migration):
                 ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='接收时间')),
                 ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
                 ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='最近办理时间')),
+                ('idle_at', models.DateTimeField(blank=True, null=True, verbose_name='超期未办预警时间')),
                 ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='cases.case', verbose_name='急难事项')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='分办人')),
@@ -151,6 +152,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='task',
             index=models.Index(fields=['case', 'status'], name='referrals_task_case_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
+            index=models.Index(condition=models.Q(('idle_at__isnull', False)), fields=['idle_at'], name='referrals_task_idle_idx'),
         ),
         migrations.AddConstraint(
             model_name='task',
