@@ -52,3 +52,19 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+JOURNEY_PASSWORD = "journey-pass-2026"
+
+
+def sign_in(page, username: str, password: str = JOURNEY_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit].button-primary")
+    page.wait_for_load_state()
+
+
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.click("button:has-text('退出')")
+    page.wait_for_load_state()

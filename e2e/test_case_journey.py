@@ -4,38 +4,20 @@ follow-up and closes the case. Every step goes through the pages, with screensho
 
 from __future__ import annotations
 
-import json
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from e2e.conftest import screenshot
+from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case, CaseAid
-from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
-from tests.permission_world import XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "journey-pass-2026"
-
-
-def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].button-primary")
-    page.wait_for_load_state()
-
-
-def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("button:has-text('退出')")
-    page.wait_for_load_state()
+PASSWORD = JOURNEY_PASSWORD
 
 
 def _act(page, name: str, fields: dict[str, str] | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -54,11 +36,7 @@ def _setup() -> dict[str, object]:
     import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
     import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
     world = build_world()
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
     people = {}
     for role in ("window_clerk", "township_reviewer", "township_lead"):
         user = persona(world, role, at=XUANWU)
@@ -77,7 +55,7 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     assert isinstance(people, dict)
 
     # The window clerk takes the family up.
-    _sign_in(page, people["window_clerk"].username)
+    sign_in(page, people["window_clerk"].username)
     page.goto(page.base_url + "/cases/new/")
     page.select_option("select[name=channel]", value="window")
     page.fill("input[name=handling_region_code]", TOWNSHIP)
@@ -92,10 +70,10 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     case = Case.objects.get(person_id=head.pk)  # type: ignore[attr-defined]
     assert case.stage == Stage.ACCEPTED and page.url.endswith(f"/cases/{case.pk}/")
     screenshot(page, "journey-1-intake")
-    _sign_out(page)
+    sign_out(page)
 
     # The township reviewer pays at once, then reviews as make-up paperwork.
-    _sign_in(page, people["township_reviewer"].username)
+    sign_in(page, people["township_reviewer"].username)
     page.goto(page.base_url + f"/cases/{case.pk}/")
     _act(page, "fast_track", {"amount": "1500", "note": "火灾当晚先行支付"})
     page.wait_for_selector("[data-testid=paperwork-owed]")
@@ -105,19 +83,19 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     _act(page, "follow_up")
     case.refresh_from_db()
     assert case.stage == Stage.FOLLOW_UP and case.paperwork_owed
-    _sign_out(page)
+    sign_out(page)
 
     # The township lead approves what was paid first.
-    _sign_in(page, people["township_lead"].username)
+    sign_in(page, people["township_lead"].username)
     page.goto(page.base_url + f"/cases/{case.pk}/")
     _act(page, "makeup_approve")
     case.refresh_from_db()
     assert not case.paperwork_owed
     screenshot(page, "journey-3-makeup-approved")
-    _sign_out(page)
+    sign_out(page)
 
     # The reviewer calls back, records the follow-up and closes the case.
-    _sign_in(page, people["township_reviewer"].username)
+    sign_in(page, people["township_reviewer"].username)
     page.goto(page.base_url + f"/cases/{case.pk}/follow-up/")
     page.select_option("select[name=method]", value="phone")
     page.fill("input[name=done_on]", timezone.localdate().isoformat())

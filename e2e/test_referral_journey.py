@@ -4,43 +4,25 @@ amount paid; the reviewer sees both on the case page, and the notices in the inb
 
 from __future__ import annotations
 
-import json
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 
-from e2e.conftest import screenshot
+from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.cases.services import case_intake
 from jijinan.core.outbox import outbox_deliver_due
 from jijinan.core.permissions import Role
-from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.referrals.choices import TaskStatus
 from jijinan.referrals.models import Task
 from jijinan.regions.models import Region
-from tests.permission_world import XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "journey-pass-2026"
-
-
-def _sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].button-primary")
-    page.wait_for_load_state()
-
-
-def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
-    page.click("button:has-text('退出')")
-    page.wait_for_load_state()
+PASSWORD = JOURNEY_PASSWORD
 
 
 def _ready(user: User) -> User:
@@ -64,11 +46,7 @@ def _setup() -> dict[str, object]:
     import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
     import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
     world = build_world()
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
     xuanwu = Region.objects.get(code=XUANWU)
     medical = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区医保局", region=xuanwu,
                                           department_type=DepartmentType.objects.get(code="medical_security"))
@@ -99,7 +77,7 @@ def test_split_to_two_departments_one_returns_one_completes(page):  # type: igno
     medical_office, education_office = setup["offices"]  # type: ignore[misc]
 
     # The reviewer opens the case; the tasks panel loads beside the stage line and offers the split.
-    _sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
+    sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
     page.goto(f"{page.base_url}/cases/{case.pk}/")  # type: ignore[attr-defined]
     page.wait_for_selector("[data-testid=split-link]")
     page.click("[data-testid=split-link]")
@@ -117,12 +95,12 @@ def test_split_to_two_departments_one_returns_one_completes(page):  # type: igno
     assert page.locator("[data-testid=task-row]").count() == 2
     offices = set(Task.objects.filter(case=case).values_list("office__name", flat=True))
     assert offices == {"玄武区医保局", "玄武区教育局"}
-    _sign_out(page)
+    sign_out(page)
     outbox_deliver_due(worker_id="journey")
 
     # 教育 finds the task in its queue (and its inbox) and returns it: the student is already funded.
     education_task = Task.objects.get(case=case, office=education_office)
-    _sign_in(page, setup["education"].username)  # type: ignore[attr-defined]
+    sign_in(page, setup["education"].username)  # type: ignore[attr-defined]
     assert page.locator("[data-testid=inbox-link] .badge").inner_text() == "1"
     _open_task(page, education_task.number)
     assert "王建国" in page.locator("[data-testid=task-brief]").inner_text()
@@ -132,11 +110,11 @@ def test_split_to_two_departments_one_returns_one_completes(page):  # type: igno
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert Task.objects.get(pk=education_task.pk).status == TaskStatus.RETURNED
-    _sign_out(page)
+    sign_out(page)
 
     # 医保 accepts and completes with the amount paid.
     medical_task = Task.objects.get(case=case, office=medical_office)
-    _sign_in(page, setup["medical"].username)  # type: ignore[attr-defined]
+    sign_in(page, setup["medical"].username)  # type: ignore[attr-defined]
     _open_task(page, medical_task.number)
     page.locator("[data-testid=accept] button[type=submit]").click()
     page.wait_for_load_state()
@@ -148,11 +126,11 @@ def test_split_to_two_departments_one_returns_one_completes(page):  # type: igno
     page.wait_for_load_state()
     done = Task.objects.get(pk=medical_task.pk)
     assert done.status == TaskStatus.COMPLETED and done.result_amount_fen == 3_200_000
-    _sign_out(page)
+    sign_out(page)
     outbox_deliver_due(worker_id="journey")
 
     # The reviewer sees both outcomes on the case page, and the notices.
-    _sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
+    sign_in(page, setup["reviewer"].username)  # type: ignore[attr-defined]
     assert page.locator("[data-testid=inbox-link] .badge").inner_text() == "2"
     page.goto(f"{page.base_url}/cases/{case.pk}/")  # type: ignore[attr-defined]
     page.wait_for_selector("[data-testid=task-row]")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -93,6 +95,23 @@ def build_world() -> World:
         if extend is not None:
             extend(world)
     return world
+
+
+def load_policy_defaults(names: Iterable[str] | None = None) -> None:
+    """The shipped policy parameters (all of them, or ``names``) the database does not hold yet."""
+    from jijinan import policy
+    from jijinan.policy.lookup import policy_cache_invalidate
+    from jijinan.policy.models import ParameterDefinition
+    from jijinan.policy.services import parameters_load_json
+
+    data = json.loads((Path(policy.__file__).parent / "data" / "defaults.json").read_text(encoding="utf-8"))
+    known = set(ParameterDefinition.objects.values_list("name", flat=True))
+    wanted = None if names is None else set(names)
+    data["definitions"] = [p for p in data["definitions"]
+                           if p["name"] not in known and (wanted is None or p["name"] in wanted)]
+    if data["definitions"]:
+        parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
+    policy_cache_invalidate()
 
 
 def persona(world: World, role: str, *, at: str) -> User:

@@ -5,7 +5,6 @@ asked for, watched and downloaded through the scoped pages."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import uuid
 from typing import Any
@@ -27,10 +26,7 @@ from jijinan.core.jobs import job_claim, job_run
 from jijinan.core.models import Job
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
-from tests.permission_world import GULOU, XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import GULOU, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = pytest.mark.django_db
@@ -69,11 +65,7 @@ def world():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def defaults(world):  # type: ignore[no-untyped-def]
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
 
 
 @pytest.fixture

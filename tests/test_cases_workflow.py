@@ -4,7 +4,6 @@ jurisdiction, close-relative filings, refusals with reasons and stale versions."
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -24,11 +23,8 @@ from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.regions.models import Region
-from tests.permission_world import XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = pytest.mark.django_db
@@ -51,11 +47,7 @@ def world():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def defaults(world):  # type: ignore[no-untyped-def]
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ posted with the case's version, the printable refusal notice, objections, close-
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,11 +20,8 @@ from jijinan.cases.workflow_forms import yuan_to_fen
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +43,7 @@ def world():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def defaults(world):  # type: ignore[no-untyped-def]
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
 
 
 @pytest.fixture

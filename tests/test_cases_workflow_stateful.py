@@ -11,7 +11,6 @@ savepoint that is rolled back when it ends, so examples never see each other's c
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -52,11 +51,9 @@ from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import Decision, ParameterDefinition
-from jijinan.policy.services import parameters_load_json
+from jijinan.policy.models import Decision
 from jijinan.registry.models import Person
-from tests.permission_world import XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = pytest.mark.django_db
@@ -606,11 +603,7 @@ def _fresh_policy_cache() -> Iterator[None]:
 
 def _setup() -> Setup:
     world = build_world()
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
     people = {(county, name): persona(world, role, at=code)
               for county, code in COUNTIES.items() for name, role in ROLES.items()}
     head = _person("王建国", TOWNSHIP, 11, phone="13912345678")

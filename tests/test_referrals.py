@@ -30,15 +30,11 @@ from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.models import Deadline, InboxItem, MailMessage, OutboxDelivery, OutboxMessage
 from jijinan.core.outbox import delivery_claim, delivery_run, outbox_deliver_due, outbox_write_many
 from jijinan.core.permissions import Role
-from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.referrals import deflection, notify, selectors, services
 from jijinan.referrals.choices import FlagReason, TaskEventKind, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskEvent
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD, XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import PASSWORD, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +50,7 @@ def _private_files(settings, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def world():  # type: ignore[no-untyped-def]
     world = build_world()
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
     return world
 
 

@@ -10,7 +10,6 @@ run more and longer examples.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,14 +32,11 @@ from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.referrals import deflection, services
 from jijinan.referrals.choices import HAND_OFFS, OPEN_STATUSES, FlagReason, TaskEventKind, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD, XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.permission_world import PASSWORD, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, intake
 
 pytestmark = pytest.mark.django_db
@@ -302,11 +298,7 @@ def _office(code: str, department: str, name: str) -> Organisation:
 
 def _setup() -> Setup:
     world = build_world()
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
+    load_policy_defaults()
     offices = {"medical": _office(XUANWU, "medical_security", "玄武区医保局"), "health": world.health_office,
                "housing": _office(XUANWU, "housing", "玄武区住建局"),
                "gulou_health": _office(GULOU, "health", "鼓楼区卫健委")}

@@ -11,26 +11,20 @@ offices stand at the townships: other tests make the district offices they need 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
-from jijinan import policy
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
 from jijinan.cases import attachments as files
 from jijinan.cases.models import NeedType
-from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.referrals.choices import FlagReason, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskAttachment
 from jijinan.regions.models import Region
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.permission_world import World, load_policy_defaults
 
 MEIYUAN, NINGHAI = "320102002000", "320106001000"  # 梅园新村街道 (玄武区), 宁海路街道 (鼓楼区)
 
@@ -40,18 +34,8 @@ GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 PARAMETERS = ("case_handling.task_limit", "case_handling.deflection_returns", "case_handling.task_idle_limit")
 
 
-def load_parameters(names: tuple[str, ...] = PARAMETERS) -> None:
-    """The referral parameters of the shipped defaults (tasks start their deadlines with them)."""
-    data = json.loads((Path(policy.__file__).parent / "data" / "defaults.json").read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] in names and p["name"] not in known]
-    if data["definitions"]:
-        parameters_load_json(actor=None, text=json.dumps(data, ensure_ascii=False), source="defaults.json")
-    policy_cache_invalidate()
-
-
 def extend_world(world: World) -> None:
-    load_parameters()
+    load_policy_defaults(PARAMETERS)
     health = DepartmentType.objects.get(code="health")
     women = DepartmentType.objects.get(code="womens_federation")
     need, _created = NeedType.objects.get_or_create(code="medical", defaults={"name": "医疗"})
