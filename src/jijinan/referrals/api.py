@@ -110,11 +110,6 @@ class TaskOut(Schema):
         return t.deadline.due_at if t.deadline else None
 
 
-def _task(t: Task) -> Any:
-    """The task itself: the schema reads it through its resolvers."""
-    return t
-
-
 class TaskDetailOut(TaskOut):
     history: list[EventOut]
 
@@ -159,10 +154,6 @@ def _office_task(t: Task, brief: Any, history: list[TaskEvent]) -> OfficeTaskOut
                          case=BriefOut(**brief.__dict__), history=[_event(e) for e in history])
 
 
-def _detail(t: Task) -> Any:
-    return t
-
-
 # --- the case side ---------------------------------------------------------------------------------
 
 
@@ -181,7 +172,7 @@ class RouteOut(Schema):
 @requires(TASK_VIEW)
 def case_tasks(request: HttpRequest, case_id: int) -> list[Task]:
     case = selectors.case_for_referral(user=request.user, pk=case_id, action=CASE_VIEW)
-    return [_task(t) for t in selectors.case_tasks(user=request.user, case=case)]
+    return selectors.case_tasks(user=request.user, case=case)
 
 
 @router.get("/cases/{case_id}/routes", response={200: list[RouteOut], **ERROR_RESPONSES},
@@ -214,14 +205,14 @@ class SplitIn(Schema):
 def split(request: HttpRequest, case_id: int, payload: SplitIn) -> Status:
     case = selectors.case_for_referral(user=request.user, pk=case_id, action=TASK_OPEN)
     drafts = [services.TaskDraft(**d.dict()) for d in payload.tasks]
-    return Status(201, [_task(t) for t in services.tasks_open(actor=_user(request), case=case, drafts=drafts)])
+    return Status(201, services.tasks_open(actor=_user(request), case=case, drafts=drafts))
 
 
 @router.get("/cases/{case_id}/tasks/{task_id}", response={200: TaskDetailOut, **ERROR_RESPONSES},
             summary="部门任务及其经过 / a task and its history")
 @requires(TASK_VIEW)
 def case_task(request: HttpRequest, case_id: int, task_id: int) -> Any:
-    return _detail(selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id))
+    return selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id)
 
 
 class VersionReasonIn(Schema):
@@ -243,8 +234,8 @@ class TextIn(Schema):
 @requires(TASK_REASSIGN)
 def reassign(request: HttpRequest, case_id: int, task_id: int, payload: ReassignIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_REASSIGN)
-    return _task(services.task_reassign(actor=_user(request), task=task, version=payload.version,
-                                        to_office_id=payload.to_office_id, reason=payload.reason))
+    return services.task_reassign(actor=_user(request), task=task, version=payload.version,
+                                  to_office_id=payload.to_office_id, reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/tasks/{task_id}/cancel", response={200: TaskOut, **ERROR_RESPONSES},
@@ -252,8 +243,8 @@ def reassign(request: HttpRequest, case_id: int, task_id: int, payload: Reassign
 @requires(TASK_CANCEL)
 def cancel(request: HttpRequest, case_id: int, task_id: int, payload: VersionReasonIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_CANCEL)
-    return _task(services.task_cancel(actor=_user(request), task=task, version=payload.version,
-                                      reason=payload.reason))
+    return services.task_cancel(actor=_user(request), task=task, version=payload.version,
+                                reason=payload.reason)
 
 
 @router.post("/cases/{case_id}/tasks/{task_id}/answer", response={200: TaskOut, **ERROR_RESPONSES},
@@ -261,7 +252,7 @@ def cancel(request: HttpRequest, case_id: int, task_id: int, payload: VersionRea
 @requires(TASK_ANSWER)
 def answer(request: HttpRequest, case_id: int, task_id: int, payload: TextIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_ANSWER)
-    return _task(services.task_answer(actor=_user(request), task=task, version=payload.version, text=payload.text))
+    return services.task_answer(actor=_user(request), task=task, version=payload.version, text=payload.text)
 
 
 # --- the office side --------------------------------------------------------------------------------
@@ -319,51 +310,51 @@ def _mine(request: HttpRequest, task_id: int, action: str) -> Task:
 @router.post("/tasks/{task_id}/accept", response={200: TaskOut, **ERROR_RESPONSES}, summary="接收 / accept")
 @requires(TASK_HANDLE)
 def accept(request: HttpRequest, task_id: int, payload: NoteIn) -> Any:
-    return _task(services.task_accept(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
-                                      version=payload.version, note=payload.note))
+    return services.task_accept(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+                                version=payload.version, note=payload.note)
 
 
 @router.post("/tasks/{task_id}/return", response={200: TaskOut, **ERROR_RESPONSES},
              summary="退回（须选原因并写明理由）/ return, with a reason")
 @requires(TASK_HANDLE)
 def return_task(request: HttpRequest, task_id: int, payload: ReturnIn) -> Any:
-    return _task(services.task_return(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
-                                      version=payload.version, reason_code=payload.reason_code,
-                                      reason=payload.reason))
+    return services.task_return(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+                                version=payload.version, reason_code=payload.reason_code,
+                                reason=payload.reason)
 
 
 @router.post("/tasks/{task_id}/ask", response={200: TaskOut, **ERROR_RESPONSES},
              summary="要求补充材料（期限不停）/ ask for more information (the deadline runs)")
 @requires(TASK_HANDLE)
 def ask(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
-    return _task(services.task_ask(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
-                                   version=payload.version, text=payload.text))
+    return services.task_ask(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+                             version=payload.version, text=payload.text)
 
 
 @router.post("/tasks/{task_id}/progress", response={200: TaskOut, **ERROR_RESPONSES},
              summary="登记办理进展 / report progress")
 @requires(TASK_HANDLE)
 def progress(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
-    return _task(services.task_progress(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
-                                        version=payload.version, text=payload.text))
+    return services.task_progress(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+                                  version=payload.version, text=payload.text)
 
 
 @router.post("/tasks/{task_id}/complete", response={200: TaskOut, **ERROR_RESPONSES},
              summary="办结，反馈办理结果 / complete with the result")
 @requires(TASK_HANDLE)
 def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> Any:
-    return _task(services.task_complete(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
-                                        version=payload.version, result=payload.result,
-                                        amount_fen=payload.amount_fen))
+    return services.task_complete(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+                                  version=payload.version, result=payload.result,
+                                  amount_fen=payload.amount_fen)
 
 
 @router.post("/tasks/{task_id}/transfer", response={200: TaskOut, **ERROR_RESPONSES},
              summary="转办其他部门（须写明理由）/ transfer to another office")
 @requires(TASK_TRANSFER)
 def transfer(request: HttpRequest, task_id: int, payload: TransferIn) -> Any:
-    return _task(services.task_transfer(actor=_user(request), task=_mine(request, task_id, TASK_TRANSFER),
-                                        version=payload.version, to_office_id=payload.to_office_id,
-                                        reason=payload.reason))
+    return services.task_transfer(actor=_user(request), task=_mine(request, task_id, TASK_TRANSFER),
+                                  version=payload.version, to_office_id=payload.to_office_id,
+                                  reason=payload.reason)
 
 
 # --- flags and the matrix ---------------------------------------------------------------------------

@@ -161,24 +161,19 @@ def _nearest(o: Organisation) -> tuple[int, int, str]:
     return (-len(o.region.prefix), o.department_type.sort_order if o.department_type else 0, o.name)
 
 
-def transfer_offices(*, task: Task) -> list[Organisation]:
-    """Active department offices a task may be handed to (not its current one), nearest first."""
-    code = task.case.handling_region.code
-    prefixes = [code[:n] for n in (9, 6, 4, 2)]
-    offices = (Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT_OFFICE, active=True,
-                                           department_type__active=True, region__prefix__in=prefixes)
-               .exclude(pk=task.office_id).select_related("region", "department_type"))
-    return sorted(offices, key=_nearest)
-
-
 def referral_offices(*, case: Case) -> list[Organisation]:
     """The department offices a case's tasks may go to: at its township and above, nearest first."""
     code = case.handling_region.code
-    prefixes = {code[:n] for n in (9, 6, 4, 2)} | {case.handling_region.prefix}
+    prefixes = {code[:n] for n in (9, 6, 4, 2)}
     offices = (Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT_OFFICE, active=True,
                                            department_type__active=True, region__prefix__in=prefixes)
                .select_related("region", "department_type"))
     return sorted(offices, key=_nearest)
+
+
+def transfer_offices(*, task: Task) -> list[Organisation]:
+    """The offices a task may be handed on to: those of its case, but its current one."""
+    return [o for o in referral_offices(case=task.case) if o.pk != task.office_id]
 
 
 def open_task_count(*, case: Case) -> int:

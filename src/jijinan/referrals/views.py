@@ -109,9 +109,9 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "unresolved": [(code, names.get(code, code)) for code in unresolved]})
 
 
-def _split_rows(case: Case, needs: list[str] | None) -> list[dict[str, Any]]:
+def _split_rows(routes: list[services.Route]) -> list[dict[str, Any]]:
     rows = []
-    for route in services.routes_for(case, needs):
+    for route in routes:
         rows.append({"pick": route.office is not None, "need": route.need.code, "rule_id": route.rule.pk,
                      "office": route.office.pk if route.office else None,
                      "description": _("%(need)s：请按职责办理") % {"need": route.need.name},
@@ -127,8 +127,8 @@ def split(request: HttpRequest, case_id: int) -> HttpResponse:
     offices = _office_choices(selectors.referral_offices(case=case))
     needs = _need_choices()
     wanted = request.GET.getlist("need") or None
-    initial = _split_rows(case, wanted)
     routes = services.routes_for(case, wanted)
+    initial = _split_rows(routes)
     Rows = formset_factory(TaskRowForm, extra=0 if request.method == "POST" else FREE_ROWS)
     formset = Rows(request.POST or None, initial=initial, prefix="tasks",
                    form_kwargs={"offices": offices, "needs": needs})
