@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from e2e.conftest import screenshot
-from tests.permission_world import XUANWU, build_world, persona
+from tests.world import XUANWU, build_world, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case, CaseAid
-from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person
+from tests.world import XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = JOURNEY_PASSWORD

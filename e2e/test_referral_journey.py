@@ -18,8 +18,8 @@ from jijinan.core.permissions import Role
 from jijinan.referrals.choices import TaskStatus
 from jijinan.referrals.models import Task
 from jijinan.regions.models import Region
-from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.world import XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = JOURNEY_PASSWORD

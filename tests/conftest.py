@@ -11,14 +11,44 @@ import pytest
 from django.db import connection
 
 from jijinan.accounts.models import User
+from tests.world import FAST_PASSWORD_HASHERS, close_shared_world
 
 PASSWORD = "correct-horse-battery-9"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share their module's world run after the other database tests and before the
+    transactional ones: a test that expects an empty database never runs while a module's world
+    is held open, and the shared worlds are built on tables no transactional test has flushed.
+    (pytest-django has already put database tests before transactional ones; the sort is stable,
+    so each module's world-sharing tests stay together and its world is built once per worker.)"""
+
+    def order(item: pytest.Item) -> int:
+        fixtures = getattr(item, "fixturenames", ())
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(fixtures))
+        if transactional:
+            return 2
+        if "module_world" in fixtures:
+            return 1
+        return 0 if marker is not None or "db" in fixtures else 3
+
+    items.sort(key=order)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(fixtures):
+        close_shared_world()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    # Argon2 is the production hasher (tests/test_accounts.py checks it); tests use a fast one.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +108,4 @@ def run_jijinan(*args: str, timeout: float = 120, env: dict[str, str] | None = N
 
 
 from tests.regions_fixtures import jiangsu  # noqa: E402, F401  (a fixture for every test module)
+from tests.world import defaults, fresh_world, module_world, world  # noqa: E402, F401  (the world's fixtures)

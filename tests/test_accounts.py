@@ -18,14 +18,9 @@ from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.permissions import Role, Rule, ScopeKind, ScopePaths, register_actions, restrict
 from jijinan.regions.models import Region
 from jijinan.regions.services import region_retire
-from tests.permission_world import GULOU, PASSWORD, PROVINCE, XUANWU, build_world, fingerprint, persona
+from tests.world import GULOU, PASSWORD, PROVINCE, XUANWU, fingerprint, persona
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
 
 
 @pytest.fixture

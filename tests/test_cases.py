@@ -3,7 +3,6 @@ bad input that leaves nothing behind, attachments, the timeline and the case pag
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,17 +32,13 @@ from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
-from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.lookup import value as parameter_value
-from jijinan.policy.models import ParameterDefinition
-from jijinan.policy.services import parameters_load_json
 from jijinan.regions.models import Region
 from jijinan.registry.models import Household, HouseholdMember, Person
 from jijinan.registry.services import PersonInput
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import PASSWORD, XUANWU, build_world, persona
-from tests.test_calculators import DEFAULTS
+from tests.world import PASSWORD, XUANWU, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -52,33 +47,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_cache():  # type: ignore[no-untyped-def]
-    policy_cache_invalidate()
-    yield
-    policy_cache_invalidate()
-
-
-@pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):  # type: ignore[no-untyped-def]
     # Each test keeps its files apart, so counting them is exact even beside parallel workers.
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
-
-
-@pytest.fixture
-def defaults(world):  # type: ignore[no-untyped-def]
-    # The world already holds the parameters its verification records needed: load the rest.
-    data = json.loads(DEFAULTS.read_text(encoding="utf-8"))
-    known = set(ParameterDefinition.objects.values_list("name", flat=True))
-    data["definitions"] = [p for p in data["definitions"] if p["name"] not in known]
-    text = json.dumps(data, ensure_ascii=False)
-    result = parameters_load_json(actor=None, text=text, source="defaults.json")
-    policy_cache_invalidate()
-    return result
 
 
 @pytest.fixture
@@ -597,7 +568,7 @@ def test_concurrent_intakes_get_distinct_numbers_and_one_key_makes_one_case():
     import threading
 
     from jijinan.regions.services import regions_load_csv
-    from tests.permission_world import REGIONS
+    from tests.world import REGIONS
 
     regions_load_csv(text=REGIONS, valid_from=date(2022, 10, 31), source="test")
     # A transactional test runs after others have flushed the tables, the vocabularies the

@@ -19,16 +19,11 @@ from jijinan.core.permissions import Role
 from jijinan.registry.models import Person
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import XUANWU, build_world, persona
+from tests.world import XUANWU, persona
 
 pytestmark = pytest.mark.django_db
 
 VILLAGE, GULOU_VILLAGE = "320102002001", "320106001001"
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
 
 
 @pytest.fixture

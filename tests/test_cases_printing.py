@@ -25,9 +25,8 @@ from jijinan.core.choices import JobStatus
 from jijinan.core.jobs import job_claim, job_run
 from jijinan.core.models import Job
 from jijinan.core.permissions import Role
-from jijinan.policy.lookup import policy_cache_invalidate
-from tests.permission_world import GULOU, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.world import GULOU, XUANWU, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -47,25 +46,8 @@ def _cjk_font() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_cache():  # type: ignore[no-untyped-def]
-    policy_cache_invalidate()
-    yield
-    policy_cache_invalidate()
-
-
-@pytest.fixture(autouse=True)
 def _private_files(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
-
-
-@pytest.fixture
-def defaults(world):  # type: ignore[no-untyped-def]
-    load_policy_defaults()
 
 
 @pytest.fixture

@@ -22,32 +22,14 @@ from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
-from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.regions.models import Region
-from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.world import XUANWU, persona
 
 pytestmark = pytest.mark.django_db
 
 OTHER_TOWNSHIP = "320102004000"  # another street of 玄武区
 GULOU_TOWNSHIP = "320106001000"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():  # type: ignore[no-untyped-def]
-    policy_cache_invalidate()
-    yield
-    policy_cache_invalidate()
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
-
-
-@pytest.fixture
-def defaults(world):  # type: ignore[no-untyped-def]
-    load_policy_defaults()
 
 
 @pytest.fixture

@@ -53,8 +53,8 @@ from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import Decision
 from jijinan.registry.models import Person
-from tests.permission_world import XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.world import XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = pytest.mark.django_db
 

@@ -41,7 +41,7 @@ from jijinan.core.jobs import Worker, registered_periodic
 from jijinan.core.models import DEADLINE_UNITS, Deadline, DeadlineStatus, OutboxMessage
 from jijinan.core.permissions import Role, rule_for
 from jijinan.core.services import calendar_day_add, calendar_seed, calendar_year_confirm
-from tests.permission_world import XUANWU, World, build_world, persona
+from tests.world import XUANWU, World, persona
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 XW_VILLAGE, GL_VILLAGE = "320102002001", "320106001001"
@@ -65,11 +65,8 @@ def _fresh_calendar_cache():  # type: ignore[no-untyped-def]
     calendar_cache_invalidate()
 
 
-@pytest.fixture
-def world(db: None) -> World:
-    world = build_world()
+def extend_module_world(world: World) -> None:
     calendar_seed(years=range(2020, 2028))  # 2020–2026 confirmed, 2027 not
-    return world
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import Decision, ParameterVersion
 from jijinan.policy.services import VersionInput, parameter_version_add, parameters_load_json
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD
+from tests.world import PASSWORD
 
 DEFAULTS = Path(__file__).resolve().parents[1] / "src/jijinan/policy/data/defaults.json"
 XUANWU = "320102000000"

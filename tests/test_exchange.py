@@ -26,7 +26,7 @@ from jijinan.exchange.sources import all_sources, load_source
 from jijinan.exchange.validation import CellError, parse_date, parse_fen
 from jijinan.registry.models import Household, HouseholdMember, Membership, Person
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import PROVINCE, XUANWU, build_world, persona
+from tests.world import PROVINCE, XUANWU, World, persona
 
 VILLAGE, TOWNSHIP, OTHER_VILLAGE = "320102002001", "320102002000", "320106001001"
 PERSON_HEADER = ["姓名", "身份证号", "居住地区划代码", "居住地址", "联系电话"]
@@ -35,14 +35,11 @@ BILL_HEADER = ["姓名", "身份证号", "结算日期", "医疗机构", "医疗
 ROLL_HEADER = ["姓名", "身份证号", "救助类别", "纳入日期", "证号", "区划代码"]
 
 
-@pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
-    world = build_world()
+def extend_module_world(world: World) -> None:
     # The permission cases' batches are not wanted here: every test starts without imports.
     DepartmentRecord.objects.all().delete()
     ImportRowError.objects.all().delete()
     ImportBatch.objects.all().delete()
-    return world
 
 
 @pytest.fixture

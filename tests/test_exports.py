@@ -19,7 +19,7 @@ from jijinan.core.exports import Column, ColumnKind, ExportSpec
 from jijinan.core.permissions import Role
 from jijinan.registry.models import Household, Person
 from tests.permission_cases.registry import _person, valid_id
-from tests.permission_world import XUANWU, World, build_world, persona
+from tests.world import XUANWU, World, build_world, persona
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,11 @@ The expected answer is derived from the matrix data alone: allowed → success; 
 403; the right role but a record outside the user's scope → 404 (403 when the record is visible
 to them but the action is not theirs there); and after every refusal the database is unchanged.
 An endpoint without a matrix entry, or without a case here, fails the suite.
+
+"Unchanged" is proven two ways. Every refused request runs under a recorder of the statements it
+sends and must send no INSERT, UPDATE or DELETE to a business table (cheap: no extra query). For
+one role per endpoint (the first the matrix refuses) the digest of every row of every table is
+compared before and after as well, which would also catch a write the recorder could not see.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from jijinan.core.models import Job
 from jijinan.core.permissions import Role, ScopeKind, matrix, rule_for
 from tests.endpoints import all_endpoints
 from tests.permission_cases import Case, Data, _fixed, app_cases
-from tests.permission_world import PROVINCE, XUANWU, World, build_world, fingerprint, persona
+from tests.world import (
+    PROVINCE,
+    XUANWU,
+    World,
+    business_writes,
+    fingerprint,
+    persona,
+    writes_recorded,
+)
 
 
 def _org_payload(w: World, s: bool) -> dict[str, Any]:
@@ -294,14 +307,18 @@ def _expected(action: str, role: str, *, at_province: bool, in_scope: bool, case
     return str(case.body_refusal) if case.scoped_body else "403"
 
 
-def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected: str, label: str) -> None:
-    """One request, rolled back afterwards so that every request starts from the same world."""
+def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected: str, label: str,
+           full: bool) -> None:
+    """One request, rolled back afterwards so that every request starts from the same world.
+
+    A refusal must write no business row; with ``full`` every table's digest must match too."""
     sid = transaction.savepoint()
     try:
-        before = fingerprint() if expected != "ok" else None
-        response = _call(client, case, world, in_scope)
-        status = response.status_code
-        content = b"".join(response.streaming_content) if response.streaming else response.content
+        before = fingerprint() if full and expected != "ok" else None
+        with writes_recorded() as writes:
+            response = _call(client, case, world, in_scope)
+            status = response.status_code
+            content = b"".join(response.streaming_content) if response.streaming else response.content
         detail = f"{label}: got {status}: {content[:300]!r}"
         if expected == "ok":
             assert status in case.ok, f"expected success; {detail}"
@@ -312,54 +329,96 @@ def _check(client: Client, case: Case, world: World, *, in_scope: bool, expected
             assert body["code"] in {"forbidden", "not_found"} and body["message"], detail
         elif status == 403:
             assert "403" in content.decode(), detail
-        assert fingerprint() == before, f"{label}: a refused request changed the database"
+        assert business_writes(writes) == [], f"{label}: a refused request wrote to the database"
+        if before is not None:
+            assert fingerprint() == before, f"{label}: a refused request changed the database"
     finally:
         transaction.savepoint_rollback(sid)
 
 
+def _checks(endpoint: Any, role: str) -> list[tuple[str, bool, str]]:
+    """(where the persona's grant is, whether the record is in its scope, the expected answer)."""
+    case = CASES[endpoint.key]
+    scoped = case.scoped_record or case.scoped_body
+    return [(at, in_scope, _expected(endpoint.action, role, at_province=at == PROVINCE, in_scope=in_scope,
+                                     case=case))
+            for at in (XUANWU, PROVINCE) for in_scope in ((True, False) if scoped else (True,))]
+
+
+def _fingerprint_role(endpoint: Any) -> str | None:
+    """The first role the matrix refuses somewhere on ``endpoint``: its refusals are also checked
+    against the digest of every table."""
+    return next((role for role in Role if any(e != "ok" for _, _, e in _checks(endpoint, role))), None)
+
+
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """One world for the whole module, inside a transaction rolled back at its end: each test runs
-    in a savepoint within it, so what a test writes is gone before the next one starts."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+def browser() -> Client:
+    """One test client for the module: its handler loads the middleware once, not per test; each
+    test clears its cookies and signs its own persona in."""
+    return Client()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
-def test_generated_permissions(endpoint, role, world):  # type: ignore[no-untyped-def]
+def test_generated_permissions(endpoint, role, module_world, browser):  # type: ignore[no-untyped-def]
+    """One endpoint for one role; the world is shared by the module's tests (each request is
+    rolled back), so its records are read as they are, without reloading them."""
+    world = module_world
     case = CASES[endpoint.key]
     assert endpoint.action is not None
-    scoped = case.scoped_record or case.scoped_body
-    for at in (XUANWU, PROVINCE):
-        client = Client()
-        client.force_login(persona(world, role, at=at))
-        for in_scope in (True, False) if scoped else (True,):
-            expected = _expected(endpoint.action, role, at_province=at == PROVINCE, in_scope=in_scope,
-                                 case=case)
-            label = f"{role} at {at}, {'in' if in_scope else 'out of'} scope"
-            _check(client, case, world, in_scope=in_scope, expected=expected, label=label)
+    full = role == _fingerprint_role(endpoint)
+    signed_in_at = None
+    for at, in_scope, expected in _checks(endpoint, role):
+        if at != signed_in_at:
+            browser.cookies.clear()
+            browser.force_login(persona(world, role, at=at))
+            signed_in_at = at
+        label = f"{role} at {at}, {'in' if in_scope else 'out of'} scope"
+        _check(browser, case, world, in_scope=in_scope, expected=expected, label=label, full=full)
+
+
+@pytest.mark.django_db
+def test_the_write_recorder_sees_every_kind_of_write(world):  # type: ignore[no-untyped-def]
+    """The cheap proof of "nothing changed" is only as good as the recorder: ORM saves, updates,
+    deletes, bulk inserts and raw SQL all show, and the bookkeeping tables pass."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from jijinan.accounts.models import Organisation
+
+    sid = transaction.savepoint()
+    try:
+        with writes_recorded() as writes:
+            SessionStore().create()
+        assert writes and business_writes(writes) == []
+        with writes_recorded() as writes:
+            Organisation.objects.filter(pk=world.xuanwu_office.pk).update(name="改")
+        assert len(business_writes(writes)) == 1
+        with writes_recorded() as writes:
+            Job.objects.bulk_create([Job(name="core.purge_finished_jobs")])
+            Job.objects.filter(name="core.purge_finished_jobs", status="queued").delete()
+        assert len(business_writes(writes)) >= 2
+        with writes_recorded() as writes, connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Job._meta.db_table} SET attempts = attempts + 1")  # noqa: S608  (a model's own table)
+        assert business_writes(writes) != []
+    finally:
+        transaction.savepoint_rollback(sid)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
-def test_signed_out_visitors_are_sent_to_sign_in(endpoint, client, world):  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_sign_in(endpoint, client, module_world):  # type: ignore[no-untyped-def]
+    world = module_world
     case = CASES[endpoint.key]
     assert endpoint.action is not None
     if rule_for(endpoint.action).scope == ScopeKind.PUBLIC:
         return
-    before = fingerprint()
-    response = _call(client, case, world, True)
+    with writes_recorded() as writes:
+        response = _call(client, case, world, True)
     if case.api:
         assert response.status_code == 401
         assert response.json()["code"] == "unauthenticated"
     else:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    assert fingerprint() == before
+    assert business_writes(writes) == [], "a signed-out request wrote to the database"

@@ -45,7 +45,7 @@ from jijinan.policy.services import (
 )
 from jijinan.policy.values import Band, Duration
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD, fingerprint
+from tests.world import PASSWORD, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -631,7 +631,7 @@ def test_concurrent_overlapping_changes_let_exactly_one_through():
     import threading
 
     from jijinan.regions.services import regions_load_csv
-    from tests.permission_world import REGIONS
+    from tests.world import REGIONS
 
     regions_load_csv(text=REGIONS, valid_from=date(2022, 10, 31), source="test")
     ParameterDefinition.objects.create(name="test.limit", label="测试", program="dibao", kind="integer")

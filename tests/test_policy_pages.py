@@ -11,7 +11,6 @@ from django.test import Client
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import ParameterVersion
-from tests.permission_world import fingerprint
 from tests.test_policy import (
     CEILING,
     DEFAULTS,
@@ -24,6 +23,7 @@ from tests.test_policy import (
     f,
     live,
 )
+from tests.world import fingerprint
 
 pytestmark = pytest.mark.django_db
 

@@ -18,19 +18,16 @@ from jijinan.audit.models import AccessLog, AuditEvent
 from jijinan.core import crypto
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import Role
-from tests.permission_world import GULOU, XUANWU, build_world, fingerprint, persona
+from tests.world import GULOU, XUANWU, World, fingerprint, persona
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    w = build_world()
+def extend_module_world(w: World) -> None:
     w.extra["admin"] = persona(w, Role.ADMINISTRATOR, at=XUANWU)
     services.staff_update(actor=w.extra["admin"], user=w.xuanwu_staff, version=1,
                           full_name=w.xuanwu_staff.full_name, title="", organisation=w.xuanwu_office,
                           mobile="+86 138-1234-5678")
-    return w
 
 
 def _raw_mobile(user: User) -> str:

@@ -34,8 +34,8 @@ from jijinan.referrals import deflection, notify, selectors, services
 from jijinan.referrals.choices import FlagReason, TaskEventKind, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskEvent
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.world import PASSWORD, XUANWU, World, load_policy_defaults, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +47,8 @@ def _private_files(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    world = build_world()
+def extend_module_world(world: World) -> None:
     load_policy_defaults()
-    return world
 
 
 def _office(code: str, department: str, name: str) -> Organisation:

@@ -36,8 +36,8 @@ from jijinan.referrals import deflection, services
 from jijinan.referrals.choices import HAND_OFFS, OPEN_STATUSES, FlagReason, TaskEventKind, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
 from jijinan.regions.models import Region
-from tests.permission_world import PASSWORD, XUANWU, build_world, load_policy_defaults, persona
 from tests.test_cases import TOWNSHIP, intake
+from tests.world import PASSWORD, XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = pytest.mark.django_db
 

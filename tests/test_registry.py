@@ -31,16 +31,11 @@ from jijinan.registry.models import (
 )
 from jijinan.registry.names import name_keys, prefix_upper_bound, reads_as_pinyin
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import PROVINCE, XUANWU, build_world, fingerprint, persona
+from tests.world import PROVINCE, XUANWU, fingerprint, persona
 
 pytestmark = pytest.mark.django_db
 
 VILLAGE, GULOU_VILLAGE, TOWNSHIP = "320102002001", "320106001001", "320102002000"
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
 
 
 @pytest.fixture

@@ -18,17 +18,12 @@ from jijinan.registry import services
 from jijinan.registry.choices import Relation
 from jijinan.registry.models import Consent, Household, HouseholdMember, Membership, Person
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import PROVINCE, XUANWU, build_world, fingerprint, persona
+from tests.world import PROVINCE, XUANWU, fingerprint, persona
 
 pytestmark = pytest.mark.django_db
 
 VILLAGE = "320102002001"
 NUMBER = valid_id("320102", "19850315", 123)
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
 
 
 def client_for(user: User) -> Client:

@@ -28,7 +28,7 @@ from jijinan.verification.documents import Document
 from jijinan.verification.models import Authorisation, VerificationReport, VerificationRequest, VerificationResult
 from jijinan.verification.report import IncomeFacts, report_income_facts, report_property_facts
 from tests.permission_cases.registry import valid_id
-from tests.permission_world import PROVINCE, XUANWU, build_world, persona
+from tests.world import PROVINCE, XUANWU, persona
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,6 @@ EXE = b"MZ\x90\x00" + b"\x00" * 200
 def _private_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     # Each test sees only the documents it stored itself.
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def world():  # type: ignore[no-untyped-def]
-    return build_world()
 
 
 @pytest.fixture

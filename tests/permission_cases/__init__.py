@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from tests.permission_world import World
+from tests.world import World
 
 Data = Callable[[World, bool], dict[str, Any]]
 

@@ -17,7 +17,7 @@ from jijinan.cases.attachments import Upload
 from jijinan.cases.services import IntakeInput, case_intake
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.world import World
 
 
 def extend_world(world: World) -> None:

@@ -16,7 +16,7 @@ from jijinan.cases import printing
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case as CaseModel
 from tests.permission_cases import Case
-from tests.permission_world import World
+from tests.world import World
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

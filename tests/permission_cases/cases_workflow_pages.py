@@ -19,7 +19,7 @@ from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case as CaseModel
 from jijinan.cases.workflow import TRANSITIONS
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.world import World
 
 GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.permission_cases import Case, fixed
-from tests.permission_world import GULOU, XUANWU, World
+from tests.world import GULOU, XUANWU, World
 
 
 def _deaths_file(village: str) -> Path:

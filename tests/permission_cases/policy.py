@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from tests.permission_cases import Case, fixed
-from tests.permission_world import GULOU, PROVINCE, XUANWU, World
+from tests.world import GULOU, PROVINCE, XUANWU, World
 
 NAME = "test.standard"
 

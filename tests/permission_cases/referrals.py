@@ -24,7 +24,7 @@ from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, T
 from jijinan.regions.models import Region
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World, load_policy_defaults
+from tests.world import World, load_policy_defaults
 
 MEIYUAN, NINGHAI = "320102002000", "320106001000"  # 梅园新村街道 (玄武区), 宁海路街道 (鼓楼区)
 

@@ -29,7 +29,7 @@ from jijinan.registry.models import (
 )
 from jijinan.registry.names import name_code, name_keys
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.world import World
 
 
 def valid_id(area: str, born: str, sequence: int) -> str:

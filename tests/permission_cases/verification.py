@@ -20,7 +20,7 @@ from jijinan.verification.choices import AuthorisationMethod, Source
 from jijinan.verification.demo import ensure_valid_months_parameter, tiny_png
 from jijinan.verification.documents import Document
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.world import World
 
 
 def extend_world(world: World) -> None:

@@ -20,7 +20,7 @@ from jijinan.cases.models import AidPayment, CaseAid, Objection, PublicNotice, R
 from jijinan.cases.workflow import TRANSITIONS
 from jijinan.regions.models import Region
 from tests.permission_cases import Case, fixed
-from tests.permission_world import World
+from tests.world import World
 
 GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 

@@ -1,18 +1,36 @@
-"""A small world for the generated permission tests: two districts of Nanjing, their offices,
-and a member of staff in each; personas are made per role with a grant in 玄武区 or the province."""
+"""The tests' world and its fixtures, in one place.
+
+A small world: two districts of Nanjing, their offices and a member of staff in each, plus the
+records each app's permission cases add (``tests/permission_cases/<app>.py``); personas made per
+role with a grant in 玄武区 or the province; the shipped policy parameters; people and households;
+and the proof that a refused request changed nothing (a digest of every table, a recorder of
+writes).
+
+The world is built once per test module (``module_world``) inside a transaction rolled back at
+the module's end; each test runs in a savepoint within it and gets fresh instances of the world's
+records (``world``), so what one test writes or changes in memory is gone before the next.
+A module adds to its world by defining ``extend_module_world(world)``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, connections, transaction
+from django.db.models import Model
+from django.test import override_settings
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
@@ -31,6 +49,10 @@ REGIONS = """code,name,level,parent_code
 320106001000,宁海路街道,township,320106000000
 320106001001,另一社区,village,320106001000
 """
+
+# Argon2 is the production hasher (tests/test_accounts.py checks it); tests use a fast one, the
+# world's accounts included (conftest.py sets it for each test).
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PROVINCE, XUANWU, GULOU = "320000000000", "320102000000", "320106000000"
 PASSWORD = "correct-horse-battery-9"
@@ -59,6 +81,24 @@ class World:
 
     def region(self, in_scope: bool) -> str:
         return "320102002001" if in_scope else "320106001001"
+
+    def reloaded(self) -> World:
+        """The same world with every record read afresh from the database."""
+        changes = {f.name: _reloaded(getattr(self, f.name)) for f in fields(self)}
+        return replace(self, **changes)
+
+
+def _reloaded(value: Any) -> Any:
+    if isinstance(value, Model) and value.pk is not None:
+        try:
+            return type(value)._default_manager.get(pk=value.pk)
+        except ObjectDoesNotExist:
+            return value  # removed by the module's own set-up
+    if isinstance(value, dict):
+        return {k: _reloaded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_reloaded(v) for v in value)
+    return value
 
 
 def build_world() -> World:
@@ -152,6 +192,48 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+# INSERT, UPDATE, DELETE (and SQLite's REPLACE) with the table they write, as Django and raw SQL
+# send them: `INSERT INTO "t"`, `INSERT OR IGNORE INTO t`, `UPDATE "t" SET`, `DELETE FROM "t"`.
+_WRITE = re.compile(
+    r"""^\s*(?:WITH\b.*?\)\s*)?"""
+    r"""(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"""
+    r"""\s+["`]?([\w.]+)["`]?""", re.IGNORECASE | re.DOTALL)
+
+
+def unchecked_tables() -> frozenset[str]:
+    """The database tables of ``UNCHECKED``: a refused request may write these."""
+    tables = {apps.get_model(label)._meta.db_table for label in UNCHECKED}
+    return frozenset(t.lower() for t in tables)
+
+
+@contextmanager
+def writes_recorded() -> Iterator[list[tuple[str, str]]]:
+    """Every INSERT, UPDATE or DELETE run meanwhile on any database connection, as (table, SQL).
+
+    The cheap proof that a refused request changed nothing: it wrote no row of a business table.
+    Statements the ORM, raw cursors and bulk operations send all pass through the connection's
+    execute wrappers, so none escapes.
+    """
+    found: list[tuple[str, str]] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        match = _WRITE.match(sql)
+        if match:
+            found.append((match.group(1).lower(), sql[:300]))
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for alias in connections:
+            stack.enter_context(connections[alias].execute_wrapper(record))
+        yield found
+
+
+def business_writes(found: list[tuple[str, str]]) -> list[str]:
+    """The statements of ``found`` that wrote a business table."""
+    allowed = unchecked_tables()
+    return [sql for table, sql in found if table.split(".")[-1] not in allowed]
+
+
 def world_deadlines(xuanwu_staff: User, gulou_staff: User) -> None:
     """An open and a paused deadline in each district (720 hours: no calendar needed)."""
     from datetime import timedelta
@@ -170,3 +252,74 @@ def world_deadlines(xuanwu_staff: User, gulou_staff: User) -> None:
                 limit=720, due_at=now + timedelta(hours=720), counted_from=now, counted_units=720,
                 paused_at=now if state == "paused" else None,
                 pause_reason="异议" if state == "paused" else "")
+
+
+# --- fixtures (conftest.py makes them available to every test module) ---------------------------
+# How to close the module world that is open now, if any (see close_shared_world).
+_open_worlds: list[Any] = []
+
+
+@pytest.fixture(scope="module")
+def module_world(request, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The world, built once for the test module (and extended by its ``extend_module_world``),
+    inside a transaction rolled back when the module's tests are done."""
+    outer = transaction.atomic()
+    closed = False
+
+    def close() -> None:
+        nonlocal closed
+        if not closed:
+            closed = True
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        outer.__enter__()
+        _open_worlds.append(close)
+        try:
+            built = build_world()
+            extend = getattr(request.module, "extend_module_world", None)
+            if extend is not None:
+                extend(built)
+        except BaseException:
+            close()
+            raise
+    try:
+        yield built
+    finally:
+        close()
+        if close in _open_worlds:
+            _open_worlds.remove(close)
+
+
+def close_shared_world() -> None:
+    """Roll back the module world still open, before a transactional test of the same module
+    (they run after its world-sharing tests): the transactional test commits for real, and its
+    threads and child processes could not write past the world's open transaction."""
+    while _open_worlds:
+        _open_worlds.pop()()
+
+
+@pytest.fixture
+def world(module_world, db):  # type: ignore[no-untyped-def]
+    """The module's world with fresh instances of its records, for a test in a savepoint of it."""
+    return module_world.reloaded()
+
+
+@pytest.fixture
+def fresh_world(request, transactional_db):  # type: ignore[no-untyped-def]
+    """A world of its own for a transactional test, which commits for real and so cannot run
+    inside the module's transaction."""
+    assert not connection.in_atomic_block, "a transactional test ran inside a module's shared world"
+    built = build_world()
+    extend = getattr(request.module, "extend_module_world", None)
+    if extend is not None:
+        extend(built)
+    return built
+
+
+@pytest.fixture
+def defaults(world):  # type: ignore[no-untyped-def]
+    """The shipped policy parameters, all of them."""
+    load_policy_defaults()
