@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from benchlib import Case
-from jijinan.core.calendar import (
+from jijinan.core.calendar.services import calendar_seed
+from jijinan.core.calendar.workdays import (
     add_working_days,
     calendar_cache_invalidate,
     calendar_snapshot,
     deadline_at,
     working_days_between,
 )
-from jijinan.core.services import calendar_seed
 
 STARTS = [date(2024, 1, 1) + timedelta(days=i * 7) for i in range(52)]  # a start each week of 2024
 YEAR = (date(2023, 12, 31), date(2024, 12, 31))

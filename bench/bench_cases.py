@@ -164,7 +164,7 @@ def prepare() -> None:
     ids = list(CaseModel.objects.filter(number__startswith=PREFIX).order_by("id").values_list("id", flat=True)
                [:: max(1, CASES_N // 1000)])
     state.update(clerk=clerk, county=county, client=client, ids=ids, i=0)
-    from jijinan.cases import queues
+    from jijinan.cases.queues import selectors as queues
 
     queue = queues.case_queue_for_user(user=clerk)
     overdue = queues.case_overdue_for_user(user=county, filters=queues.QueueFilters(region=COUNTY))
@@ -187,13 +187,13 @@ def _page(queryset: Any) -> None:
 
 
 def queue_selector() -> None:
-    from jijinan.cases import queues
+    from jijinan.cases.queues import selectors as queues
 
     _page(queues.case_queue_for_user(user=state["clerk"]))
 
 
 def overdue_selector() -> None:
-    from jijinan.cases import queues
+    from jijinan.cases.queues import selectors as queues
 
     _page(queues.case_overdue_for_user(user=state["county"], filters=queues.QueueFilters(region=COUNTY)))
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from stdnum.cn.ric import calc_check_digit
 
 from benchlib import Case
-from jijinan.core import crypto
-from jijinan.core.ids import check_digit_for, validate_id_number
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import check_digit_for, validate_id_number
 
 PURPOSE = "person.id_number"
 AREAS = ["110105", "320102", "320117", "320583", "440307", "510104", "650102", "810000", "119999"]

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from benchlib import Case
 from jijinan.audit.models import AuditEvent
-from jijinan.core.calendar import SHANGHAI, calendar_snapshot
-from jijinan.core.deadline_services import deadline_start, deadline_sweep
-from jijinan.core.deadlines import DeadlineKind, deadline_kind_register
+from jijinan.core.calendar.services import calendar_seed
+from jijinan.core.calendar.workdays import SHANGHAI, calendar_snapshot
+from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
+from jijinan.core.deadlines.services import deadline_start, deadline_sweep
 from jijinan.core.models import Deadline, OutboxMessage
-from jijinan.core.services import calendar_seed
 
 N = 1000
 SWEPT = 10_000

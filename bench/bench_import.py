@@ -37,7 +37,7 @@ def _rows() -> int:
 
 
 def _id(sequence: int) -> str:
-    from jijinan.core.ids import check_digit_for
+    from jijinan.core.protected.ids import check_digit_for
 
     born = date(1950, 1, 1) + timedelta(days=sequence % 20000)
     body = f"320102{born:%Y%m%d}{sequence % 1000:03d}"

@@ -89,8 +89,8 @@ def _free_port() -> int:
 def _token() -> str:
     from jijinan.accounts.models import Grant, User
     from jijinan.accounts.services import token_create
+    from jijinan.core.calendar.services import calendar_seed
     from jijinan.core.permissions import Role
-    from jijinan.core.services import calendar_seed
     from jijinan.regions.models import Region
     from jijinan.regions.services import regions_load_csv
 

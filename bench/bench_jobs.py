@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from benchlib import Case
-from jijinan.core.jobs import Worker, job, job_enqueue
+from jijinan.core.jobs.queue import Worker, job, job_enqueue
 from jijinan.core.models import Job
 
 N = 200

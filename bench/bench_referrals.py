@@ -156,7 +156,7 @@ def prepare() -> None:
                [:: max(1, TASKS_N // 1000)])
     case = Task.objects.filter(office=office).select_related("case").first().case  # type: ignore[union-attr]
     state.update(handler=handler, client=handler_client, reviewer_client=reviewer_client, ids=ids, i=0, case=case)
-    from jijinan.referrals import deflection
+    from jijinan.referrals.deflection import services as deflection
 
     started = time.perf_counter()
     raised = deflection.sweep_idle(batch=TASKS_N)  # the idle tasks of the generated data, flagged once
@@ -202,7 +202,7 @@ def close_guard() -> None:
 def idle_sweep() -> None:
     """The periodic sweep once every idle task is flagged (the setup flagged those of the
     generated data): what it costs every ten minutes when nothing new went idle."""
-    from jijinan.referrals import deflection
+    from jijinan.referrals.deflection import services as deflection
 
     deflection.sweep_idle()
 

@@ -24,7 +24,7 @@ from django.db import connection
 from django.test import Client
 
 from benchlib import Case
-from jijinan.core import crypto
+from jijinan.core.protected import crypto
 from jijinan.registry.models import ID_NUMBER_PURPOSE
 
 PERSONS = int(os.environ.get("JIJINAN_BENCH_PERSONS", "20000"))

@@ -20,7 +20,7 @@ from django.db import connection
 
 from benchlib import Case
 from jijinan.core.models import SearchEntry
-from jijinan.core.textsearch import textsearch_ids, textsearch_index_many
+from jijinan.core.search.textsearch import textsearch_ids, textsearch_index_many
 
 ENTRIES = int(os.environ.get("JIJINAN_BENCH_SEARCH_ENTRIES", "100000"))
 SUBJECT = "bench.case"

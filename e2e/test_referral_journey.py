@@ -12,8 +12,8 @@ from django.apps import apps
 from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
-from jijinan.cases.services import case_intake
-from jijinan.core.outbox import outbox_deliver_due
+from jijinan.cases.intake.services import case_intake
+from jijinan.core.jobs.outbox import outbox_deliver_due
 from jijinan.core.permissions import Role
 from jijinan.referrals.choices import TaskStatus
 from jijinan.referrals.models import Task

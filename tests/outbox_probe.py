@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import time
 
+from jijinan.core.jobs.outbox import outbox_handler
 from jijinan.core.models import OutboxMessage
-from jijinan.core.outbox import outbox_handler
 
 
 @outbox_handler("tests.probe", types={"tests.probe"})

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 
 from jijinan.core.apitools import PagePagination, install_error_handlers
 from jijinan.core.errors import Conflict, DomainError
-from jijinan.core.jobs import Worker
+from jijinan.core.jobs.queue import Worker
 from jijinan.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db

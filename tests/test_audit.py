@@ -34,7 +34,7 @@ from jijinan.audit.services import (
 )
 from jijinan.core.context import RequestContext, reset_current_request, set_current_request
 from jijinan.core.errors import Forbidden
-from jijinan.core.jobs import Worker, job_enqueue, registered_periodic
+from jijinan.core.jobs.queue import Worker, job_enqueue, registered_periodic
 from jijinan.core.permissions import Role
 from jijinan.regions.models import Region
 from jijinan.regions.services import regions_load_csv

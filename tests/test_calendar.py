@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jijinan.core.calendar import (
+from jijinan.core.calendar.services import calendar_seed
+from jijinan.core.calendar.workdays import (
     CalendarSnapshot,
     DeadlineUnit,
     add_working_days,
@@ -21,7 +22,6 @@ from jijinan.core.calendar import (
 )
 from jijinan.core.errors import DomainError
 from jijinan.core.models import CalendarDayKind
-from jijinan.core.services import calendar_seed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEARS = range(2020, 2028)

@@ -14,7 +14,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jijinan.accounts.models import User
-from jijinan.core.calendar import (
+from jijinan.core.calendar.services import (
+    CalendarImportError,
+    calendar_day_add,
+    calendar_day_correct,
+    calendar_day_remove,
+    calendar_import_csv,
+    calendar_seed,
+    calendar_year_confirm,
+    demo_calendar,
+)
+from jijinan.core.calendar.workdays import (
     add_working_days,
     calendar_cache_invalidate,
     calendar_snapshot,
@@ -25,16 +35,6 @@ from jijinan.core.calendar import (
 from jijinan.core.demo import DemoContext
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.models import CalendarDay, CalendarDayKind, CalendarDaySource, CalendarYear
-from jijinan.core.services import (
-    CalendarImportError,
-    calendar_day_add,
-    calendar_day_correct,
-    calendar_day_remove,
-    calendar_import_csv,
-    calendar_seed,
-    calendar_year_confirm,
-    demo_calendar,
-)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -583,24 +583,24 @@ def test_demo_step_seeds_once(db):
 def test_another_process_change_is_seen_through_the_cache_key(seeded, monkeypatch):
     from django.core.cache import cache
 
-    from jijinan.core import calendar
+    from jijinan.core.calendar import workdays
 
     assert not is_working_day(date(2024, 10, 7)).working
     # Another process removes the day and bumps the shared key; this process has not been told.
     CalendarDay.objects.filter(date=date(2024, 10, 7)).delete()
     assert not is_working_day(date(2024, 10, 7)).working  # still the snapshot, within the second
-    cache.set(calendar._CACHE_KEY, "changed elsewhere")
-    monkeypatch.setattr(calendar, "VERSION_CHECK_SECONDS", 0.0)
+    cache.set(workdays._CACHE_KEY, "changed elsewhere")
+    monkeypatch.setattr(workdays, "VERSION_CHECK_SECONDS", 0.0)
     assert is_working_day(date(2024, 10, 7)).working
 
 
 def test_change_handlers_hear_of_committed_changes_only(seeded, administrator, monkeypatch,
                                                         django_capture_on_commit_callbacks):
-    from jijinan.core import calendar
+    from jijinan.core.calendar import workdays
 
     heard: list[frozenset[int]] = []
-    monkeypatch.setattr(calendar, "_change_handlers", [])
-    calendar.on_calendar_change(heard.append)
+    monkeypatch.setattr(workdays, "_change_handlers", [])
+    workdays.on_calendar_change(heard.append)
     with django_capture_on_commit_callbacks(execute=True):
         calendar_day_add(actor=administrator, day=date(2027, 2, 20), kind="workday")
         calendar_year_confirm(actor=administrator, year=2027)

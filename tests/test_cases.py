@@ -15,9 +15,12 @@ from django.utils import timezone
 
 from jijinan.accounts.models import Grant, User
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.cases import notices, selectors, services
-from jijinan.cases.attachments import MAX_ATTACHMENT_BYTES, Upload
+from jijinan.cases import notices, selectors
 from jijinan.cases.choices import Channel, Stage, SubjectKind, Urgency
+from jijinan.cases.intake import services
+from jijinan.cases.intake.attachments import MAX_ATTACHMENT_BYTES, Upload
+from jijinan.cases.intake.services import IntakeInput, case_intake
+from jijinan.cases.intake.triage import CRISIS_KIND
 from jijinan.cases.models import (
     REPORTER_PHONE_PURPOSE,
     Case,
@@ -26,12 +29,10 @@ from jijinan.cases.models import (
     CaseNumberCounter,
     OnCallContact,
 )
-from jijinan.cases.services import IntakeInput, case_intake
-from jijinan.cases.triage import CRISIS_KIND
-from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
+from jijinan.core.protected import crypto
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.models import Region
 from jijinan.registry.models import Household, HouseholdMember, Person

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from jijinan.cases.attachments import MAX_ATTACHMENT_BYTES
+from jijinan.cases.intake.attachments import MAX_ATTACHMENT_BYTES
 from jijinan.cases.models import Case, CaseAttachment, CaseEvent
 from jijinan.core.models import OutboxMessage
 from jijinan.core.permissions import Role

@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from jijinan.audit.models import AccessLog
-from jijinan.cases import printing
-from jijinan.cases import workflow_services as wf
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case, CaseCategory
-from jijinan.cases.services import case_intake
-from jijinan.core.choices import JobStatus
-from jijinan.core.jobs import job_claim, job_run
+from jijinan.cases.printing import render as printing
+from jijinan.cases.printing import services as print_services
+from jijinan.cases.workflow import services as wf
+from jijinan.core.jobs.choices import JobStatus
+from jijinan.core.jobs.queue import job_claim, job_run
 from jijinan.core.models import Job
 from jijinan.core.permissions import Role
 from tests.test_cases import TOWNSHIP, _household, _person, intake
@@ -248,9 +249,9 @@ def test_a_form_that_does_not_apply_is_refused_with_the_reason(people, subject):
                         (printing.RECEIPT, "没有先行救助")):
         assert words in printing.unavailable_reason(case, form)
         with pytest.raises(Exception) as refused:
-            printing.print_request(actor=people[Role.TOWNSHIP_REVIEWER], case=case, form=form)
+            print_services.print_request(actor=people[Role.TOWNSHIP_REVIEWER], case=case, form=form)
         assert getattr(refused.value, "status", None) == 409 and words in str(refused.value)
-    assert not Job.objects.filter(name=printing.PRINT_JOB).exists()
+    assert not Job.objects.filter(name=print_services.PRINT_JOB).exists()
 
 
 def test_user_text_cannot_make_the_renderer_fetch_anything(people, subject):
@@ -276,7 +277,7 @@ def test_ask_watch_and_download_a_pdf_made_by_the_worker(people, subject):
 
     asked = reviewer.post(f"/cases/{case.pk}/print/approval/")
     assert asked.status_code == 302
-    queued = Job.objects.get(name=printing.PRINT_JOB)
+    queued = Job.objects.get(name=print_services.PRINT_JOB)
     request_id = uuid.UUID(queued.payload["request_id"])
     assert queued.payload == {"case_id": case.pk, "form": "approval", "request_id": str(request_id),
                               "requested_by": people[Role.TOWNSHIP_REVIEWER].pk}
@@ -302,7 +303,7 @@ def test_ask_watch_and_download_a_pdf_made_by_the_worker(people, subject):
     assert AccessLog.objects.filter(subject_type="cases.case", subject_id=str(case.pk),
                                     kind="print").count() == logged + 1
     # The file lies outside the web root, under the private directory.
-    path = printing.print_path(case.pk, "approval", request_id)
+    path = print_services.print_path(case.pk, "approval", request_id)
     assert path.exists() and "private" in path.parts
 
 

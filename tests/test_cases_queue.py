@@ -11,14 +11,14 @@ import pytest
 from django.utils import timezone
 
 from jijinan.accounts.models import Grant, User
-from jijinan.cases import queues
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import REPORTER_PHONE_PURPOSE, Case
-from jijinan.core import crypto
-from jijinan.core.calendar import SHANGHAI
+from jijinan.cases.queues import selectors as queues
+from jijinan.core.calendar.workdays import SHANGHAI
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.models import Deadline
-from jijinan.core.textsearch import textsearch_index
+from jijinan.core.protected import crypto
+from jijinan.core.search.textsearch import textsearch_index
 from jijinan.regions.models import Region
 from jijinan.registry.models import PHONE_PURPOSE, Person
 

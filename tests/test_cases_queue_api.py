@@ -17,9 +17,9 @@ from jijinan.api import api as main_api
 from jijinan.cases.api import router as cases_router
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import REPORTER_PHONE_PURPOSE
-from jijinan.cases.queue_api import router as queue_router
-from jijinan.core import crypto
+from jijinan.cases.queues.api import router as queue_router
 from jijinan.core.apitools import install_error_handlers
+from jijinan.core.protected import crypto
 from tests.test_cases_queue import MEIYUAN, NINGHAI, XUANWU, deadline, make_case, staff
 
 # Until src/jijinan/api.py mounts the queue router, these tests serve it from an API of their own

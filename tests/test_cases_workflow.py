@@ -13,15 +13,16 @@ from django.utils import timezone
 
 from jijinan.audit.models import AuditEvent
 from jijinan.cases import selectors
-from jijinan.cases import workflow_services as wf
 from jijinan.cases.choices import ApproverLevel, Stage
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case, CaseAid, CaseTransfer, PublicNotice, RelativeFiling
-from jijinan.cases.services import case_intake
-from jijinan.cases.workflow import EDGES, STAGE_DEADLINES, TRANSITIONS, workflow_rules
-from jijinan.core import crypto
+from jijinan.cases.workflow import selectors as workflow_selectors
+from jijinan.cases.workflow import services as wf
+from jijinan.cases.workflow.transitions import EDGES, STAGE_DEADLINES, TRANSITIONS, workflow_rules
 from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
+from jijinan.core.protected import crypto
 from jijinan.regions.models import Region
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 from tests.world import XUANWU, persona
@@ -362,7 +363,7 @@ def test_a_transfer_moves_the_case_and_its_deadlines_and_the_sender_keeps_read_o
     assert Grant.objects.filter(user=gulou).exists()
     assert selectors.cases_visible_to(gulou).filter(pk=case.pk).exists()  # the receiving side sees it
     assert not selectors.case_read_only_for_user(user=gulou, case=_fresh(case))
-    assert {a.transition.name for a in selectors.case_actions_for_user(user=gulou, case=_fresh(case))} == {
+    assert {a.transition.name for a in workflow_selectors.case_actions_for_user(user=gulou, case=_fresh(case))} == {
         "transfer_accept", "transfer_refuse"}
     with pytest.raises(Forbidden):  # the sender cannot accept its own hand-over
         wf.case_transfer_accept(actor=reviewer, case=_fresh(case), version=case.version)
@@ -454,7 +455,7 @@ def test_the_table_is_published_for_integrators(people):
 
 
 def test_the_case_is_held_by_whoever_carries_it_on_and_waits_unassigned_otherwise(people, subject):
-    from jijinan.cases.queues import case_queue_for_user
+    from jijinan.cases.queues.selectors import case_queue_for_user
 
     case = _case(people, subject)  # a window clerk takes it in, but reviewing is not theirs
     assert case.owner is None
@@ -507,7 +508,7 @@ def test_a_follow_up_that_finds_the_need_unresolved_sends_the_case_back_for_a_ne
 
 
 def test_the_public_notice_board_masks_and_never_shows_a_minor(world, people, subject):
-    from jijinan.cases.public_notices import mask_name
+    from jijinan.cases.public_notices.selectors import mask_name
 
     assert [mask_name(n) for n in ("张伟", "王建国", "欧阳明月", "李")] == ["张*", "王*国", "欧**月", "李"]
     case = _county_level_review(people, _case(people, subject))
@@ -536,7 +537,7 @@ def test_the_public_notice_board_masks_and_never_shows_a_minor(world, people, su
 def test_a_schedule_pays_monthly_within_the_calendar_year():
     from datetime import date
 
-    from jijinan.cases.payments import schedule
+    from jijinan.cases.aid.services import schedule
 
     parts = schedule(100001, 2, today=date(2026, 11, 29))
     assert parts == [(50001, date(2026, 11, 29)), (50000, date(2026, 12, 1))]
@@ -557,8 +558,8 @@ def _approved(people: Any, subject: Any) -> Case:
 
 
 def test_aid_is_paid_in_instalments_and_each_payment_keeps_its_status(people, subject):
+    from jijinan.cases.aid.services import payment_reissue, payment_update
     from jijinan.cases.models import AidPayment
-    from jijinan.cases.payments import payment_reissue, payment_update
 
     reviewer = people[Role.TOWNSHIP_REVIEWER]
     case = _approved(people, subject)

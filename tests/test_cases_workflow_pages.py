@@ -12,11 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.cases import workflow_services as wf
 from jijinan.cases.choices import ApproverLevel, Stage
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case, CaseAid, Objection, PublicNotice, RelativeFiling
-from jijinan.cases.services import case_intake
-from jijinan.cases.workflow_forms import yuan_to_fen
+from jijinan.cases.workflow import services as wf
+from jijinan.cases.workflow.forms import yuan_to_fen
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role
 from tests.permission_cases.registry import valid_id

@@ -33,8 +33,8 @@ from hypothesis.stateful import (
 )
 
 from jijinan.audit.models import AuditEvent
-from jijinan.cases import workflow_services as wf
 from jijinan.cases.choices import OPEN_STAGES, ApproverLevel, Channel, Stage
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import (
     Case,
     CaseAid,
@@ -45,8 +45,8 @@ from jijinan.cases.models import (
     PublicNotice,
     RelativeFiling,
 )
-from jijinan.cases.services import case_intake
-from jijinan.cases.workflow import EDGES, MAKEUP_PAPERWORK, PUBLIC_NOTICE, STAGE_DEADLINES, TRANSITIONS
+from jijinan.cases.workflow import services as wf
+from jijinan.cases.workflow.transitions import EDGES, MAKEUP_PAPERWORK, PUBLIC_NOTICE, STAGE_DEADLINES, TRANSITIONS
 from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role

@@ -16,8 +16,9 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.test.utils import isolate_apps
 
-from jijinan.core import crypto
-from jijinan.core.crypto import (
+from jijinan.core.errors import DomainError
+from jijinan.core.protected import crypto
+from jijinan.core.protected.crypto import (
     CryptoErrorCode,
     DecryptError,
     blind_index,
@@ -28,9 +29,8 @@ from jijinan.core.crypto import (
     needs_rotation,
     rotate,
 )
-from jijinan.core.errors import DomainError
-from jijinan.core.fields import EncryptedTextField, Protected
-from jijinan.core.ids import canonical_id_number
+from jijinan.core.protected.fields import EncryptedTextField, Protected
+from jijinan.core.protected.ids import canonical_id_number
 
 KEY_2024 = generate_key()
 KEY_2025 = generate_key()
@@ -350,7 +350,7 @@ def test_value_to_string_never_dumps_plaintext():
 def test_deconstruct_round_trips_for_migrations():
     field = id_field()
     name, path, args, kwargs = field.deconstruct()
-    assert (name, path, args) == ("id_number", "jijinan.core.fields.EncryptedTextField", [])
+    assert (name, path, args) == ("id_number", "jijinan.core.protected.fields.EncryptedTextField", [])
     assert kwargs == {"purpose": PURPOSE, "mask": "id_number", "null": True}
     rebuilt = EncryptedTextField(*args, **kwargs)
     assert (rebuilt.purpose, rebuilt.mask, rebuilt.null) == (PURPOSE, "id_number", True)

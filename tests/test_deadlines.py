@@ -21,26 +21,23 @@ from hypothesis import strategies as st
 
 from jijinan.accounts.models import User
 from jijinan.audit.models import AuditEvent
-from jijinan.core import deadline_services as services
-from jijinan.core.calendar import (
+from jijinan.core.calendar.services import calendar_day_add, calendar_seed, calendar_year_confirm
+from jijinan.core.calendar.workdays import (
     CalendarSnapshot,
     DeadlineUnit,
     calendar_cache_invalidate,
     calendar_change_handlers,
     package_year,
 )
-from jijinan.core.deadline_selectors import deadline_list_for_user, deadlines_for_subject
-from jijinan.core.deadlines import (
-    DEADLINE_RULES,
-    DeadlineClock,
-    DeadlineKind,
-    deadline_kind_register,
-)
+from jijinan.core.deadlines import services
+from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
+from jijinan.core.deadlines.permissions import DEADLINE_RULES
+from jijinan.core.deadlines.rules import DeadlineClock
+from jijinan.core.deadlines.selectors import deadline_list_for_user, deadlines_for_subject
 from jijinan.core.errors import Conflict, DomainError, Forbidden
-from jijinan.core.jobs import Worker, registered_periodic
+from jijinan.core.jobs.queue import Worker, registered_periodic
 from jijinan.core.models import DEADLINE_UNITS, Deadline, DeadlineStatus, OutboxMessage
 from jijinan.core.permissions import Role, rule_for
-from jijinan.core.services import calendar_day_add, calendar_seed, calendar_year_confirm
 from tests.world import XUANWU, World, persona
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

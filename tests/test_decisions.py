@@ -12,7 +12,7 @@ from django.test import Client
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Grant, Organisation, User
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.policy.models import Decision, ParameterVersion

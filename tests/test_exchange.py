@@ -561,7 +561,7 @@ def test_the_api_history_list_has_a_fixed_number_of_queries(world, handler, tmp_
 
 
 def test_large_uploads_are_validated_by_the_worker(world, handler, tmp_path):
-    from jijinan.core.jobs import Worker  # noqa: F401
+    from jijinan.core.jobs.queue import Worker  # noqa: F401
     from jijinan.core.models import Job
     from jijinan.exchange.tasks import validate_batch
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jijinan.core.errors import DomainError
-from jijinan.core.ids import (
+from jijinan.core.protected.ids import (
     IdCheck,
     IdErrorCode,
     IdKind,

@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from jijinan.core.choices import JobStatus
-from jijinan.core.jobs import (
+from jijinan.core.jobs.choices import JobStatus
+from jijinan.core.jobs.queue import (
     Worker,
     backoff,
     job,

@@ -17,10 +17,9 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from jijinan.core.choices import DeliveryStatus
 from jijinan.core.errors import DomainError
-from jijinan.core.models import OutboxDelivery, OutboxMessage
-from jijinan.core.outbox import (
+from jijinan.core.jobs.choices import DeliveryStatus
+from jijinan.core.jobs.outbox import (
     MAX_ATTEMPTS,
     delivery_claim,
     outbox_deliver_due,
@@ -28,6 +27,7 @@ from jijinan.core.outbox import (
     outbox_replay,
     outbox_write,
 )
+from jijinan.core.models import OutboxDelivery, OutboxMessage
 from tests.conftest import test_database_url
 from tests.outbox_probe import probe  # noqa: F401  (registers the "tests.probe" receiver)
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Grant, Organisation, User
 from jijinan.audit.models import AuditEvent
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound, RowErrors
 from jijinan.core.models import OutboxMessage
 from jijinan.core.permissions import Role

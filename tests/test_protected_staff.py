@@ -15,9 +15,9 @@ from django.test import Client, override_settings
 from jijinan.accounts import services
 from jijinan.accounts.models import User
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.core import crypto
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import Role
+from jijinan.core.protected import crypto
 from tests.world import GULOU, XUANWU, World, fingerprint, persona
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_keys_rotate_reencrypts_in_batches_and_resumes(world, settings):
     settings.JIJINAN_FIELD_KEYS = {**settings.JIJINAN_FIELD_KEYS, "k2": new_key}
     settings.JIJINAN_ACTIVE_FIELD_KEY = "k2"
     # A first run stopped half-way: rotate only the first batch of one column by hand.
-    from jijinan.core.key_rotation import protected_columns, rotate_column
+    from jijinan.core.protected.key_rotation import protected_columns, rotate_column
 
     column = next(c for c in protected_columns() if c.label == "accounts.user.mobile")
     total = User.objects.filter(mobile__isnull=False).count()

@@ -22,16 +22,19 @@ from django.utils import timezone
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.cases import workflow_services as wf
 from jijinan.cases.choices import Stage
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case, CaseEvent, FollowUp
-from jijinan.cases.services import case_intake
+from jijinan.cases.workflow import services as wf
+from jijinan.cases.workflow.selectors import close_blockers
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
+from jijinan.core.jobs.outbox import delivery_claim, delivery_run, outbox_deliver_due, outbox_write_many
 from jijinan.core.models import Deadline, InboxItem, MailMessage, OutboxDelivery, OutboxMessage
-from jijinan.core.outbox import delivery_claim, delivery_run, outbox_deliver_due, outbox_write_many
 from jijinan.core.permissions import Role
-from jijinan.referrals import deflection, notify, selectors, services
+from jijinan.referrals import notify, selectors, services
 from jijinan.referrals.choices import FlagReason, TaskEventKind, TaskStatus
+from jijinan.referrals.deflection import selectors as deflection
+from jijinan.referrals.deflection import services as deflection_services
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskEvent
 from jijinan.regions.models import Region
 from tests.test_cases import TOWNSHIP, _household, _person, intake
@@ -406,18 +409,18 @@ def test_an_accepted_task_idle_past_its_deadline_is_flagged_once(world, offices,
     _run_out(busy, 10)
     _run_out(pending, 10)  # not accepted: the deadline report shows it, the idle flag does not
     services.task_progress(actor=people["education"], task=busy, version=2, text="已安排助学金")
-    assert deflection.sweep_idle() == 1
+    assert deflection_services.sweep_idle() == 1
     flag = DeflectionFlag.objects.get(task__case=case)
     assert flag.task == idle and flag.reason == FlagReason.IDLE and "逾期未办" in flag.detail
     assert flag.parameters["case_handling.task_idle_limit"] is not None
     assert _fresh(idle).idle_at is None and _fresh(busy).idle_at > timezone.now()
     assert _fresh(pending).idle_at is None  # not accepted: never idle
-    assert deflection.sweep_idle() == 0  # flagged already, and no news since
+    assert deflection_services.sweep_idle() == 0  # flagged already, and no news since
     # Looked at too early (the deadline was extended, the calendar changed): not flagged, looked at later.
     Task.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(hours=1),
                                            idle_at=timezone.now() - timedelta(minutes=1))
     DeflectionFlag.objects.filter(task__case=case).delete()
-    assert deflection.sweep_idle() == 0
+    assert deflection_services.sweep_idle() == 0
     assert _fresh(idle).idle_at > timezone.now() and not DeflectionFlag.objects.filter(task__case=case).exists()
 
 
@@ -428,7 +431,7 @@ def test_a_case_closes_only_when_no_task_is_open(world, offices, people, case):
     medical, education = _split(people, case, offices["medical"], offices["education"])
     Case.objects.filter(pk=case.pk).update(stage=Stage.DENIED, refusal_reason="不符合临时救助条件")
     denied = Case.objects.get(pk=case.pk)
-    assert any("部门任务尚未办结" in b for b in wf.close_blockers(denied))
+    assert any("部门任务尚未办结" in b for b in close_blockers(denied))
     before = _snapshot()
     with pytest.raises(DomainError) as caught:
         wf.case_close(actor=people["reviewer"], case=denied, version=denied.version)
@@ -438,10 +441,10 @@ def test_a_case_closes_only_when_no_task_is_open(world, offices, people, case):
     services.task_complete(actor=people["medical"], task=medical, version=2, result="医疗救助已结算")
     returned = services.task_return(actor=people["education"], task=education, version=1,
                                     reason_code="already_handled", reason="已享受教育资助")
-    assert any("-02" in b for b in wf.close_blockers(denied))  # a returned task is still open
+    assert any("-02" in b for b in close_blockers(denied))  # a returned task is still open
     services.task_cancel(actor=people["reviewer"], task=returned, version=returned.version,
                          reason="已享受资助，无需再办")
-    assert wf.close_blockers(Case.objects.get(pk=case.pk)) == []
+    assert close_blockers(Case.objects.get(pk=case.pk)) == []
     closed = wf.case_close(actor=people["reviewer"], case=denied, version=denied.version)
     assert closed.stage == Stage.CLOSED
 
@@ -681,7 +684,7 @@ class BrokenMailBackend(BaseEmailBackend):
 
 
 def test_an_email_that_fails_is_recorded_retried_and_sent_once(settings, world):
-    from jijinan.core.mail import deliver_mail, mail_message
+    from jijinan.core.messaging.mail import deliver_mail, mail_message
 
     with pytest.raises(DomainError):
         mail_message(to="not an address", subject="x", body="y")

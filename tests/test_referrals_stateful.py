@@ -25,15 +25,16 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.audit.models import AuditEvent
-from jijinan.cases import workflow_services as wf
+from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case, CaseEvent
-from jijinan.cases.services import case_intake
+from jijinan.cases.workflow.selectors import close_blockers
 from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline, OutboxMessage
 from jijinan.core.permissions import Role
 from jijinan.policy.lookup import policy_cache_invalidate
-from jijinan.referrals import deflection, services
+from jijinan.referrals import services
 from jijinan.referrals.choices import HAND_OFFS, OPEN_STATUSES, FlagReason, TaskEventKind, TaskStatus
+from jijinan.referrals.deflection import selectors as deflection
 from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
 from jijinan.regions.models import Region
 from tests.test_cases import TOWNSHIP, intake
@@ -274,7 +275,7 @@ class TaskLine(RuleBasedStateMachine):
         blocked = services.open_tasks_block_closing(case) is not None
         assert blocked == any(t.status in OPEN_STATUSES for t in tasks)
         assert (services.open_tasks_block_closing(case) is not None) == bool(
-            [b for b in wf.close_blockers(case) if "部门任务" in b])
+            [b for b in close_blockers(case) if "部门任务" in b])
 
 
 def services_tasks(case_id: int) -> Iterator[Task]:

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jijinan.audit.models import AccessLog, AuditEvent
-from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
-from jijinan.core.ids import mask_id_number
 from jijinan.core.models import OutboxMessage
 from jijinan.core.permissions import Role
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import mask_id_number
 from jijinan.registry import selectors, services
 from jijinan.registry.chain import ChainEntry, assistance_chain, register_chain_source
 from jijinan.registry.choices import MembershipStatus, PersonSource, Relation
@@ -574,7 +574,7 @@ def test_the_chain_merges_every_source_in_time_order(reviewer):
 
 # --- demo and synthetic data -------------------------------------------------------------------------------
 def test_synthetic_generation_is_valid_and_repeatable(jiangsu):
-    from jijinan.core.ids import validate_id_number
+    from jijinan.core.protected.ids import validate_id_number
     from jijinan.registry.synthetic import generate_persons
 
     first = generate_persons(120, batch=50)

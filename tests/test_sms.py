@@ -9,11 +9,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 
-from jijinan.core.choices import DeliveryStatus
 from jijinan.core.errors import DomainError
-from jijinan.core.models import OneTimeCode, OutboxDelivery, OutboxMessage, SmsMessage, SmsStatus
-from jijinan.core.outbox import outbox_deliver_due
-from jijinan.core.sms import (
+from jijinan.core.jobs.choices import DeliveryStatus
+from jijinan.core.jobs.outbox import outbox_deliver_due
+from jijinan.core.messaging.sms import (
     OTP_MAX_TRIES,
     ConsoleSender,
     SmsErrorCode,
@@ -23,6 +22,7 @@ from jijinan.core.sms import (
     register_sms_template,
     sms_send,
 )
+from jijinan.core.models import OneTimeCode, OutboxDelivery, OutboxMessage, SmsMessage, SmsStatus
 
 PHONE = "13812345678"
 SENDER = "tests.test_sms.RecordingSender"
@@ -158,7 +158,7 @@ def test_a_template_must_hold_only_named_placeholders():
 
 @pytest.mark.django_db
 def test_the_console_sender_masks_the_phone(settings, caplog):
-    settings.JIJINAN_SMS_SENDER = "jijinan.core.sms.ConsoleSender"
+    settings.JIJINAN_SMS_SENDER = "jijinan.core.messaging.sms.ConsoleSender"
     sms_send(to=PHONE, template="tests.notice", params={"name": "张伟", "number": "JJ-1"})
     with caplog.at_level(logging.INFO, logger="jijinan.sms"):
         deliver()

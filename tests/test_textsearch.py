@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from jijinan.core.models import OutboxMessage, SearchEntry
-from jijinan.core.textsearch import (
+from jijinan.core.search.textsearch import (
     FTS_TABLE,
     query_terms,
     textsearch_filter,

@@ -34,9 +34,9 @@ from django.test import override_settings
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
-from jijinan.core.fields import Protected
 from jijinan.core.models import CalendarDay, CalendarYear, Job
 from jijinan.core.permissions import Role
+from jijinan.core.protected.fields import Protected
 from jijinan.regions.services import regions_load_csv
 
 REGIONS = """code,name,level,parent_code

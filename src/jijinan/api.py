@@ -13,12 +13,14 @@ from jijinan.accounts.api import router as accounts_router
 from jijinan.accounts.auth import TokenAuth
 from jijinan.audit.api import router as audit_router
 from jijinan.cases.api import router as cases_router
-from jijinan.cases.queue_api import router as cases_queue_router
-from jijinan.cases.workflow_api import router as cases_workflow_router
-from jijinan.core.api import router as core_router
+from jijinan.cases.intake.api import router as cases_intake_router
+from jijinan.cases.queues.api import router as cases_queue_router
+from jijinan.cases.workflow.api import router as cases_workflow_router
 from jijinan.core.apitools import install_error_handlers
-from jijinan.core.deadline_api import router as deadline_router
-from jijinan.core.inbox_api import router as inbox_router
+from jijinan.core.calendar.api import router as calendar_router
+from jijinan.core.deadlines.api import router as deadline_router
+from jijinan.core.jobs.api import router as system_router
+from jijinan.core.messaging.api import router as inbox_router
 from jijinan.core.permissions import PUBLIC, requires
 from jijinan.exchange.api import router as exchange_router
 from jijinan.policy.api import router as policy_router
@@ -65,7 +67,8 @@ api = JijinanAPI(
 )
 install_error_handlers(api)
 
-api.add_router("/", core_router)
+api.add_router("/", system_router)
+api.add_router("/", calendar_router)
 api.add_router("/", deadline_router)
 api.add_router("/", inbox_router)
 api.add_router("/", accounts_router)
@@ -77,6 +80,7 @@ api.add_router("/", exchange_router)
 api.add_router("/", verification_router)
 # The queue paths (/cases/queue …) before the case paths (/cases/{case_id}).
 api.add_router("/", cases_queue_router)
+api.add_router("/", cases_intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_workflow_router)
 api.add_router("/", referrals_router)

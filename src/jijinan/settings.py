@@ -238,7 +238,7 @@ JIJINAN_JOB_LEASE_SECONDS = int(os.environ.get("JIJINAN_JOB_LEASE_SECONDS", "300
 JIJINAN_IMPORT_MAX_BYTES = int(os.environ.get("JIJINAN_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 JIJINAN_IMPORT_DIR = Path(os.environ.get("JIJINAN_IMPORT_DIR", VAR_DIR / "imports"))
 # Text messages (applicant notices, crisis alerts, one-time codes): the sender class to use.
-JIJINAN_SMS_SENDER = os.environ.get("JIJINAN_SMS_SENDER", "jijinan.core.sms.ConsoleSender")
+JIJINAN_SMS_SENDER = os.environ.get("JIJINAN_SMS_SENDER", "jijinan.core.messaging.sms.ConsoleSender")
 # E-mail notices go through the outbox to Django's e-mail backend: the console unless configured
 # (e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends from the environment).
 EMAIL_BACKEND = os.environ.get("JIJINAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -13,10 +13,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", requires(PUBLIC)(set_language), name="set_language"),
     path("accounts/", include("jijinan.accounts.urls")),
-    path("calendar/", include("jijinan.core.urls")),
+    path("calendar/", include("jijinan.core.calendar.urls")),
     path("regions/", include("jijinan.regions.urls")),
-    path("deadlines/", include("jijinan.core.deadline_urls")),
-    path("system/", include("jijinan.core.system_urls")),
+    path("deadlines/", include("jijinan.core.deadlines.urls")),
+    path("system/", include("jijinan.core.jobs.urls")),
     path("audit/", include("jijinan.audit.urls")),
     path("registry/", include("jijinan.registry.urls")),
     path("policy/", include("jijinan.policy.urls")),
@@ -24,7 +24,7 @@ urlpatterns = [
     path("verification/", include("jijinan.verification.urls")),
     path("cases/", include("jijinan.cases.urls")),
     path("referrals/", include("jijinan.referrals.urls")),
-    path("inbox/", include("jijinan.core.inbox_urls")),
+    path("inbox/", include("jijinan.core.messaging.urls")),
     path("", include("jijinan.web.urls")),
 ]
 

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from jijinan.cases.attachments import Upload
-from jijinan.cases.services import IntakeInput, case_intake
+from jijinan.cases.intake.attachments import Upload
+from jijinan.cases.intake.services import IntakeInput, case_intake
 from jijinan.verification.demo import tiny_png
 from tests.permission_cases import Case, fixed
 from tests.world import World

@@ -12,9 +12,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from jijinan.cases import printing
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case as CaseModel
+from jijinan.cases.printing import render as printing
+from jijinan.cases.printing import services as print_services
 from tests.permission_cases import Case
 from tests.world import World
 
@@ -35,7 +36,7 @@ def extend_world(world: World) -> None:
         case.save(force_insert=True)
         refused[in_scope] = case
         made[in_scope] = uuid.uuid4()
-        path = printing.print_path(case.pk, printing.REFUSAL, made[in_scope])
+        path = print_services.print_path(case.pk, printing.REFUSAL, made[in_scope])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(PDF)
     world.extra["cases_printing"] = {"refused": refused, "made": made}

@@ -4,7 +4,7 @@ lists are scoped row by row, which tests/test_cases_queue*.py check)."""
 from __future__ import annotations
 
 from jijinan.api import api
-from jijinan.cases.queue_api import router as queue_router
+from jijinan.cases.queues.api import router as queue_router
 from tests.permission_cases import Case, fixed
 
 CASES: dict[str, Case] = {

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case as CaseModel
-from jijinan.cases.workflow import TRANSITIONS
+from jijinan.cases.workflow.transitions import TRANSITIONS
 from tests.permission_cases import Case, fixed
 from tests.world import World
 

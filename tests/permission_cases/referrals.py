@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
-from jijinan.cases import attachments as files
+from jijinan.cases.intake import attachments as files
 from jijinan.cases.models import NeedType
 from jijinan.referrals.choices import FlagReason, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskAttachment

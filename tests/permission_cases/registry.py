@@ -14,8 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from jijinan.accounts.models import DepartmentType
-from jijinan.core import crypto
-from jijinan.core.ids import check_digit_for
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import check_digit_for
 from jijinan.regions.models import Region
 from jijinan.registry.choices import ConsentCategory, IdDocumentKind, Relation
 from jijinan.registry.models import (

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from jijinan.cases.models import AidPayment, CaseAid, Objection, PublicNotice, RelativeFiling
-from jijinan.cases.workflow import TRANSITIONS
+from jijinan.cases.workflow.transitions import TRANSITIONS
 from jijinan.regions.models import Region
 from tests.permission_cases import Case, fixed
 from tests.world import World

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.accounts.choices import OrganisationKind
-from jijinan.core.fields import EncryptedTextField
 from jijinan.core.permissions import Role
+from jijinan.core.protected.fields import EncryptedTextField
 
 
 class DepartmentType(models.Model):

@@ -114,8 +114,8 @@ def token_find(*, plain: str) -> ApiToken | None:
 def staff_find_by_mobile(*, user: Any, number: str) -> QuerySet[User]:
     """Staff with this mobile number (exact match through the blind index), within scope."""
     from jijinan.accounts.services import MOBILE_PURPOSE
-    from jijinan.core.crypto import blind_index
-    from jijinan.core.ids import normalise_phone
+    from jijinan.core.protected.crypto import blind_index
+    from jijinan.core.protected.ids import normalise_phone
 
     index = blind_index(normalise_phone(number, field="mobile"), purpose=MOBILE_PURPOSE)
     return staff_list_for_user(user=user, active=None).filter(mobile_index=index)

@@ -26,10 +26,10 @@ from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, LoginFailure, Organisation, User
 from jijinan.accounts.scopes import forget_grant_scopes
 from jijinan.audit.services import access_log_record, audit_record, changes_between
-from jijinan.core.crypto import blind_index
 from jijinan.core.errors import Conflict, DomainError
-from jijinan.core.ids import normalise_phone
 from jijinan.core.permissions import Role, Target, require
+from jijinan.core.protected.crypto import blind_index
+from jijinan.core.protected.ids import normalise_phone
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
 

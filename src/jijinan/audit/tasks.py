@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from jijinan.audit.services import audit_seal
-from jijinan.core.jobs import periodic
+from jijinan.core.jobs.queue import periodic
 
 SEAL_EVERY = timedelta(seconds=5)
 

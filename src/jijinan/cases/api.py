@@ -1,81 +1,20 @@
-"""API of the cases app: intake (idempotent by client key), one case, its timeline, its
-attachments, and the vocabularies (categories, needs)."""
+"""API of a case: one case, its timeline, and the vocabularies (categories, needs). Intake and
+attachments are in :mod:`jijinan.cases.intake.api`, the stage line in :mod:`jijinan.cases.workflow.api`."""
 
 # No `from __future__ import annotations`: django-ninja resolves these annotations at import.
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Router, Schema, Status, UploadedFile
+from ninja import Field, Router, Schema
 
-from jijinan.accounts.models import User
-from jijinan.cases import attachments as files
-from jijinan.cases import selectors, services
-from jijinan.cases.choices import Urgency
-from jijinan.cases.models import Case, CaseAttachment
-from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, CASE_VIEW, VOCABULARY_VIEW
+from jijinan.cases import selectors
+from jijinan.cases.models import Case
+from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW
 from jijinan.core.apitools import ERROR_RESPONSES
 from jijinan.core.permissions import requires
-from jijinan.registry.services import PersonInput
 
 router = Router(tags=["cases"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-class NewPersonIn(Schema):
-    name: str = Field(..., max_length=50)
-    residence_region_code: str = Field(..., max_length=12)
-    id_number: str | None = Field(None, max_length=30)
-    id_unknown: bool = False
-    phone: str | None = Field(None, max_length=30)
-    residence_address: str = Field("", max_length=200)
-
-
-class IntakeIn(Schema):
-    channel: str = Field(..., description="来源渠道 / channel: window, hotline, hotline_12345, informant, "
-                                          "department, warning, online, relief_station")
-    handling_region_code: str = Field(..., max_length=12, description="办理乡镇（或其下的村）区划代码 / "
-                                                                        "handling township (or a village of it)")
-    event_at: datetime = Field(..., description="发生时间 / when it happened")
-    categories: list[str] = Field(..., description="急难类别代码 / category codes")
-    needs: list[str] = Field(default_factory=list, description="需求类型代码 / need codes")
-    description: str = Field(..., max_length=services.MAX_DESCRIPTION)
-    urgency: str = Field(Urgency.NORMAL, description="normal, urgent, critical")
-    crisis: bool = Field(False, description="有自杀、暴力或其他极端行为风险 / risk of an extreme act")
-    crisis_note: str = Field("", max_length=300)
-    person_id: int | None = Field(None, description="已登记的救助对象 / a registry person")
-    household_id: int | None = Field(None, description="已登记的家庭 / a registry household")
-    new_person: NewPersonIn | None = Field(None, description="同时登记新对象 / register a new person")
-    subject_name: str = Field("", max_length=50, description="身份不明对象的称呼 / an unidentified person")
-    subject_description: str = Field("", max_length=300)
-    reporter_name: str = Field("", max_length=50)
-    reporter_phone: str = Field("", max_length=30)
-    reporter_relation: str = Field("", max_length=30)
-    event_region_code: str = Field("", max_length=12)
-    event_place: str = Field("", max_length=200)
-    work_orders: dict[str, str] = Field(default_factory=dict, description="关联工单：12345、110、120 → 工单号 / "
-                                                                         "linked work orders by kind")
-    client_key: str = Field("", max_length=80, description="客户端提交键：重试时返回同一事项 / "
-                                                           "idempotency key: a retry returns the same case")
-
-    def to_input(self) -> services.IntakeInput:
-        new = self.new_person
-        return services.IntakeInput(
-            channel=self.channel, handling_region_code=self.handling_region_code, event_at=self.event_at,
-            categories=list(self.categories), needs=list(self.needs), description=self.description,
-            urgency=self.urgency, crisis=self.crisis, crisis_note=self.crisis_note, person_id=self.person_id,
-            household_id=self.household_id,
-            new_person=PersonInput(name=new.name, residence_region_code=new.residence_region_code,
-                                   id_number=new.id_number, id_unknown=new.id_unknown, phone=new.phone,
-                                   residence_address=new.residence_address) if new else None,
-            subject_name=self.subject_name, subject_description=self.subject_description,
-            reporter_name=self.reporter_name, reporter_phone=self.reporter_phone,
-            reporter_relation=self.reporter_relation, event_region_code=self.event_region_code,
-            event_place=self.event_place, work_orders=dict(self.work_orders), client_key=self.client_key)
 
 
 class SubjectOut(Schema):
@@ -85,15 +24,6 @@ class SubjectOut(Schema):
     name: str
     id_number_masked: str | None = Field(None, description="遮盖显示 / masked")
     description: str
-
-
-class AttachmentOut(Schema):
-    id: int
-    name: str
-    content_type: str
-    size: int
-    sha256: str
-    uploaded_at: datetime
 
 
 class CaseOut(Schema):
@@ -122,7 +52,7 @@ class CaseOut(Schema):
     accepted_at: datetime | None
 
 
-def _case_out(case: Case) -> dict[str, Any]:
+def case_out(case: Case) -> dict[str, Any]:
     person = case.person
     return {
         "id": case.pk, "number": case.number, "stage": case.stage, "channel": case.channel,
@@ -141,27 +71,11 @@ def _case_out(case: Case) -> dict[str, Any]:
     }
 
 
-@router.post("/cases", response={200: CaseOut, 201: CaseOut, **ERROR_RESPONSES},
-             summary="受理急难事项（各渠道；带 client_key 可安全重试：同键同内容返回原事项 200，"
-                     "同键不同内容 409）/ take up a case (idempotent by client_key)")
-@requires(CASE_CREATE)
-def create_case(request: HttpRequest, payload: IntakeIn) -> Status:
-    result = services.case_intake(actor=_user(request), data=payload.to_input())
-    if result.created:
-        # The creator always sees what they submitted (an informant, their own report). The new case
-        # comes back from the service as a read would give it (protected values sealed, so they show
-        # masked, never the plain input): no need to read it again.
-        return Status(201, _case_out(result.case))
-    case = selectors.cases_visible_to(request.user).filter(pk=result.case.pk).first() or \
-        Case.objects.select_related("handling_region", "person").get(pk=result.case.pk)
-    return Status(200, _case_out(case))
-
-
 @router.get("/cases/{case_id}", response={200: CaseOut, **ERROR_RESPONSES},
             summary="急难事项详情（电话、证件号遮盖；查阅留痕）/ one case (masked; the view is logged)")
 @requires(CASE_VIEW)
 def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    return _case_out(selectors.case_detail_for_user(user=request.user, pk=case_id))
+    return case_out(selectors.case_detail_for_user(user=request.user, pk=case_id))
 
 
 class TimelineOut(Schema):
@@ -178,19 +92,6 @@ class TimelineOut(Schema):
 def case_timeline(request: HttpRequest, case_id: int) -> list[selectors.TimelineEntry]:
     case = selectors.case_get_for_user(user=request.user, pk=case_id)
     return selectors.case_timeline(case=case)
-
-
-@router.post("/cases/{case_id}/attachments", response={201: AttachmentOut, **ERROR_RESPONSES},
-             summary="上传附件（PDF、JPEG、PNG，按内容识别，不超过 10 MB）/ add an attachment (multipart)")
-@requires(ATTACHMENT_ADD)
-def add_attachment(request: HttpRequest, case_id: int, file: File[UploadedFile]) -> Status:
-    case = selectors.case_get_for_user(user=request.user, pk=case_id, action=ATTACHMENT_ADD)
-    if file.size is not None:
-        files.check_size(file.size, field="file")  # before the body is read
-    content = file.read(files.MAX_ATTACHMENT_BYTES + 1)
-    attachment: CaseAttachment = services.case_attachment_add(
-        actor=_user(request), case=case, upload=files.Upload(file.name or "file", content))
-    return Status(201, attachment)
 
 
 class VocabularyOut(Schema):
@@ -211,4 +112,3 @@ def list_categories(request: HttpRequest) -> list[Any]:
 @requires(VOCABULARY_VIEW)
 def list_need_types(request: HttpRequest) -> list[Any]:
     return selectors.need_type_list()
-

@@ -1,4 +1,6 @@
-"""Cases (急难事项): intake from every channel, triage, the case page, work queues."""
+"""Cases (急难事项): intake from every channel and triage (``intake/``), the stage line
+(``workflow/``), aid and its payments (``aid/``), printed forms (``printing/``), work queues
+(``queues/``), the public notice board (``public_notices/``), and the case page."""
 
 from django.apps import AppConfig
 
@@ -12,9 +14,14 @@ class CasesConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
-        from jijinan.cases import demo, notices, printing, triage, workflow  # noqa: F401
+
+        # demo and printing register their demo step and their job as they load.
+        from jijinan.cases import demo, notices  # noqa: F401
+        from jijinan.cases.intake import triage
         from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
-        from jijinan.cases.queue_permissions import QUEUE_ROWS, QUEUE_VIEW
+        from jijinan.cases.printing import services as printing  # noqa: F401
+        from jijinan.cases.queues.permissions import QUEUE_ROWS, QUEUE_VIEW
+        from jijinan.cases.workflow import transitions as workflow
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
 

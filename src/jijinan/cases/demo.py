@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from jijinan.accounts.models import User
 from jijinan.cases.choices import Channel, Stage
+from jijinan.cases.intake.services import IntakeInput, case_intake, on_call_add
 from jijinan.cases.models import Case, OnCallContact
-from jijinan.cases.services import IntakeInput, case_intake
+from jijinan.cases.workflow import services as wf
 from jijinan.core.demo import DemoContext, demo_step
 from jijinan.regions.models import Region
 from jijinan.registry.models import Person
@@ -60,9 +61,10 @@ def demo_cases(ctx: DemoContext) -> None:
     county = Region.objects.filter(code=XUANWU).first()
     approver = users.get("county_approver")
     if county is not None and approver is not None:
-        _duty, created = OnCallContact.objects.get_or_create(
-            county=county, user=approver, note="演示值班",
-            defaults={"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=365)})
+        created = not OnCallContact.objects.filter(county=county, user=approver, note="演示值班").exists()
+        if created:
+            on_call_add(actor=approver, county_code=county.code, user=approver, starts_at=now - timedelta(days=1),
+                        ends_at=now + timedelta(days=365), note="演示值班")
         ctx.created("on-call contacts", int(created))
     made = 0
     for key, username, channel, township, name, categories, needs, text, crisis, stage, hours in CASES:
@@ -86,8 +88,6 @@ def demo_cases(ctx: DemoContext) -> None:
 
 def _advance(case: Case, stage: str, users: dict[str, User]) -> None:
     """Move a demo case to the stage it shows through the workflow's own services."""
-    from jijinan.cases import workflow_services as wf
-
     reviewer, lead = users.get("township_reviewer"), users.get("township_lead")
     if reviewer is None or lead is None:
         return

@@ -28,7 +28,7 @@ from jijinan.cases.choices import (
     TransferStatus,
     Urgency,
 )
-from jijinan.core.fields import EncryptedTextField
+from jijinan.core.protected.fields import EncryptedTextField
 
 REPORTER_PHONE_PURPOSE = "cases.case.reporter_phone"
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jijinan.cases.choices import Channel
+from jijinan.core.messaging.sms import register_sms_template, sms_message, sms_send
 from jijinan.core.models import OutboxMessage
-from jijinan.core.sms import register_sms_template, sms_message, sms_send
 
 CASE_SUBJECT = "cases.case"
 MOBILE = re.compile(r"1[3-9][0-9]{9}")

@@ -23,6 +23,8 @@ CASE_VIEW_OWN = "cases.case.view_own"
 ATTACHMENT_ADD = "cases.attachment.add"
 VOCABULARY_VIEW = "cases.vocabulary.view"
 ON_CALL_MANAGE = "cases.on_call.manage"
+# Its row is the workflow's (cases.workflow.transitions); the aid services check it too.
+PAYMENT_MANAGE = "cases.payment.manage"
 
 CASE_PATHS = ScopePaths(region="handling_region", owner="created_by")
 ATTACHMENT_PATHS = ScopePaths(region="case__handling_region", owner="case__created_by")

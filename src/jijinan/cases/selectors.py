@@ -1,5 +1,6 @@
-"""Reads of the cases app, always with the user's scope: one case, its page, its timeline, its
-attachments, the vocabularies. Outside the user's scope and missing answer the same 404."""
+"""Reads of one case, always with the user's scope: whether they see it, its page, its timeline, its
+attachments, the vocabularies, the crisis duty rota, an informant's own reports; and the handling
+township a region code names. Outside the user's scope and missing answer the same 404."""
 
 from __future__ import annotations
 
@@ -8,35 +9,32 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jijinan.audit.labels import action_label
 from jijinan.audit.models import AuditEvent
 from jijinan.audit.services import access_log_record
+from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.models import (
-    AidPayment,
     Case,
-    CaseAid,
     CaseAttachment,
     CaseCategory,
     CaseEvent,
-    CaseReview,
     CaseTransfer,
     NeedType,
-    Objection,
     OnCallContact,
-    PublicNotice,
-    RelativeFiling,
 )
 from jijinan.cases.permissions import CASE_PATHS, CASE_VIEW, CASE_VIEW_OWN, ON_CALL_MANAGE, ON_CALL_PATHS
-from jijinan.cases.workflow import RELATIVE_FILING_VIEW, TRANSITIONS, Transition, transitions_from
-from jijinan.core.errors import NotFound
+from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, restrict
+from jijinan.regions.choices import RegionLevel
+from jijinan.regions.models import Region
+from jijinan.regions.selectors import region_get_active
 
 TRANSFER_PATHS = ScopePaths(region="from_region")
 INCOMING_PATHS = ScopePaths(region="transfer_to")
-RELATIVE_PATHS = ScopePaths(region="region")
 
 
 def _cases() -> QuerySet[Case]:
@@ -130,8 +128,6 @@ def case_detail_for_user(*, user: Any, pk: int, log: bool = True) -> Case:
 
 def on_call_list_for_user(*, user: Any) -> list[OnCallContact]:
     """The duty rota of the user's counties, current and future periods first."""
-    from django.utils import timezone
-
     rows = restrict(OnCallContact.objects.select_related("county", "user"), user, ON_CALL_MANAGE, ON_CALL_PATHS)
     return list(rows.filter(ends_at__gt=timezone.now()).order_by("county__code", "starts_at")[:200])
 
@@ -140,57 +136,6 @@ def own_reports_for_user(*, user: Any, limit: int = 100) -> list[Case]:
     """An informant's own reports, newest first (number, stage and subject only are shown)."""
     rows = restrict(Case.objects.select_related("handling_region"), user, CASE_VIEW_OWN, CASE_PATHS)
     return list(rows.order_by("-created_at", "-id")[:limit])
-
-
-# --- the staged workflow -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionOption:
-    """A move the case page offers: allowed for this user now, or shown greyed with why not."""
-
-    transition: Transition
-    allowed: bool
-    why: str = ""
-
-
-def case_actions_for_user(*, user: Any, case: Case) -> list[ActionOption]:
-    """The moves of the table from the case's stage that the user's role allows on it, each with
-    the case-dependent blocker (if any) the service would refuse with."""
-    from jijinan.cases.workflow_services import approval_blockers, close_blockers
-
-    out = []
-    for t in transitions_from(case.stage):
-        region = case.transfer_to if t.receiving_side and case.transfer_to is not None else case.handling_region
-        if not can(user, t.action, Target(region_prefix=region.prefix)):
-            continue
-        why = ""
-        if t.name in ("makeup_review", "makeup_approve") and not case.paperwork_owed:
-            continue
-        if t.name == "approve" or t.name == "makeup_approve":
-            why = "；".join(text for _code, text in approval_blockers(case)) if case.decision_id else _("请先审核")
-        elif t.name == "close":
-            why = "；".join(close_blockers(case))
-        out.append(ActionOption(t, not why, why))
-    return out
-
-
-def case_reviews(*, case: Case) -> list[CaseReview]:
-    return list(CaseReview.objects.filter(case=case).select_related("reviewer", "decision", "verification_report"))
-
-
-def case_aid(*, case: Case) -> list[CaseAid]:
-    """The aid records of a case with their payments (two queries)."""
-    return list(CaseAid.objects.filter(case=case).select_related("given_by").prefetch_related("payments"))
-
-
-def case_notices(*, case: Case) -> list[PublicNotice]:
-    return list(PublicNotice.objects.filter(case=case).prefetch_related("objections"))
-
-
-def case_transfers(*, case: Case) -> list[CaseTransfer]:
-    return list(CaseTransfer.objects.filter(case=case).select_related("from_region", "to_region", "requested_by",
-                                                                      "decided_by"))
 
 
 def case_read_only_for_user(*, user: Any, case: Case) -> bool:
@@ -202,41 +147,14 @@ def case_read_only_for_user(*, user: Any, case: Case) -> bool:
     return CaseTransfer.objects.filter(case=case).exists()
 
 
-def objection_get_for_user(*, user: Any, case_pk: int, pk: int) -> Objection:
-    case = case_get_for_user(user=user, pk=case_pk)
-    found = Objection.objects.filter(case=case, pk=pk).select_related("case", "case__handling_region").first()
-    if found is None:
-        raise NotFound(_("未找到该记录"), code="not_found")
-    return found
+# --- the handling township of a new or transferred case -----------------------------------------
 
 
-def payment_get_for_user(*, user: Any, case_pk: int, pk: int) -> AidPayment:
-    """One payment of a case the user can see (404 otherwise)."""
-    case = case_get_for_user(user=user, pk=case_pk)
-    found = AidPayment.objects.filter(aid__case=case, pk=pk).select_related(
-        "aid", "aid__case", "aid__case__handling_region").first()
-    if found is None:
-        raise NotFound(_("未找到该记录"), code="not_found")
-    return found
-
-
-def relative_filing_list_for_user(*, user: Any, q: str = "", active: bool | None = True) -> QuerySet[RelativeFiling]:
-    rows = restrict(RelativeFiling.objects.select_related("person", "region", "filed_by"), user,
-                    RELATIVE_FILING_VIEW, RELATIVE_PATHS)
-    if active is not None:
-        rows = rows.filter(active=active)
-    if q.strip():
-        rows = rows.filter(relative_name__icontains=q.strip()) | rows.filter(person__name__icontains=q.strip())
-    return rows.order_by("-filed_at", "-id")
-
-
-def relative_filing_get_for_user(*, user: Any, pk: int) -> RelativeFiling:
-    return get_for_user(RelativeFiling.objects.select_related("person", "region"), user, RELATIVE_FILING_VIEW,
-                        RELATIVE_PATHS, pk=pk)
-
-
-def transition_named(name: str) -> Transition:
-    found = TRANSITIONS.get(name)
-    if found is None:
-        raise NotFound(_("未知的办理动作"), code="not_found")
-    return found
+def township_of(code: str, *, field_name: str = "handling_region_code") -> Region:
+    """The handling township: a township, or a village whose township handles it."""
+    region = region_get_active(code=(code or "").strip(), field=field_name)
+    if region.level == RegionLevel.VILLAGE and region.parent_id is not None:
+        region = Region.objects.get(pk=region.parent_id)
+    if region.level != RegionLevel.TOWNSHIP:
+        raise DomainError.for_field(field_name, _("办理地须为乡镇（街道）或其下的村（社区）"), code=E.REGION_LEVEL)
+    return region

@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from jijinan.cases import print_views, queue_views, views, workflow_views
+from jijinan.cases import views as case_views
+from jijinan.cases.intake import views
+from jijinan.cases.printing import views as print_views
+from jijinan.cases.public_notices import views as public_notice_views
+from jijinan.cases.queues import views as queue_views
+from jijinan.cases.workflow import views as workflow_views
 
 app_name = "cases"
 
@@ -11,7 +16,7 @@ urlpatterns: list = [
     path("apply/", views.online_application, name="apply"),
     path("on-call/", views.on_call, name="on_call"),
     path("mine/", views.own_reports, name="own_reports"),
-    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/", case_views.case_detail, name="case"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("queue/", queue_views.case_queue, name="queue"),
@@ -20,7 +25,7 @@ urlpatterns: list = [
     *workflow_views.act_urlpatterns(),
     path("<int:pk>/objections/", workflow_views.objection_add, name="objection_add"),
     path("<int:pk>/follow-up/", workflow_views.follow_up_add, name="follow_up_add"),
-    path("public-notices/", workflow_views.public_notice_board, name="public_notices"),
+    path("public-notices/", public_notice_views.public_notice_board, name="public_notices"),
     path("<int:pk>/payments/<int:payment_pk>/", workflow_views.payment_status, name="payment_status"),
     path("<int:pk>/payments/<int:payment_pk>/reissue/", workflow_views.payment_reissue_view,
          name="payment_reissue"),

@@ -1,4 +1,4 @@
-"""The core app: jobs and the worker, errors, API helpers, demo registry, shared utilities."""
+"""The core app: the generic engines (calendar, deadlines, jobs, messaging, search, protected data), shared pieces."""
 
 from django.apps import AppConfig
 
@@ -9,17 +9,21 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        # Register the core's own jobs, periodic jobs and demo data (the calendar's is in services).
+        # Register the core's own jobs, periodic jobs, outbox handlers and demo data (the
+        # calendar's demo step is in its services).
         from django.utils.translation import gettext_lazy as _
 
-        from jijinan.core import demo, inbox, mail, outbox, services, sms, tasks  # noqa: F401
+        from jijinan.core import demo  # noqa: F401
+        from jijinan.core.calendar import services as calendar_services  # noqa: F401
+        from jijinan.core.jobs import outbox, tasks  # noqa: F401
+        from jijinan.core.messaging import inbox, mail, sms  # noqa: F401
         from jijinan.core.nav import NavItem, register_nav
 
         register_nav(NavItem(40, _("工作日历"), "calendar:home", "calendar.manage", "calendar"))
         register_nav(NavItem(90, _("后台队列"), "system:queues", "system.jobs.view", "system"))
         # The deadline engine: its sweep and recomputation jobs, permissions, calendar hook, menu.
-        from jijinan.core import deadline_services
-        from jijinan.core.deadlines import DEADLINE_RULES
+        from jijinan.core.deadlines import services as deadline_services
+        from jijinan.core.deadlines.permissions import DEADLINE_RULES
         from jijinan.core.permissions import register_actions
 
         register_actions(DEADLINE_RULES)

@@ -7,11 +7,14 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 from jijinan.core.context import RequestContext, reset_current_request, set_current_request
+from jijinan.core.errors import DomainError
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -55,12 +58,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.core.exceptions import PermissionDenied
-        from django.http import Http404
-        from django.shortcuts import render
-
-        from jijinan.core.errors import DomainError
-
         if not isinstance(exception, DomainError):
             return None
         if exception.status == 404:

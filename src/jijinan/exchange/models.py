@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.core.fields import EncryptedTextField
+from jijinan.core.protected.fields import EncryptedTextField
 from jijinan.exchange.choices import BatchMode, BatchStatus, CreatedKind, ImportTarget, Linkage
 
 RECORD_ID_NUMBER_PURPOSE = "exchange.record.id_number"

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from jijinan.accounts.models import DepartmentType
 from jijinan.audit.services import audit_record
-from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, RowError
-from jijinan.core.ids import IdCheck
-from jijinan.core.outbox import outbox_write
+from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import IdCheck
 from jijinan.exchange.choices import BatchMode, BatchStatus, CreatedKind, ImportTarget, Linkage
 from jijinan.exchange.errors import ExchangeErrorCode as E
 from jijinan.exchange.models import BatchCreated, DepartmentRecord, ImportBatch, ImportRowError
@@ -368,7 +368,7 @@ def batch_upload(*, actor: Any, data: UploadInput, inline: bool | None = None,
             shutil.move(str(data.path), stored_file(batch))
         in_request = size <= INLINE_VALIDATION_BYTES if inline is None else inline
         if info is not None and not in_request:
-            from jijinan.core.jobs import job_enqueue
+            from jijinan.core.jobs.queue import job_enqueue
 
             job_enqueue("exchange.validate_batch", {"batch_id": batch.pk})
     if problem is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jijinan.core.jobs import job
+from jijinan.core.jobs.queue import job
 from jijinan.exchange.services import batch_validate
 
 

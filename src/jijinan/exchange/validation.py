@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jijinan.core import crypto
 from jijinan.core.errors import DomainError, RowError
-from jijinan.core.ids import InvalidIdNumber, mask_id_number, mask_phone, normalise_phone, validate_id_number
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import InvalidIdNumber, mask_id_number, mask_phone, normalise_phone, validate_id_number
 from jijinan.exchange.choices import ColumnType
 from jijinan.exchange.errors import ExchangeErrorCode as E
 from jijinan.exchange.reading import Cell, FileProblem

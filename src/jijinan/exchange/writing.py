@@ -11,7 +11,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from jijinan.core import crypto
+from jijinan.core.protected import crypto
 from jijinan.exchange.models import RECORD_ID_NUMBER_PURPOSE, DepartmentRecord
 
 RECORD_COLUMNS = ("batch_id", "source", "kind", "person_id", "id_number", "id_number_index", "name",

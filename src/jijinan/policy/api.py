@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.permissions import requires
 from jijinan.policy import selectors, services
 from jijinan.policy.choices import Program

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.demo import DemoContext, demo_step
 from jijinan.policy.choices import Basis
 from jijinan.policy.models import ParameterVersion

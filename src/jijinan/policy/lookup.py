@@ -8,7 +8,7 @@ Tables are loaded per parameter on first use and kept in process memory. Every p
 invalidates them (``policy_cache_invalidate``) in its transaction and again on commit; other
 processes notice through the Django cache key within ``VERSION_CHECK_SECONDS``, or at the latest
 after ``CACHE_MAX_AGE_SECONDS`` when that cache is local to each process. This is the approach of
-the working-day calendar (``jijinan.core.calendar``).
+the working-day calendar (``jijinan.core.calendar.workdays``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from jijinan.core.calendar import local_date
+from jijinan.core.calendar.workdays import local_date
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.policy.errors import NoValueInForce, PolicyErrorCode
 from jijinan.policy.values import display, typed

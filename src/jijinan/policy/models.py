@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.core.calendar import DeadlineUnit
+from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.policy.choices import Basis, Program, ValueKind, VersionStatus
 
 

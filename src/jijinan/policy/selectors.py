@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.permissions import ScopePaths, get_for_user, restrict
 from jijinan.policy.choices import PROGRAM_ORDER, VersionStatus

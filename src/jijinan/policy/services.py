@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jijinan.audit.services import audit_record
-from jijinan.core.calendar import FIRST_YEAR, LAST_YEAR, DeadlineUnit, today_local
+from jijinan.core.calendar.workdays import FIRST_YEAR, LAST_YEAR, DeadlineUnit, today_local
 from jijinan.core.errors import Conflict, DomainError, NotFound, RowError, RowErrors
-from jijinan.core.outbox import outbox_write
+from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
 from jijinan.policy.choices import Basis, Program, ValueKind
 from jijinan.policy.errors import PolicyErrorCode

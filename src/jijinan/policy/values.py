@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jijinan.core.calendar import MAX_COUNT, DeadlineResult, DeadlineUnit, deadline_at
+from jijinan.core.calendar.workdays import MAX_COUNT, DeadlineResult, DeadlineUnit, deadline_at
 from jijinan.core.errors import DomainError
 from jijinan.policy.choices import ValueKind
 from jijinan.policy.errors import PolicyErrorCode

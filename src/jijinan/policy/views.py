@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jijinan.core import exports
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.permissions import Target, can, requires
 from jijinan.policy import selectors, services

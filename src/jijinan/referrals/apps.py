@@ -13,18 +13,19 @@ class ReferralsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
-        from jijinan.cases import workflow_services
-        from jijinan.core.deadlines import DeadlineKind, deadline_kind_register
+        from jijinan.cases.workflow.selectors import register_close_guard
+        from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
-        from jijinan.referrals import deflection, demo, notify, permissions, services  # noqa: F401
+        from jijinan.referrals import demo, notify, permissions, services  # noqa: F401
+        from jijinan.referrals.deflection import services as deflection  # noqa: F401
 
         register_actions(permissions.ROWS)
         deadline_kind_register(DeadlineKind(
             code=services.TASK_DEADLINE, label=_("部门任务办理期限"), default_unit="working_days",
             subject_types=frozenset({services.TASK_SUBJECT}), subject_url=services.task_url,
             description=_("部门自收到分办任务起办结")))
-        workflow_services.register_close_guard(services.open_tasks_block_closing)
+        register_close_guard(services.open_tasks_block_closing)
         register_nav(NavItem(13, _("部门任务"), "referrals:office_queue", permissions.OFFICE_VIEW, "referrals"))
         register_nav(NavItem(33, _("推诿预警"), "referrals:flags", permissions.FLAG_VIEW, "referrals"))
         register_nav(NavItem(34, _("职责清单"), "referrals:matrix", permissions.MATRIX_VIEW, "referrals"))

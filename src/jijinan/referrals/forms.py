@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.cases.attachments import Upload, check_size
-from jijinan.cases.forms import MultipleFileField
-from jijinan.core.calendar import DeadlineUnit
+from jijinan.cases.intake.attachments import Upload, check_size
+from jijinan.cases.intake.forms import MultipleFileField
+from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.referrals.choices import FlagReason, ReturnReason
 
 TEXT_MAX = 2000

@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jijinan.accounts.models import Grant, Organisation, User
-from jijinan.core.fields import Protected
-from jijinan.core.inbox import Notice, inbox_post
-from jijinan.core.mail import mail_message
+from jijinan.core.jobs.outbox import outbox_handler, outbox_write, outbox_write_many
+from jijinan.core.messaging.inbox import Notice, inbox_post
+from jijinan.core.messaging.mail import mail_message
+from jijinan.core.messaging.sms import register_sms_template, sms_message
 from jijinan.core.models import InboxItem, OutboxMessage
-from jijinan.core.outbox import outbox_handler, outbox_write, outbox_write_many
 from jijinan.core.permissions import Role
-from jijinan.core.sms import register_sms_template, sms_message
+from jijinan.core.protected.fields import Protected
 from jijinan.referrals.choices import FlagReason, ReturnReason
 from jijinan.referrals.models import DeflectionFlag, Task
 

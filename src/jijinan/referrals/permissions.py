@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.cases.permissions import CASE_VIEW, VIEW_ROLES
-from jijinan.cases.workflow import CASEWORKERS
+from jijinan.cases.workflow.transitions import CASEWORKERS
 from jijinan.core.permissions import ALL_ROLES, STAFF_ROLES, Role, Rule, ScopeKind, ScopePaths
 
 R = Role

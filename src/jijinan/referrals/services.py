@@ -24,17 +24,21 @@ from django.utils.translation import gettext as _
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
 from jijinan.audit.services import audit_record
-from jijinan.cases import attachments as files
 from jijinan.cases.choices import Stage
-from jijinan.cases.models import Case, CaseCategory, CaseEvent, NeedType
-from jijinan.core.calendar import DeadlineUnit
-from jijinan.core.deadline_services import deadline_cancel, deadline_meet, deadline_start
+from jijinan.cases.intake import attachments as files
+from jijinan.cases.models import Case, CaseCategory, NeedType
+from jijinan.cases.services import case_event_record
+from jijinan.core.calendar.workdays import DeadlineUnit
+from jijinan.core.deadlines.services import deadline_cancel, deadline_meet, deadline_start
 from jijinan.core.errors import Conflict, DomainError, NotFound
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Target, require
 from jijinan.policy.lookup import value as parameter_value
-from jijinan.referrals import deflection, notify
+from jijinan.referrals import notify
 from jijinan.referrals.choices import OPEN_STATUSES, ReturnReason, TaskEventKind, TaskStatus
+from jijinan.referrals.deflection.selectors import idle_at_for
+from jijinan.referrals.deflection.services import check_cycle, check_returns
+from jijinan.referrals.errors import ReferralErrorCode as E
 from jijinan.referrals.models import ResponsibilityRule, Task, TaskAttachment, TaskEvent
 from jijinan.referrals.permissions import (
     MATRIX_MANAGE,
@@ -56,19 +60,6 @@ MAX_TASKS_AT_ONCE = 10
 # From accepted until closure; a denied case may still be helped by a department.
 REFERRABLE_STAGES = frozenset({Stage.ACCEPTED, Stage.REVIEWED, Stage.APPROVED, Stage.DENIED, Stage.ASSISTED,
                                Stage.FOLLOW_UP})
-
-
-class ReferralErrorCode:
-    STALE = "stale_version"
-    INVALID_STATUS = "invalid_task_status"
-    STAGE = "case_not_referrable"
-    OFFICE = "office_invalid"
-    REASON_REQUIRED = "reason_required"
-    RESULT_REQUIRED = "result_required"
-    DUPLICATE = "duplicate_task"
-
-
-E = ReferralErrorCode
 
 
 def task_url(subject_id: str) -> str:
@@ -209,7 +200,7 @@ def _save(task: Task, now: datetime, *, activity: bool = True) -> None:
     task.version += 1
     if activity:
         task.last_activity_at = now
-    task.idle_at = deflection.idle_at_for(task, now)
+    task.idle_at = idle_at_for(task, now)
     task.save()
 
 
@@ -219,8 +210,8 @@ def _audit(task: Task, action: str, *, actor: Any, changes: dict[str, Any], note
 
 
 def _case_event(task: Task, kind: str, summary: str, *, actor: Any, now: datetime) -> None:
-    CaseEvent.objects.create(case=task.case, kind=f"referral.{kind}", summary=summary[:300], actor=_user(actor),
-                             at=now, data={"task_id": task.pk, "office_id": task.office_id})
+    case_event_record(case=task.case, kind=f"referral.{kind}", summary=summary[:300], actor=_user(actor),
+                      at=now, data={"task_id": task.pk, "office_id": task.office_id})
 
 
 def _store(uploads: list[files.Upload], task: Task, event: TaskEvent, actor: Any, now: datetime,
@@ -332,9 +323,7 @@ def _check_drafts(case: Case, drafts: list[TaskDraft]) -> list[tuple[Any, ...]]:
                 continue
         handler = None
         if d.handler_id:
-            from jijinan.referrals.notify import office_handlers
-
-            if int(d.handler_id) not in office_handlers(office):
+            if int(d.handler_id) not in notify.office_handlers(office):
                 errors.setdefault(prefix + "handler_id", []).append(_("承办人须是该部门在岗的经办人员"))
                 continue
             handler = d.handler_id
@@ -383,8 +372,8 @@ def tasks_open(*, actor: Any, case: Case, drafts: list[TaskDraft]) -> list[Task]
             notify.task_notice(task, notify.ASSIGNED, actor=actor)
             tasks.append(task)
         summary = _("分办：%(offices)s") % {"offices": "、".join(t.office.name for t in tasks)}
-        CaseEvent.objects.create(case=locked, kind="referral.opened", summary=summary[:300], actor=_user(actor),
-                                 at=now, data={"task_ids": [t.pk for t in tasks]})
+        case_event_record(case=locked, kind="referral.opened", summary=summary[:300], actor=_user(actor),
+                          at=now, data={"task_ids": [t.pk for t in tasks]})
     return tasks
 
 
@@ -438,7 +427,7 @@ def task_return(*, actor: Any, task: Task, version: Any, reason_code: str, reaso
             "office": locked.office.name, "number": locked.number, "code": ReturnReason(reason_code).label,
             "reason": text}, actor=actor, now=now)
         notify.task_notice(locked, notify.RETURNED, actor=actor)
-        deflection.check_returns(locked, now=now)
+        check_returns(locked, now=now)
     return locked
 
 
@@ -522,7 +511,7 @@ def _hand_to(locked: Task, office: Organisation, kind: str, *, actor: Any, text:
         "number": locked.number, "verb": verb, "from": before_office.name, "to": office.name, "text": text},
         actor=actor, now=now)
     notify.task_notice(locked, notify.ASSIGNED, actor=actor)
-    deflection.check_cycle(locked, now=now)
+    check_cycle(locked, now=now)
     return locked
 
 

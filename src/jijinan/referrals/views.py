@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
-from jijinan.cases import attachments as files
 from jijinan.cases.choices import Stage
+from jijinan.cases.intake import attachments as files
 from jijinan.cases.models import Case, CaseCategory, FollowUp, NeedType
 from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core.errors import DomainError

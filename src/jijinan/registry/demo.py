@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Organisation
-from jijinan.core import crypto
 from jijinan.core.demo import DemoContext, demo_step
-from jijinan.core.ids import check_digit_for
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import check_digit_for
 from jijinan.regions.models import Region
 from jijinan.registry import services
 from jijinan.registry.choices import Employment, MembershipStatus, PersonSource, Relation

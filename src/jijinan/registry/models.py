@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.core.fields import EncryptedTextField
+from jijinan.core.protected.fields import EncryptedTextField
 from jijinan.registry.choices import (
     ConsentCategory,
     DisabilityCategory,

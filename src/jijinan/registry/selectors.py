@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jijinan.audit.services import access_log_record
-from jijinan.core import crypto
 from jijinan.core.errors import DomainError, NotFound
-from jijinan.core.ids import InvalidIdNumber, normalise_phone, validate_id_number
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, require, restrict
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import InvalidIdNumber, normalise_phone, validate_id_number
 from jijinan.regions.choices import PREFIX_LENGTH, level_of_code
 from jijinan.registry.choices import ALL_CATEGORIES, ConsentCategory, MembershipStatus, PersonFlag, Relation
 from jijinan.registry.errors import RegistryErrorCode as E

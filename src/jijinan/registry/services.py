@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
 from jijinan.audit.services import access_log_record, audit_record, changes_between
-from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, NotFound
-from jijinan.core.fields import Protected
-from jijinan.core.ids import IdCheck, InvalidIdNumber, normalise_phone, validate_id_number
-from jijinan.core.outbox import outbox_write
+from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
+from jijinan.core.protected import crypto
+from jijinan.core.protected.fields import Protected
+from jijinan.core.protected.ids import IdCheck, InvalidIdNumber, normalise_phone, validate_id_number
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active

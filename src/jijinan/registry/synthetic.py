@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from jijinan.core import crypto
-from jijinan.core.ids import check_digit_for
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import check_digit_for
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 from jijinan.registry.choices import (

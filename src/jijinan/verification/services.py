@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jijinan.audit.services import audit_record, json_safe
-from jijinan.core import crypto
 from jijinan.core.errors import Conflict, DomainError, NotFound, RowError, RowErrors
-from jijinan.core.ids import InvalidIdNumber, validate_id_number
-from jijinan.core.outbox import outbox_write
+from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import ScopePaths, restrict
+from jijinan.core.protected import crypto
+from jijinan.core.protected.ids import InvalidIdNumber, validate_id_number
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.services import decode_csv_bytes
 from jijinan.registry.choices import Relation

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from jijinan import __version__
-from jijinan.core.inbox import inbox_unread_count
+from jijinan.core.messaging.inbox import inbox_unread_count
 from jijinan.core.nav import nav_for
 
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from jijinan.accounts.models import User
 from jijinan.accounts.selectors import grants_of
+from jijinan.core.jobs.selectors import system_health
 from jijinan.core.permissions import PUBLIC, can, requires
-from jijinan.core.selectors import system_health
 
 
 @requires(PUBLIC)

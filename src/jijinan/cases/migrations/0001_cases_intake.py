@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jijinan.core.fields
+import jijinan.core.protected.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('subject_name', models.CharField(blank=True, help_text='身份不明时填写称呼或特征', max_length=50, verbose_name='对象姓名')),
                 ('subject_description', models.CharField(blank=True, max_length=300, verbose_name='对象描述')),
                 ('reporter_name', models.CharField(blank=True, max_length=50, verbose_name='报告人')),
-                ('reporter_phone', jijinan.core.fields.EncryptedTextField(blank=True, mask='phone', null=True, purpose='cases.case.reporter_phone', verbose_name='报告人电话')),
+                ('reporter_phone', jijinan.core.protected.fields.EncryptedTextField(blank=True, mask='phone', null=True, purpose='cases.case.reporter_phone', verbose_name='报告人电话')),
                 ('reporter_phone_index', models.CharField(blank=True, max_length=64, verbose_name='报告人电话索引')),
                 ('reporter_relation', models.CharField(blank=True, max_length=30, verbose_name='与对象关系')),
                 ('event_at', models.DateTimeField(verbose_name='发生时间')),

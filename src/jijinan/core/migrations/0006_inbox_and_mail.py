@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jijinan.core.fields
+import jijinan.core.protected.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('to', models.EmailField(max_length=254, verbose_name='收件地址')),
                 ('subject', models.CharField(max_length=200, verbose_name='主题')),
-                ('body', jijinan.core.fields.EncryptedTextField(purpose='core.mail.body', verbose_name='正文')),
+                ('body', jijinan.core.protected.fields.EncryptedTextField(purpose='core.mail.body', verbose_name='正文')),
                 ('status', models.CharField(choices=[('queued', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='queued', max_length=10, verbose_name='状态')),
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='已尝试次数')),
                 ('last_error', models.TextField(blank=True, verbose_name='最近错误')),

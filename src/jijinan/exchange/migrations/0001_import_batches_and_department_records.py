@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jijinan.core.fields
+import jijinan.core.protected.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(max_length=40, verbose_name='数据来源')),
                 ('kind', models.CharField(max_length=40, verbose_name='记录类型')),
-                ('id_number', jijinan.core.fields.EncryptedTextField(blank=True, mask='id_number', null=True, purpose='exchange.record.id_number', verbose_name='身份证号')),
+                ('id_number', jijinan.core.protected.fields.EncryptedTextField(blank=True, mask='id_number', null=True, purpose='exchange.record.id_number', verbose_name='身份证号')),
                 ('id_number_index', models.CharField(blank=True, max_length=64, verbose_name='身份证号索引')),
                 ('name', models.CharField(blank=True, max_length=50, verbose_name='姓名')),
                 ('event_date', models.DateField(blank=True, null=True, verbose_name='发生日期')),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from jijinan.core.calendar import local_date
+from jijinan.core.calendar.workdays import local_date
 from jijinan.policy.errors import NoValueInForce
 from jijinan.policy.lookup import ParameterValue, value
 from jijinan.policy.values import Band, Duration

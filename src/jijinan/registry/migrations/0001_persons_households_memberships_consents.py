@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jijinan.core.fields
+import jijinan.core.protected.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('property_note', models.CharField(blank=True, max_length=300, verbose_name='财产说明')),
                 ('declared_on', models.DateField(blank=True, null=True, verbose_name='申报日期')),
                 ('bank_name', models.CharField(blank=True, max_length=100, verbose_name='开户银行')),
-                ('bank_account', jijinan.core.fields.EncryptedTextField(blank=True, mask='bank_account', null=True, purpose='registry.household.bank_account', verbose_name='银行账号')),
+                ('bank_account', jijinan.core.protected.fields.EncryptedTextField(blank=True, mask='bank_account', null=True, purpose='registry.household.bank_account', verbose_name='银行账号')),
                 ('bank_account_holder', models.CharField(blank=True, max_length=50, verbose_name='账户户名')),
                 ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登记时间')),
@@ -70,14 +70,14 @@ class Migration(migrations.Migration):
                 ('name_code', models.CharField(max_length=300, verbose_name='姓名编码')),
                 ('name_pinyin', models.CharField(max_length=150, verbose_name='姓名拼音')),
                 ('name_initials', models.CharField(max_length=50, verbose_name='拼音首字母')),
-                ('id_number', jijinan.core.fields.EncryptedTextField(blank=True, mask='id_number', null=True, purpose='registry.person.id_number', verbose_name='身份证号')),
+                ('id_number', jijinan.core.protected.fields.EncryptedTextField(blank=True, mask='id_number', null=True, purpose='registry.person.id_number', verbose_name='身份证号')),
                 ('id_number_index', models.CharField(blank=True, max_length=64, null=True, verbose_name='身份证号索引')),
                 ('id_kind', models.CharField(choices=[('resident', '居民身份证'), ('hk_macau_taiwan_residence_permit', '港澳台居民居住证'), ('foreign_permanent_residence_2023', '外国人永久居留身份证'), ('temporary', '临时编号（身份不明）')], max_length=40, verbose_name='证件类型')),
                 ('id_unknown', models.BooleanField(default=False, help_text='无身份证号（流浪乞讨、身份不明的病人等），使用临时编号', verbose_name='身份不明')),
                 ('temporary_number', models.CharField(blank=True, max_length=40, null=True, verbose_name='临时编号')),
                 ('sex', models.CharField(choices=[('M', '男'), ('F', '女'), ('U', '不详')], default='U', max_length=1, verbose_name='性别')),
                 ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('phone', jijinan.core.fields.EncryptedTextField(blank=True, mask='phone', null=True, purpose='registry.person.phone', verbose_name='联系电话')),
+                ('phone', jijinan.core.protected.fields.EncryptedTextField(blank=True, mask='phone', null=True, purpose='registry.person.phone', verbose_name='联系电话')),
                 ('phone_index', models.CharField(blank=True, max_length=64, verbose_name='电话索引')),
                 ('registered_region_code', models.CharField(blank=True, max_length=12, verbose_name='户籍地区划代码')),
                 ('registered_region_name', models.CharField(blank=True, max_length=100, verbose_name='户籍地')),

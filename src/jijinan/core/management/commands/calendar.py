@@ -8,14 +8,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jijinan.core.errors import DomainError
-from jijinan.core.services import (
+from jijinan.core.calendar.services import (
     CSV_MAX_BYTES,
     CalendarImportError,
     calendar_import_csv,
     calendar_seed,
     calendar_year_confirm,
 )
+from jijinan.core.calendar.workdays import today_local
+from jijinan.core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -52,8 +53,6 @@ class Command(BaseCommand):
     def _seed(self, options: dict[str, Any]) -> None:
         years = None
         if options["first"] is not None or options["last"] is not None:
-            from jijinan.core.calendar import today_local
-
             first = options["first"] if options["first"] is not None else 2020
             last = options["last"] if options["last"] is not None else today_local().year + 1
             if last < first or last - first > 100:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jijinan.core import crypto
-from jijinan.core.key_rotation import keys_rotate, protected_columns
+from jijinan.core.protected import crypto
+from jijinan.core.protected.key_rotation import keys_rotate, protected_columns
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from jijinan.core.jobs import Worker
+from jijinan.core.jobs.queue import Worker
 
 
 class Command(BaseCommand):

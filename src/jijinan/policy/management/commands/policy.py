@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jijinan.core.calendar import today_local
+from jijinan.core.calendar.workdays import today_local
 from jijinan.core.errors import DomainError, RowErrors
 from jijinan.policy.lookup import value
 from jijinan.policy.services import parameters_load_json

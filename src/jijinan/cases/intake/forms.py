@@ -1,0 +1,147 @@
+"""Forms of the intake pages and the case page's attachment form; each turns into the service's
+input, which does the real checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jijinan.cases.choices import Channel, Urgency
+from jijinan.cases.intake import services
+from jijinan.cases.intake.attachments import Upload, check_size
+from jijinan.cases.models import CaseCategory, NeedType
+from jijinan.registry.services import PersonInput
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+SUBJECT_MODES = [("unidentified", _("身份不明（填写称呼或特征）")), ("person", _("已登记的救助对象")),
+                 ("household", _("已登记的家庭")), ("new_person", _("登记新的救助对象"))]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
+    handling_region_code = forms.RegexField(label=_("办理乡镇（街道）区划代码"), regex=r"^\d{12}$",
+                                            help_text=_("12 位；填村（社区）代码时由其所属乡镇（街道）办理"),
+                                            error_messages={"invalid": _("区划代码应为 12 位数字")})
+    subject_mode = forms.ChoiceField(label=_("救助对象"), choices=SUBJECT_MODES, initial="unidentified")
+    person_id = forms.IntegerField(label=_("救助对象编号"), required=False, min_value=1)
+    household_id = forms.IntegerField(label=_("家庭编号"), required=False, min_value=1)
+    subject_name = forms.CharField(label=_("对象姓名或称呼"), max_length=50, required=False)
+    subject_description = forms.CharField(label=_("对象特征"), max_length=300, required=False)
+    new_id_number = forms.CharField(label=_("新对象身份证号"), max_length=30, required=False)
+    new_id_unknown = forms.BooleanField(label=_("新对象无证件（给出临时编号）"), required=False)
+    new_residence_region_code = forms.CharField(label=_("新对象居住地区划代码"), max_length=12, required=False)
+    reporter_name = forms.CharField(label=_("报告人"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False)
+    reporter_relation = forms.CharField(label=_("与对象关系"), max_length=30, required=False)
+    event_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M",
+                                                                                    "%Y-%m-%d %H:%M"])
+    event_place = forms.CharField(label=_("发生地点"), max_length=200, required=False)
+    categories = forms.MultipleChoiceField(label=_("急难类别"), widget=forms.CheckboxSelectMultiple, required=False)
+    needs = forms.MultipleChoiceField(label=_("需求"), widget=forms.CheckboxSelectMultiple, required=False)
+    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 5}),
+                                  max_length=services.MAX_DESCRIPTION)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    crisis = forms.BooleanField(label=_("危机个案（有自杀、暴力或其他极端行为风险）"), required=False)
+    crisis_note = forms.CharField(label=_("危机情况"), max_length=300, required=False)
+    work_order_12345 = forms.CharField(label=_("12345 工单号"), max_length=40, required=False)
+    work_order_110 = forms.CharField(label=_("110 工单号"), max_length=40, required=False)
+    work_order_120 = forms.CharField(label=_("120 工单号"), max_length=40, required=False)
+    attachments = MultipleFileField(label=_("附件（PDF、JPEG、PNG，每个不超过 10 MB）"), required=False)
+    client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+        self.fields["needs"].choices = [  # type: ignore[attr-defined]
+            (n.code, n.name) for n in NeedType.objects.filter(active=True)]
+        if not self.is_bound:
+            self.fields["event_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def to_input(self) -> services.IntakeInput:
+        d = self.cleaned_data
+        mode = d["subject_mode"]
+        new_person = None
+        if mode == "new_person":
+            new_person = PersonInput(name=d["subject_name"], residence_region_code=d["new_residence_region_code"],
+                                     id_number=d["new_id_number"] or None, id_unknown=d["new_id_unknown"])
+        return services.IntakeInput(
+            channel=d["channel"], handling_region_code=d["handling_region_code"], event_at=d["event_at"],
+            categories=list(d["categories"]), needs=list(d["needs"]), description=d["description"],
+            urgency=d["urgency"], crisis=d["crisis"], crisis_note=d["crisis_note"],
+            person_id=d["person_id"] if mode == "person" else None,
+            household_id=d["household_id"] if mode == "household" else None, new_person=new_person,
+            subject_name=d["subject_name"] if mode == "unidentified" else "",
+            subject_description=d["subject_description"], reporter_name=d["reporter_name"],
+            reporter_phone=d["reporter_phone"], reporter_relation=d["reporter_relation"],
+            event_place=d["event_place"],
+            work_orders={k: d[f"work_order_{k}"] for k in services.WORK_ORDER_KINDS if d[f"work_order_{k}"]},
+            client_key=d["client_key"])
+
+    def uploads(self) -> list[Upload]:
+        chosen = self.cleaned_data.get("attachments") or []
+        for f in chosen:
+            check_size(f.size)  # before any body is read
+        return [Upload(f.name, f.read()) for f in chosen]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("附件（PDF、JPEG、PNG，不超过 10 MB）"))
+
+
+class OnlineApplicationForm(forms.Form):
+    """The public self-application: the applicant's mobile is proven by a one-time code."""
+
+    phone = forms.CharField(label=_("手机号"), max_length=20)
+    code = forms.CharField(label=_("短信验证码"), max_length=6, required=False,
+                           help_text=_("先点“获取验证码”，收到短信后填写"))
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    handling_region_code = forms.RegexField(label=_("所在乡镇（街道）或村（社区）区划代码"), regex=r"^\d{12}$",
+                                            required=False, error_messages={"invalid": _("区划代码应为 12 位数字")})
+    event_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME, required=False,
+                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    categories = forms.MultipleChoiceField(label=_("遇到的困难"), widget=forms.CheckboxSelectMultiple, required=False)
+    needs = forms.MultipleChoiceField(label=_("需要的帮助"), widget=forms.CheckboxSelectMultiple, required=False)
+    description = forms.CharField(label=_("情况说明"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
+                                  max_length=services.MAX_DESCRIPTION)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+        self.fields["needs"].choices = [  # type: ignore[attr-defined]
+            (n.code, n.name) for n in NeedType.objects.filter(active=True)]
+
+    def to_input(self, phone: str) -> services.IntakeInput:
+        d = self.cleaned_data
+        return services.IntakeInput(
+            channel=Channel.ONLINE, handling_region_code=d["handling_region_code"] or "", event_at=d["event_at"],
+            categories=list(d["categories"]), needs=list(d["needs"]), description=d["description"],
+            subject_name=d["name"], reporter_name=d["name"], reporter_phone=phone, reporter_relation=str(_("本人")))
+
+
+class OnCallForm(forms.Form):
+    county_code = forms.RegexField(label=_("县（区）区划代码"), regex=r"^\d{12}$",
+                                   error_messages={"invalid": _("区划代码应为 12 位数字")})
+    username = forms.CharField(label=_("值班人员用户名"), max_length=150)
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)

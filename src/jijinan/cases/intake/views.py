@@ -1,0 +1,153 @@
+"""Pages of intake: one form for every staff channel, the public self-application, attachments,
+the crisis duty rota and an informant's own reports (the case page is :mod:`jijinan.cases.views`).
+
+Every page reads through the selectors (scoped) and writes through the services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jijinan.accounts.models import User
+from jijinan.audit.services import access_log_record
+from jijinan.cases import selectors
+from jijinan.cases.intake import attachments as files
+from jijinan.cases.intake import forms, services
+from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, CASE_VIEW, CASE_VIEW_OWN, ON_CALL_MANAGE
+from jijinan.core.errors import DomainError
+from jijinan.core.formerrors import apply_errors
+from jijinan.core.messaging.sms import otp_issue, otp_verify
+from jijinan.core.permissions import PUBLIC, Target, can, requires
+from jijinan.core.protected.ids import normalise_phone
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@requires(CASE_CREATE)
+@require_http_methods(["GET", "POST"])
+def case_intake(request: HttpRequest) -> HttpResponse:
+    initial = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
+               "handling_region_code": request.GET.get("region", "")}
+    form = forms.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.case_intake(actor=_user(request), data=form.to_input(), attachments=form.uploads())
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_errors(form, exc)
+        else:
+            case = result.case
+            messages.success(request, _("已登记，事项编号 %(number)s") % {"number": case.number})
+            if can(request.user, CASE_VIEW, Target(region_prefix=case.handling_region.prefix)):
+                return redirect("cases:case", pk=case.pk)
+            return redirect("cases:intake")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/intake_form.html", {"form": form}, status=status)
+
+
+@requires(ATTACHMENT_ADD)
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=ATTACHMENT_ADD)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            files.check_size(upload.size, field="file")
+            services.case_attachment_add(actor=_user(request), case=case,
+                                         upload=files.Upload(upload.name, upload.read()))
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, "；".join(m for ms in exc.field_errors.values() for m in ms) or str(exc.message))
+            return redirect("cases:case", pk=case.pk)
+        messages.success(request, _("附件已上传"))
+    else:
+        messages.error(request, _("请选择要上传的文件"))
+    return redirect("cases:case", pk=case.pk)
+
+
+@requires(CASE_VIEW)
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """The file, read from the private directory; each view is logged."""
+    attachment = selectors.attachment_get_for_user(user=request.user, case_pk=pk, pk=attachment_pk)
+    content = files.read(attachment.storage_name)
+    access_log_record(actor=request.user, kind="view", subject=attachment.case,
+                      subject_label=attachment.case.number, region_code=attachment.case.handling_region.code,
+                      fields=["attachment"], purpose=_("查看附件 %(name)s") % {"name": attachment.name})
+    response = HttpResponse(content, content_type=attachment.content_type)
+    extension = attachment.storage_name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+ONLINE_OTP_PURPOSE = "cases.online_application"
+
+
+@requires(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def online_application(request: HttpRequest) -> HttpResponse:
+    """The public self-application: a one-time code proves the mobile, then the case is reported
+    (stage "reported") to the township, and the applicant gets its number by text message."""
+    form = forms.OnlineApplicationForm(request.POST or None)
+    done = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = normalise_phone(form.cleaned_data["phone"], field="phone")
+            if request.POST.get("action") == "send_code":
+                otp_issue(phone=phone, purpose=ONLINE_OTP_PURPOSE)
+                messages.info(request, _("验证码已发送，请查收短信"))
+            elif not otp_verify(phone=phone, purpose=ONLINE_OTP_PURPOSE, code=form.cleaned_data["code"] or ""):
+                form.add_error("code", _("验证码不正确"))
+            else:
+                done = services.case_intake(actor=None, data=form.to_input(phone)).case
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_errors(form, exc)
+    status = 400 if form.errors else 200
+    return render(request, "cases/online_application.html", {"form": form, "done": done}, status=status)
+
+
+@requires(ON_CALL_MANAGE)
+@require_http_methods(["GET", "POST"])
+def on_call(request: HttpRequest) -> HttpResponse:
+    """The crisis duty rota of the user's counties, and a form to add a period."""
+    form = forms.OnCallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        user = User.objects.filter(username=d["username"], is_active=True).first()
+        try:
+            services.on_call_add(actor=_user(request), county_code=d["county_code"], user=user,
+                                 starts_at=d["starts_at"], ends_at=d["ends_at"], note=d["note"])
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_errors(form, exc)
+            if "user" in exc.field_errors:
+                form.add_error("username", exc.field_errors["user"][0])
+        else:
+            messages.success(request, _("已添加值班安排"))
+            return redirect("cases:on_call")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/on_call.html", {
+        "form": form, "rows": selectors.on_call_list_for_user(user=request.user)}, status=status)
+
+
+@requires(CASE_VIEW_OWN)
+@require_GET
+def own_reports(request: HttpRequest) -> HttpResponse:
+    """An informant's own reports and where they stand."""
+    return render(request, "cases/own_reports.html", {"cases": selectors.own_reports_for_user(user=request.user)})

@@ -1,0 +1,104 @@
+"""Pages of the work queues: my queue and my area's (/cases/queue/), and the overdue list
+(/cases/overdue/). Every list reads through ``cases.queues.selectors`` (scoped) and marks overdue and
+due-today rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from jijinan.cases.choices import Channel, Stage, Urgency
+from jijinan.cases.models import CaseCategory
+from jijinan.cases.queues import selectors as queues
+from jijinan.cases.queues.permissions import OVERDUE_VIEW, QUEUE_AREA_VIEW, QUEUE_VIEW
+from jijinan.core.errors import DomainError
+from jijinan.core.permissions import can, requires
+
+PAGE_SIZE = 50
+_ANY = ("", _("全部"))
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("关键词"), max_length=queues.KEYWORDS_MAX_LENGTH, required=False,
+                        help_text=_("事项编号、姓名或情况描述"))
+    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
+    stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[_ANY, *Stage.choices])
+    region = forms.RegexField(label=_("区划代码"), regex=r"^\d{12}$", required=False,
+                              error_messages={"invalid": _("区划代码应为 12 位数字")})
+    category = forms.ChoiceField(label=_("急难类别"), required=False)
+    urgency = forms.ChoiceField(label=_("紧急程度"), required=False, choices=[_ANY, *Urgency.choices])
+    channel = forms.ChoiceField(label=_("来源渠道"), required=False, choices=[_ANY, *Channel.choices])
+    crisis = forms.NullBooleanField(label=_("危机个案"), required=False, widget=forms.Select(choices=[
+        ("", _("全部")), ("true", _("是")), ("false", _("否"))]))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [_ANY] + [  # type: ignore[attr-defined]
+            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+
+    def filters(self) -> queues.QueueFilters:
+        d = self.cleaned_data
+        return queues.QueueFilters(stage=d["stage"], region=d["region"], category=d["category"],
+                                   urgency=d["urgency"], channel=d["channel"], crisis=d["crisis"],
+                                   q=d["q"], phone=d["phone"])
+
+
+def _apply_errors(form: forms.Form, exc: DomainError) -> None:
+    if not exc.field_errors:
+        form.add_error(None, str(exc.message))
+    for name, errors in exc.field_errors.items():
+        for error in errors:
+            form.add_error(name if name in form.fields else None, error)
+
+
+def _list_page(request: HttpRequest, template: str, select: Any, **context: Any) -> HttpResponse:
+    """Filter form, one page of rows with their marks, and 400 when a filter is refused."""
+    form = QueueFilterForm(request.GET or None)
+    filters = queues.QueueFilters()
+    if form.is_bound and form.is_valid():
+        filters = form.filters()
+    status = 400 if form.errors else 200
+    now = timezone.now()
+    page = None
+    if not form.errors:
+        try:
+            page = Paginator(select(filters, now), PAGE_SIZE).get_page(request.GET.get("page"))
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            _apply_errors(form, exc)
+            status = 400
+        else:
+            page.object_list = list(page.object_list)
+            for case in page.object_list:
+                case.due_today = queues.due_today(case, now=now)
+    return render(request, template, {"form": form, "page": page, **context}, status=status)
+
+
+@requires(QUEUE_VIEW)
+@require_GET
+def case_queue(request: HttpRequest) -> HttpResponse:
+    may_area = can(request.user, QUEUE_AREA_VIEW)
+    scope = queues.QueueScope.AREA if request.GET.get("scope") == "area" and may_area else queues.QueueScope.MINE
+
+    def select(filters: queues.QueueFilters, now: Any) -> Any:
+        return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
+
+    return _list_page(request, "cases/queue.html", select, scope=scope.value, may_area=may_area,
+                      may_overdue=can(request.user, OVERDUE_VIEW))
+
+
+@requires(OVERDUE_VIEW)
+@require_GET
+def case_overdue(request: HttpRequest) -> HttpResponse:
+    def select(filters: queues.QueueFilters, now: Any) -> Any:
+        return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
+
+    return _list_page(request, "cases/queue_overdue.html", select)

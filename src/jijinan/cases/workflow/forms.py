@@ -1,0 +1,222 @@
+"""Forms of the workflow pages: one per move of the stage line, plus objections and close-relative
+filings. Each carries the case's version in a hidden field and turns into the service's input;
+the services do the real checks. Amounts are typed in 元 and become fen exactly (Decimal)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jijinan.cases.choices import (
+    AidMethod,
+    Appraisal,
+    FollowUpMethod,
+    ObjectionOutcome,
+    PaymentStatus,
+    Satisfaction,
+)
+from jijinan.cases.workflow.services import ReviewInput
+from jijinan.policy import calculators as calc
+
+YUAN_MAX = Decimal("100000000.00")
+
+
+def yuan_to_fen(value: Decimal) -> int:
+    """元 with at most two decimals → integer fen, exactly (never through float)."""
+    fen = value * 100
+    if fen != fen.to_integral_value():
+        raise ValueError("more than two decimals")
+    return int(fen)
+
+
+class YuanField(forms.DecimalField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 11)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_value", YUAN_MAX)
+        kwargs.setdefault("help_text", _("单位：元，最多两位小数"))
+        super().__init__(**kwargs)
+
+
+class VersionForm(forms.Form):
+    """A move with nothing but an optional note."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+
+class ReasonForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+KINDS = [(calc.AssistanceKind.EMERGENCY.value, _("急难型")), (calc.AssistanceKind.EXPENSE.value, _("支出型"))]
+SEVERITIES = [(calc.Severity.GENERAL.value, _("一般")), (calc.Severity.SERIOUS.value, _("较重")),
+              (calc.Severity.CRITICAL.value, _("严重"))]
+
+
+class ReviewForm(forms.Form):
+    """The township review, or the make-up review after a fast track (the fields of ReviewInput)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    opinion = forms.CharField(label=_("审核意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    requested_amount = YuanField(label=_("拟救助金额（元）"))
+    kind = forms.ChoiceField(label=_("救助类型"), choices=KINDS, initial=calc.AssistanceKind.EMERGENCY.value)
+    severity = forms.ChoiceField(label=_("困难程度"), choices=SEVERITIES, initial=calc.Severity.GENERAL.value)
+    cause = forms.CharField(label=_("救助原因代码"), max_length=30, required=False,
+                            help_text=_("留空则按急难类别确定"))
+    expenses = forms.CharField(label=_("支出明细"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text=_("支出型：每行一项，“类别 金额（元）”，如 medical 5000"))
+    difficulty_months = forms.IntegerField(label=_("困难持续月数"), min_value=0, max_value=120, initial=0,
+                                           required=False)
+    repeat_reason = forms.CharField(label=_("再次救助理由"), max_length=300, required=False)
+    home_visit_on = forms.DateField(label=_("入户调查日期"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    home_visit_note = forms.CharField(label=_("入户调查情况"), max_length=2000, required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    verification_report_id = forms.IntegerField(label=_("家庭经济状况核对报告编号"), min_value=1, required=False)
+    appraisal = forms.ChoiceField(label=_("民主评议"), choices=Appraisal.choices, initial=Appraisal.NOT_USED)
+    appraisal_note = forms.CharField(label=_("民主评议情况"), max_length=300, required=False)
+
+    def clean_expenses(self) -> list[tuple[str, int]]:
+        rows: list[tuple[str, int]] = []
+        for line in (self.cleaned_data.get("expenses") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = line.replace(",", " ").replace("，", " ").split()
+            try:
+                kind, amount = parts
+                fen = yuan_to_fen(Decimal(amount))
+            except (ValueError, ArithmeticError):
+                raise forms.ValidationError(_("每行应为“类别 金额（元）”，金额最多两位小数")) from None
+            if fen <= 0:
+                raise forms.ValidationError(_("金额应大于零"))
+            rows.append((kind, fen))
+        return rows
+
+    def to_input(self) -> ReviewInput:
+        d = self.cleaned_data
+        return ReviewInput(opinion=d["opinion"], requested_amount_fen=yuan_to_fen(d["requested_amount"]),
+                           kind=d["kind"], severity=d["severity"], cause=d["cause"], expenses=d["expenses"],
+                           difficulty_months=d["difficulty_months"] or 0, repeat_reason=d["repeat_reason"],
+                           home_visit_on=d["home_visit_on"], home_visit_note=d["home_visit_note"],
+                           verification_report_id=d["verification_report_id"], appraisal=d["appraisal"],
+                           appraisal_note=d["appraisal_note"])
+
+
+class ApproveForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    amount = YuanField(label=_("审批金额（元）"), required=False,
+                       help_text=_("不超过审核提出的金额；留空则按审核金额"))
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def amount_fen(self) -> int | None:
+        amount = self.cleaned_data.get("amount")
+        return None if amount is None else yuan_to_fen(amount)
+
+
+class PayForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    amount = YuanField(label=_("金额（元）"))
+    method = forms.ChoiceField(label=_("发放方式"), choices=AidMethod.choices)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def amount_fen(self) -> int:
+        return yuan_to_fen(self.cleaned_data["amount"])
+
+
+class AssistForm(PayForm):
+    instalments = forms.IntegerField(label=_("按月分期数"), min_value=1, max_value=12, initial=1, required=False,
+                                     help_text=_("困难持续较长时按月发放，不跨自然年"))
+
+
+class PaymentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("发放结果"), choices=[
+        (PaymentStatus.PAID.value, PaymentStatus.PAID.label), (PaymentStatus.FAILED.value, PaymentStatus.FAILED.label),
+        (PaymentStatus.RETURNED.value, PaymentStatus.RETURNED.label)])
+    reference = forms.CharField(label=_("支付凭证号"), max_length=80, required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class FastTrackForm(PayForm):
+    severity = forms.ChoiceField(label=_("困难程度"), choices=SEVERITIES, initial=calc.Severity.GENERAL.value)
+
+
+class TransferForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    to_region_code = forms.RegexField(label=_("转往乡镇（街道）区划代码"), regex=r"^\d{12}$",
+                                      error_messages={"invalid": _("区划代码应为 12 位数字")})
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# Which form each move of the table takes.
+FORMS: dict[str, type[forms.Form]] = {
+    "report": VersionForm, "accept": VersionForm, "not_accept": ReasonForm, "review": ReviewForm,
+    "send_back": ReasonForm, "approve": ApproveForm, "deny": ReasonForm, "fast_track": FastTrackForm,
+    "makeup_review": ReviewForm, "makeup_approve": VersionForm, "assist": AssistForm, "follow_up": VersionForm,
+    "close": VersionForm, "reopen": ReasonForm, "reconsider": ReasonForm, "transfer": TransferForm,
+    "transfer_accept": VersionForm, "transfer_refuse": ReasonForm,
+}
+
+
+def action_form(name: str, data: Any = None, *, version: int | None = None) -> forms.Form:
+    """The form of move ``name``, prefixed with its name so that many fit on one page."""
+    return FORMS[name](data, prefix=name, initial={"version": version})
+
+
+class FollowUpForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
+    done_on = forms.DateField(label=_("回访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.CharField(label=_("回访情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int)
+    need_resolved = forms.TypedChoiceField(label=_("困难是否已解决"), coerce=lambda v: v == "yes",
+                                           choices=[("yes", _("已解决")), ("no", _("仍未解决"))])
+    unresolved_needs = forms.MultipleChoiceField(label=_("仍未解决的需求"), required=False,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, needs: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unresolved_needs"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = needs or []
+
+
+class ObjectionForm(forms.Form):
+    raised_by = forms.CharField(label=_("异议人"), max_length=50, required=False)
+    text = forms.CharField(label=_("异议内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("处理结果"), choices=ObjectionOutcome.choices)
+    resolution = forms.CharField(label=_("核实情况"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FilingSearchForm(forms.Form):
+    q = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[
+        ("active", _("有效")), ("retired", _("已撤销")), ("all", _("全部"))])
+
+
+class FilingForm(forms.Form):
+    person_id = forms.IntegerField(label=_("救助对象编号"), min_value=1, required=False)
+    id_number = forms.CharField(label=_("或身份证号"), max_length=30, required=False,
+                                help_text=_("不知道编号时，填写身份证号查找"))
+    relative_name = forms.CharField(label=_("工作人员或干部姓名"), max_length=50)
+    relative_post = forms.CharField(label=_("职务"), max_length=50)
+    relation = forms.CharField(label=_("亲属关系"), max_length=30)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("person_id") and not (data.get("id_number") or "").strip():
+            self.add_error("person_id", _("请填写救助对象编号或身份证号"))
+        return data
+
+
+class RetireForm(forms.Form):
+    reason = forms.CharField(label=_("撤销理由"), max_length=300)

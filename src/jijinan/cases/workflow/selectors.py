@@ -1,0 +1,176 @@
+"""Reads of the stage line: the moves the case page offers a user, and why a move is refused now
+(approval and closing guards, including those other apps register); a case's reviews, notices,
+transfers and objections; close-relative filings. Always with the user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jijinan.cases.choices import ObjectionOutcome, Stage
+from jijinan.cases.errors import CaseErrorCode as E
+from jijinan.cases.models import (
+    Case,
+    CaseReview,
+    CaseTransfer,
+    FollowUp,
+    Objection,
+    PublicNotice,
+    RelativeFiling,
+)
+from jijinan.cases.selectors import case_get_for_user
+from jijinan.cases.workflow.transitions import RELATIVE_FILING_VIEW, Transition, transitions_from
+from jijinan.core.errors import NotFound
+from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, restrict
+
+RELATIVE_PATHS = ScopePaths(region="region")
+
+
+# --- the guards of a move ------------------------------------------------------------------------
+
+
+# Checks other apps add before a case may close (the referrals issue: no open task).
+CloseGuard = Callable[[Case], "str | None"]
+
+_close_guards: list[CloseGuard] = []
+
+
+def register_close_guard(guard: CloseGuard) -> None:
+    if guard not in _close_guards:
+        _close_guards.append(guard)
+
+
+def close_blockers(case: Case) -> list[str]:
+    """Why the case may not close yet (empty: it may)."""
+    blockers = []
+    if case.paperwork_owed:
+        blockers.append(_("先行救助的补办手续（审核、审批）尚未完成"))
+    if case.stage == Stage.FOLLOW_UP:
+        last = last_follow_up(case)
+        if last is None:
+            blockers.append(_("尚未登记回访结果"))
+        elif not last.need_resolved:
+            blockers.append(_("回访发现困难仍未解决：请重新办理"))
+    for guard in _close_guards:
+        reason = guard(case)
+        if reason:
+            blockers.append(reason)
+    return blockers
+
+
+def last_follow_up(case: Case) -> FollowUp | None:
+    """The follow-up recorded in the case's current round, the latest first."""
+    return case.follow_ups.filter(recorded_at__gte=round_start(case)).order_by("-recorded_at", "-id").first()
+
+
+ROUND_STARTS = ("stage.reopen", "stage.reconsider")
+
+
+def round_start(case: Case) -> datetime:
+    """When the case's current round of decision and aid began: its last reopening, else intake."""
+    reopened = case.events.filter(kind__in=ROUND_STARTS).order_by("-at").values_list("at", flat=True).first()
+    return reopened or case.created_at
+
+
+def current_notice(case: Case) -> PublicNotice | None:
+    return PublicNotice.objects.filter(case=case, withdrawn_at__isnull=True).order_by("-starts_at", "-id").first()
+
+
+def approval_blockers(case: Case, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Why the approving level may not approve now (code, sentence); empty: it may."""
+    now = now or timezone.now()
+    out: list[tuple[str, str]] = []
+    if case.decision is None:
+        out.append((E.INELIGIBLE, _("没有审核测算记录，请先审核")))
+    elif not case.decision.eligible:
+        out.append((E.INELIGIBLE, _("测算结果为不符合救助条件，不能批准；请不予救助或退回重新审核")))
+    if case.needs_consultation:
+        out.append((E.NEEDS_CONSULTATION,
+                    _("金额超过上限或报告协商阈值，或有稳定风险：须报告协商（一事一议），由会商决定")))
+    if case.public_notice_required:
+        notice = current_notice(case)
+        if notice is None:
+            out.append((E.NOTICE_RUNNING, _("该事项须公示，但没有公示记录")))
+        else:
+            if now < notice.ends_at:
+                out.append((E.NOTICE_RUNNING, _("公示期至 %(end)s 结束，结束后方可审批") % {
+                    "end": timezone.localtime(notice.ends_at).strftime("%Y-%m-%d %H:%M")}))
+            objections = list(notice.objections.all())
+            if any(o.resolved_at is None for o in objections):
+                out.append((E.OBJECTION_OPEN, _("有未办结的公示异议")))
+            if any(o.outcome == ObjectionOutcome.UPHELD for o in objections):
+                out.append((E.OBJECTION_UPHELD, _("公示异议成立：请退回重新审核或不予救助")))
+    return out
+
+
+# --- what the case page offers and shows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """A move the case page offers: allowed for this user now, or shown greyed with why not."""
+
+    transition: Transition
+    allowed: bool
+    why: str = ""
+
+
+def case_actions_for_user(*, user: Any, case: Case) -> list[ActionOption]:
+    """The moves of the table from the case's stage that the user's role allows on it, each with
+    the case-dependent blocker (if any) the service would refuse with."""
+    out = []
+    for t in transitions_from(case.stage):
+        region = case.transfer_to if t.receiving_side and case.transfer_to is not None else case.handling_region
+        if not can(user, t.action, Target(region_prefix=region.prefix)):
+            continue
+        why = ""
+        if t.name in ("makeup_review", "makeup_approve") and not case.paperwork_owed:
+            continue
+        if t.name == "approve" or t.name == "makeup_approve":
+            why = "；".join(text for _code, text in approval_blockers(case)) if case.decision_id else _("请先审核")
+        elif t.name == "close":
+            why = "；".join(close_blockers(case))
+        out.append(ActionOption(t, not why, why))
+    return out
+
+
+def case_reviews(*, case: Case) -> list[CaseReview]:
+    return list(CaseReview.objects.filter(case=case).select_related("reviewer", "decision", "verification_report"))
+
+
+def case_notices(*, case: Case) -> list[PublicNotice]:
+    return list(PublicNotice.objects.filter(case=case).prefetch_related("objections"))
+
+
+def case_transfers(*, case: Case) -> list[CaseTransfer]:
+    return list(CaseTransfer.objects.filter(case=case).select_related("from_region", "to_region", "requested_by",
+                                                                      "decided_by"))
+
+
+def objection_get_for_user(*, user: Any, case_pk: int, pk: int) -> Objection:
+    case = case_get_for_user(user=user, pk=case_pk)
+    found = Objection.objects.filter(case=case, pk=pk).select_related("case", "case__handling_region").first()
+    if found is None:
+        raise NotFound(_("未找到该记录"), code="not_found")
+    return found
+
+
+def relative_filing_list_for_user(*, user: Any, q: str = "", active: bool | None = True) -> QuerySet[RelativeFiling]:
+    rows = restrict(RelativeFiling.objects.select_related("person", "region", "filed_by"), user,
+                    RELATIVE_FILING_VIEW, RELATIVE_PATHS)
+    if active is not None:
+        rows = rows.filter(active=active)
+    if q.strip():
+        rows = rows.filter(relative_name__icontains=q.strip()) | rows.filter(person__name__icontains=q.strip())
+    return rows.order_by("-filed_at", "-id")
+
+
+def relative_filing_get_for_user(*, user: Any, pk: int) -> RelativeFiling:
+    return get_for_user(RelativeFiling.objects.select_related("person", "region"), user, RELATIVE_FILING_VIEW,
+                        RELATIVE_PATHS, pk=pk)

@@ -1,0 +1,131 @@
+"""Deflection flags (推诿预警), written: a task returned too often, passed around a cycle of offices,
+or accepted and left idle past its deadline (a periodic sweep).
+
+A flag keeps the task's hand-off history as it stood and the lowest region that covers every
+party, with the office there that can coordinate them. It is written in the transaction of the
+move that caused it, with an audit event and an outbox message that tells the supervisors of that
+region; a later trigger of the same kind updates the flag instead of adding another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jijinan.accounts.models import Organisation
+from jijinan.audit.services import audit_record
+from jijinan.core.jobs.queue import periodic
+from jijinan.referrals import notify
+from jijinan.referrals.choices import FlagReason, TaskEventKind, TaskStatus
+from jijinan.referrals.deflection.selectors import (
+    FALLBACK_IDLE_DAYS,
+    FALLBACK_RETURNS,
+    IDLE_PARAMETER,
+    RETURNS_PARAMETER,
+    covering_office,
+    covering_region,
+    find_cycle,
+    history,
+    idle_until,
+    office_path,
+    task_parameter,
+)
+from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
+
+SWEEP_BATCH = 500  # tasks looked at per sweep; the rest wait for the next one (every 10 minutes)
+
+
+def raise_flag(task: Task, reason: str, detail: str, *, now: datetime, parameters: dict[str, Any],
+               offices: list[Organisation] | None = None) -> DeflectionFlag:
+    """Write (or renew) the flag of ``reason`` on ``task``, with its history, audit and outbox message."""
+    offices = offices if offices is not None else office_path(task)
+    parties = list({o.pk: o for o in offices}.values())
+    region = covering_region([task.case.handling_region, *[o.region for o in parties]])
+    values = {"detail": detail[:500], "history": history(task), "offices": [o.name for o in parties],
+              "covering_region": region, "covering_office": covering_office(region), "parameters": parameters,
+              "updated_at": now}
+    flag = DeflectionFlag.objects.select_for_update().filter(task=task, reason=reason).first()
+    if flag is None:
+        flag = DeflectionFlag.objects.create(task=task, reason=reason, raised_at=now, **values)
+    else:
+        for k, v in values.items():
+            setattr(flag, k, v)
+        flag.occurrences = F("occurrences") + 1
+        flag.save()
+        flag.refresh_from_db()
+    TaskEvent.objects.create(task=task, kind=TaskEventKind.FLAGGED, at=now, text=detail[:500],
+                             data={"flag_id": flag.pk, "reason": reason})
+    audit_record(actor=None, action="referrals.flag.raise", subject=task, subject_label=task.number,
+                 region_code=region.code, note=detail[:300], changes={"flag": (None, reason)})
+    notify.flag_notice(flag)
+    return flag
+
+
+def check_returns(task: Task, *, now: datetime) -> DeflectionFlag | None:
+    limit, parameters = task_parameter(RETURNS_PARAMETER, task, now, FALLBACK_RETURNS)
+    if task.returns < int(limit):
+        return None
+    detail = _("任务 %(number)s 已被退回 %(n)s 次（达到 %(limit)s 次即预警）") % {
+        "number": task.number, "n": task.returns, "limit": limit}
+    return raise_flag(task, FlagReason.RETURNS, detail, now=now, parameters=parameters)
+
+
+def check_cycle(task: Task, *, now: datetime) -> DeflectionFlag | None:
+    path = office_path(task)
+    cycle = find_cycle([o.pk for o in path])
+    if cycle is None:
+        return None
+    names = {o.pk: o.name for o in path}
+    detail = _("任务 %(number)s 在部门间循环转办：%(path)s") % {
+        "number": task.number, "path": " → ".join(names[pk] for pk in cycle)}
+    return raise_flag(task, FlagReason.CYCLE, detail, now=now, parameters={},
+                      offices=[o for o in path if o.pk in set(cycle)])
+
+
+def sweep_idle(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
+    """Flag every accepted task whose deadline ran out and that has had no activity (progress,
+    questions) for the idle limit since. Returns how many flags were raised.
+
+    Only the tasks whose ``idle_at`` has come are read (an index holds just those that have one):
+    a flagged task drops out until its next activity, and one whose deadline was extended or whose
+    calendar changed meanwhile gets its time computed again."""
+    now = now or timezone.now()
+    flagged = 0
+    memo: dict[tuple[Any, ...], datetime] = {}
+    due = Task.objects.filter(idle_at__lte=now).order_by("idle_at", "id").values_list("pk", flat=True)[:batch]
+    for pk in list(due):
+        with transaction.atomic():
+            task = Task.objects.select_for_update(of=("self",)).select_related(
+                "case__handling_region", "office__region", "deadline").get(pk=pk)
+            limit, parameters = task_parameter(IDLE_PARAMETER, task, now, FALLBACK_IDLE_DAYS)
+            deadline = task.deadline
+            if task.status != TaskStatus.ACCEPTED or deadline is None:
+                Task.objects.filter(pk=pk).update(idle_at=None)
+                continue
+            if deadline.paused_at is not None:  # paused by hand: look again tomorrow
+                Task.objects.filter(pk=pk).update(idle_at=now + timedelta(days=1))
+                continue
+            # The deadline has run out when its time has come (the deadline sweep stamps the breach
+            # within a minute; it need not have come by yet).
+            if deadline.due_at >= now or now <= idle_until(task, limit, memo):
+                # Not idle after all (the deadline was extended, or the calendar changed): look again later.
+                Task.objects.filter(pk=pk).update(idle_at=max(deadline.due_at, idle_until(task, limit, memo)))
+                continue
+            local_due = timezone.localtime(deadline.due_at)
+            detail = _("任务 %(number)s 已接收但逾期未办：期限 %(due)s，最近办理 %(last)s") % {
+                "number": task.number, "due": local_due.strftime("%Y-%m-%d %H:%M"),
+                "last": timezone.localtime(task.last_activity_at).strftime("%Y-%m-%d %H:%M")}
+            raise_flag(task, FlagReason.IDLE, detail, now=now, parameters=parameters)
+            Task.objects.filter(pk=pk).update(idle_at=None)  # until its next activity
+            flagged += 1
+    return flagged
+
+
+@periodic("referrals.deflection_sweep", every=timedelta(minutes=10))
+def deflection_sweep_job(payload: dict[str, Any]) -> None:
+    sweep_idle()
