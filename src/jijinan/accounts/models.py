@@ -10,24 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.core.permissions import Role
 from jijinan.core.protected.fields import EncryptedTextField
+from jijinan.core.vocabulary import Vocabulary
 
 
-class DepartmentType(models.Model):
+class DepartmentType(Vocabulary):
     """A kind of government department (民政, 卫健, 医保 …); the list is data, not code."""
 
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    active = models.BooleanField(_("在用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
-
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("部门类型")
         verbose_name_plural = _("部门类型")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Organisation(models.Model):

@@ -29,44 +29,25 @@ from jijinan.cases.choices import (
     Urgency,
 )
 from jijinan.core.protected.fields import EncryptedTextField
+from jijinan.core.vocabulary import Vocabulary
 
 REPORTER_PHONE_PURPOSE = "cases.case.reporter_phone"
 
 
-class CaseCategory(models.Model):
+class CaseCategory(Vocabulary):
     """A kind of hardship (重病, 意外伤害, 灾害, 火灾 …); configurable."""
 
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    active = models.BooleanField(_("在用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
-
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("急难类别")
         verbose_name_plural = _("急难类别")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class NeedType(models.Model):
+class NeedType(Vocabulary):
     """A kind of need (money, medical, education, housing …); the referrals issue routes by it."""
 
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    active = models.BooleanField(_("在用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
-
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("需求类型")
         verbose_name_plural = _("需求类型")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Case(models.Model):

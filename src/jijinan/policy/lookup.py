@@ -23,11 +23,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jijinan.core.calendar.workdays import local_date
 from jijinan.core.errors import DomainError, NotFound
+from jijinan.core.vocabulary import in_active_language
 from jijinan.policy.errors import NoValueInForce, PolicyErrorCode
 from jijinan.policy.values import display, typed
 from jijinan.regions.choices import PREFIX_LENGTH, RegionLevel
@@ -59,8 +59,7 @@ class ParameterValue:
     unit_en: str = field(default="", compare=False)
 
     def display(self) -> str:
-        english = (get_language() or "").startswith("en")
-        return display(self.kind, self.stored, (self.unit_en if english and self.unit_en else self.unit))
+        return display(self.kind, self.stored, in_active_language(self.unit, self.unit_en))
 
     def to_record(self) -> dict[str, Any]:
         """What a decision stores about a parameter it used."""

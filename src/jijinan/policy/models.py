@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.core.calendar.workdays import DeadlineUnit
+from jijinan.core.vocabulary import in_active_language
 from jijinan.policy.choices import Basis, Program, ValueKind, VersionStatus
 
 
@@ -49,10 +49,10 @@ class ParameterDefinition(models.Model):
         return f"{self.label}（{self.name}）"
 
     def display_label(self) -> str:
-        return self.label_en if self.label_en and (get_language() or "").startswith("en") else self.label
+        return in_active_language(self.label, self.label_en)
 
     def display_unit(self) -> str:
-        return self.unit_en if self.unit_en and (get_language() or "").startswith("en") else self.unit
+        return in_active_language(self.unit, self.unit_en)
 
     def unit_choices(self) -> list[tuple[str, str]]:
         units = self.allowed_units or list(DeadlineUnit.values)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from jijinan.core.calendar.workdays import today_local
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.permissions import ScopePaths, get_for_user, restrict
+from jijinan.core.vocabulary import english_active
 from jijinan.policy.choices import PROGRAM_ORDER, VersionStatus
 from jijinan.policy.errors import PolicyErrorCode
 from jijinan.policy.lookup import ParameterValue, all_tables, region_chain
@@ -188,7 +189,6 @@ def decision_inputs(program: str, data: Any) -> Any:
         raise CalculatorInputError.on(exc.field, exc.message) from exc
 
 
-
 def decision_list_for_user(*, user: Any, program: str | None = None, outcome: str | None = None,
                            region_code: str | None = None) -> QuerySet[Decision]:
     """The decision records in the user's area, newest first."""
@@ -235,9 +235,7 @@ class Recalculation:
 
 
 def _compare(decision: Decision, result: Any, on: date) -> Recalculation:
-    from jijinan.policy.calculators.explain import english
-
-    en = english()
+    en = english_active()
     stored = {line["rule"]: line for line in decision.result["explanation"]["lines"]}
     fresh = {line.rule: line for line in result.explanation.lines}
     changes: list[LineChange] = []

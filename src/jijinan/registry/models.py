@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.core.protected.fields import EncryptedTextField
+from jijinan.core.vocabulary import Vocabulary
 from jijinan.registry.choices import (
     ConsentCategory,
     DisabilityCategory,
@@ -37,25 +38,16 @@ def age_on(born: date | None, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class ProgramType(models.Model):
+class ProgramType(Vocabulary):
     """A kind of assistance program (低保, 特困 …); the list is data an administrator extends."""
 
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     subject = models.CharField(_("登记对象"), max_length=10, choices=ProgramSubject.choices,
                                default=ProgramSubject.EITHER)
     description = models.CharField(_("说明"), max_length=200, blank=True)
-    active = models.BooleanField(_("在用"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
 
-    class Meta:
+    class Meta(Vocabulary.Meta):
         verbose_name = _("救助项目类型")
         verbose_name_plural = _("救助项目类型")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Person(models.Model):

@@ -8,14 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import translation
-from django.utils.translation import get_language
 
+from jijinan.core.vocabulary import english_active
 from jijinan.policy.lookup import ParameterValue
 from jijinan.policy.values import display, plain, yuan
-
-
-def english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 @dataclass(frozen=True)
@@ -26,7 +22,7 @@ class Text:
     en: str
 
     def __str__(self) -> str:
-        return self.en if english() else self.zh
+        return self.en if english_active() else self.zh
 
     def __add__(self, other: Text) -> Text:
         return Text(self.zh + other.zh, self.en + other.en)
@@ -74,7 +70,7 @@ class ParameterRef:
                 "value": self.value}
 
     def render(self) -> str:
-        if english():
+        if english_active():
             return f"{self.label_en} = {self.display_en} (v{self.version_id})"
         return f"{self.label_zh} = {self.display_zh}（版本 {self.version_id}）"
 
@@ -101,28 +97,28 @@ class Line:
                    passed=passed, parameters=tuple(ParameterRef.of(p) for p in parameters))
 
     def label(self) -> str:
-        return self.label_en if english() else self.label_zh
+        return self.label_en if english_active() else self.label_zh
 
     def value(self) -> str:
-        return self.value_en if english() else self.value_zh
+        return self.value_en if english_active() else self.value_zh
 
     def verdict(self) -> str:
         if self.passed is None:
             return ""
-        if english():
+        if english_active():
             return "pass" if self.passed else "fail"
         return "符合" if self.passed else "不符合"
 
     def render(self) -> str:
         """The line as one sentence in the active language."""
-        cited = "; ".join(p.render() for p in self.parameters) if english() else "；".join(
+        cited = "; ".join(p.render() for p in self.parameters) if english_active() else "；".join(
             p.render() for p in self.parameters)
-        text = f"{self.label()}: {self.value()}" if english() else f"{self.label()}：{self.value()}"
+        text = f"{self.label()}: {self.value()}" if english_active() else f"{self.label()}：{self.value()}"
         if cited:
-            text += f" [{cited}]" if english() else f"【{cited}】"
+            text += f" [{cited}]" if english_active() else f"【{cited}】"
         verdict = self.verdict()
         if verdict:
-            text += f" — {verdict}" if english() else f" —— {verdict}"
+            text += f" — {verdict}" if english_active() else f" —— {verdict}"
         return text
 
     def to_record(self) -> dict[str, Any]:
@@ -144,7 +140,7 @@ class Explanation:
     parameters: tuple[ParameterValue, ...] = field(default=())
 
     def summary(self) -> str:
-        return self.outcome_en if english() else self.outcome_zh
+        return self.outcome_en if english_active() else self.outcome_zh
 
     def render(self) -> list[str]:
         return [line.render() for line in self.lines]

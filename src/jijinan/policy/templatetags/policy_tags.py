@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
+
+from jijinan.core.vocabulary import english_active
 
 register = template.Library()
 
@@ -22,8 +23,7 @@ def yuan(fen: int | None) -> str:
 @register.filter
 def in_language(record: dict[str, Any], key: str) -> str:
     """A stored line's ``<key>_zh`` or ``<key>_en``, by the active language."""
-    english = (get_language() or "").startswith("en")
-    return str(record.get(f"{key}_en" if english else f"{key}_zh", ""))
+    return str(record.get(f"{key}_en" if english_active() else f"{key}_zh", ""))
 
 
 @register.filter
