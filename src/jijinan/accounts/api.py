@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jijinan.accounts import selectors, services, views
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, Organisation, User
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
@@ -72,8 +73,7 @@ class MeOut(Schema):
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="当前用户及其授权 / the signed-in user")
 @requires("accounts.self")
 def me(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+    return acting_user(request)
 
 
 class PasswordIn(Schema):
@@ -85,8 +85,8 @@ class PasswordIn(Schema):
              summary="修改密码 / change the password")
 @requires("accounts.self")
 def change_password(request: HttpRequest, payload: PasswordIn) -> Status:
-    assert isinstance(request.user, User)
-    services.password_change(user=request.user, old_password=payload.old_password,
+    user = acting_user(request)
+    services.password_change(user=user, old_password=payload.old_password,
                              new_password=payload.new_password)
     return Status(204, None)
 
@@ -113,16 +113,16 @@ class NewTokenOut(TokenOut):
 @router.get("/me/tokens", response={200: list[TokenOut], **ERROR_RESPONSES}, summary="我的接口令牌 / my tokens")
 @requires("accounts.self")
 def list_tokens(request: HttpRequest) -> list[ApiToken]:
-    assert isinstance(request.user, User)
-    return list(selectors.tokens_of(user=request.user))
+    user = acting_user(request)
+    return list(selectors.tokens_of(user=user))
 
 
 @router.post("/me/tokens", response={201: NewTokenOut, **ERROR_RESPONSES},
              summary="新建接口令牌（明文只返回一次）/ create a token (shown once)")
 @requires("accounts.self")
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
-    assert isinstance(request.user, User)
-    token, plain = services.token_create(user=request.user, name=payload.name, days=payload.days)
+    user = acting_user(request)
+    token, plain = services.token_create(user=user, name=payload.name, days=payload.days)
     return Status(201, NewTokenOut(**TokenOut.from_orm(token).dict(), token=plain))
 
 
@@ -130,13 +130,13 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
              summary="撤销令牌 / revoke a token")
 @requires("accounts.self")
 def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
-    assert isinstance(request.user, User)
-    token = selectors.tokens_of(user=request.user).filter(pk=token_id).first()
+    user = acting_user(request)
+    token = selectors.tokens_of(user=user).filter(pk=token_id).first()
     if token is None:
         from jijinan.core.errors import NotFound
 
         raise NotFound("未找到该记录")
-    return services.token_revoke(user=request.user, token=token)
+    return services.token_revoke(user=user, token=token)
 
 
 class DepartmentTypeOut(Schema):
@@ -163,8 +163,8 @@ def list_department_types(request: HttpRequest) -> list[DepartmentType]:
              summary="新增部门类型 / add a department type")
 @requires("accounts.department_type.manage")
 def create_department_type(request: HttpRequest, payload: DepartmentTypeIn) -> Status:
-    assert isinstance(request.user, User)
-    return Status(201, services.department_type_create(actor=request.user, code=payload.code,
+    user = acting_user(request)
+    return Status(201, services.department_type_create(actor=user, code=payload.code,
                                                        name=payload.name, name_en=payload.name_en))
 
 
@@ -264,8 +264,8 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilters]
              summary="新增机构 / add an organisation")
 @requires("accounts.organisation.manage")
 def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status:
-    assert isinstance(request.user, User)
-    return Status(201, services.organisation_create(actor=request.user, data=_org_input(payload)))
+    user = acting_user(request)
+    return Status(201, services.organisation_create(actor=user, data=_org_input(payload)))
 
 
 @router.get("/organisations/{org_id}", response={200: OrganisationOut, **ERROR_RESPONSES},
@@ -279,10 +279,10 @@ def get_organisation(request: HttpRequest, org_id: int) -> Organisation:
             summary="修改机构（带版本号，过期版本返回 409）/ update (stale version → 409)")
 @requires("accounts.organisation.manage")
 def update_organisation(request: HttpRequest, org_id: int, payload: OrganisationUpdateIn) -> Organisation:
-    assert isinstance(request.user, User)
-    organisation = selectors.organisation_get_for_user(user=request.user, pk=org_id,
+    user = acting_user(request)
+    organisation = selectors.organisation_get_for_user(user=user, pk=org_id,
                                                        action="accounts.organisation.manage")
-    return services.organisation_update(actor=request.user, organisation=organisation,
+    return services.organisation_update(actor=user, organisation=organisation,
                                         version=payload.version, data=_org_input(payload),
                                         active=payload.active)
 
@@ -381,10 +381,10 @@ def _organisation_for_staff(request: HttpRequest, org_id: int) -> Organisation:
 @router.post("/staff", response={201: StaffOut, **ERROR_RESPONSES}, summary="新增工作人员 / add staff")
 @requires("accounts.staff.manage")
 def create_staff(request: HttpRequest, payload: StaffIn) -> Status:
-    assert isinstance(request.user, User)
+    user = acting_user(request)
     organisation = _organisation_for_staff(request, payload.organisation_id)
     return Status(201, services.staff_create(
-        actor=request.user, username=payload.username, full_name=payload.full_name,
+        actor=user, username=payload.username, full_name=payload.full_name,
         organisation=organisation, password=payload.password, title=payload.title,
         mobile=payload.mobile))
 
@@ -399,10 +399,10 @@ def get_staff(request: HttpRequest, user_id: int) -> User:
 @router.put("/staff/{user_id}", response={200: StaffOut, **ERROR_RESPONSES}, summary="修改工作人员 / update staff")
 @requires("accounts.staff.manage")
 def update_staff(request: HttpRequest, user_id: int, payload: StaffUpdateIn) -> User:
-    assert isinstance(request.user, User)
-    member = selectors.staff_get_for_user(user=request.user, pk=user_id, action="accounts.staff.manage")
+    user = acting_user(request)
+    member = selectors.staff_get_for_user(user=user, pk=user_id, action="accounts.staff.manage")
     organisation = _organisation_for_staff(request, payload.organisation_id)
-    return services.staff_update(actor=request.user, user=member, version=payload.version,
+    return services.staff_update(actor=user, user=member, version=payload.version,
                                  full_name=payload.full_name, title=payload.title,
                                  organisation=organisation, mobile=payload.mobile)
 
@@ -420,9 +420,9 @@ class UnmaskedOut(Schema):
 @refusals_recorded
 @requires("accounts.staff.unmask")
 def unmask_staff(request: HttpRequest, user_id: int, payload: UnmaskIn) -> UnmaskedOut:
-    assert isinstance(request.user, User)
-    member = selectors.staff_get_for_user(user=request.user, pk=user_id, action="accounts.staff.unmask")
-    return UnmaskedOut(mobile=services.staff_mobile_reveal(actor=request.user, user=member,
+    user = acting_user(request)
+    member = selectors.staff_get_for_user(user=user, pk=user_id, action="accounts.staff.unmask")
+    return UnmaskedOut(mobile=services.staff_mobile_reveal(actor=user, user=member,
                                                            purpose=payload.purpose))
 
 
@@ -430,12 +430,12 @@ def unmask_staff(request: HttpRequest, user_id: int, payload: UnmaskIn) -> Unmas
              summary="停用账户（交接未完成工作）/ deactivate, handing over open work")
 @requires("accounts.staff.manage")
 def deactivate_staff(request: HttpRequest, user_id: int, payload: DeactivateIn) -> User:
-    assert isinstance(request.user, User)
-    member = selectors.staff_get_for_user(user=request.user, pk=user_id, action="accounts.staff.manage")
+    user = acting_user(request)
+    member = selectors.staff_get_for_user(user=user, pk=user_id, action="accounts.staff.manage")
     handover_to = None
     if payload.handover_to:
-        handover_to = selectors.staff_get_for_user(user=request.user, pk=payload.handover_to)
-    return services.staff_deactivate(actor=request.user, user=member, version=payload.version,
+        handover_to = selectors.staff_get_for_user(user=user, pk=payload.handover_to)
+    return services.staff_deactivate(actor=user, user=member, version=payload.version,
                                      reason=payload.reason, handover_to=handover_to)
 
 
@@ -449,9 +449,9 @@ class GrantIn(Schema):
              summary="授权 / add a grant")
 @requires("accounts.grant.manage")
 def add_grant(request: HttpRequest, user_id: int, payload: GrantIn) -> Status:
-    assert isinstance(request.user, User)
-    member = selectors.staff_get_for_user(user=request.user, pk=user_id, action="accounts.grant.manage")
-    return Status(201, services.grant_add(actor=request.user, user=member, role=payload.role,
+    user = acting_user(request)
+    member = selectors.staff_get_for_user(user=user, pk=user_id, action="accounts.grant.manage")
+    return Status(201, services.grant_add(actor=user, user=member, role=payload.role,
                                           region_code=payload.region_code,
                                           department_type=payload.department_type))
 
@@ -460,6 +460,6 @@ def add_grant(request: HttpRequest, user_id: int, payload: GrantIn) -> Status:
              summary="撤销授权 / revoke a grant")
 @requires("accounts.grant.manage")
 def revoke_grant(request: HttpRequest, grant_id: int) -> Grant:
-    assert isinstance(request.user, User)
-    grant = selectors.grant_get_for_user(user=request.user, pk=grant_id)
-    return services.grant_revoke(actor=request.user, grant=grant)
+    user = acting_user(request)
+    grant = selectors.grant_get_for_user(user=user, pk=grant_id)
+    return services.grant_revoke(actor=user, grant=grant)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jijinan.accounts import selectors, services
 from jijinan.accounts.choices import OrganisationKind
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
@@ -43,11 +44,6 @@ def _apply_errors(form: forms.Form, exc: DomainError) -> None:
     for field, errors in exc.field_errors.items():
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ class TokenForm(forms.Form):
 @requires("accounts.self")
 @require_GET
 def my_account(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return render(request, "accounts/me.html", {
         "grants": selectors.grants_of(user=user),
         "tokens": selectors.tokens_of(user=user),
@@ -115,7 +111,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
 @requires("accounts.self")
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,7 +135,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
-            _token, plain = services.token_create(user=_user(request), name=form.cleaned_data["name"],
+            _token, plain = services.token_create(user=acting_user(request), name=form.cleaned_data["name"],
                                                   days=form.cleaned_data["days"])
         except DomainError as exc:
             messages.error(request, str(exc.message))
@@ -154,7 +150,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @requires("accounts.self")
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     token = selectors.tokens_of(user=user).filter(pk=token_id).first()
     if token is None:
         raise DomainError(_("未找到该记录"), status=404, code="not_found")
@@ -220,7 +216,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.organisation_create(actor=_user(request), data=form.to_input())
+            organisation = services.organisation_create(actor=acting_user(request), data=form.to_input())
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
@@ -258,7 +254,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organisation_update(actor=_user(request), organisation=organisation,
+            services.organisation_update(actor=acting_user(request), organisation=organisation,
                                          version=form.cleaned_data["version"] or 0,
                                          data=form.to_input())
         except DomainError as exc:
@@ -346,7 +342,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             organisation = selectors.organisation_get_for_user(user=request.user, pk=d["organisation"])
-            member = services.staff_create(actor=_user(request), username=d["username"],
+            member = services.staff_create(actor=acting_user(request), username=d["username"],
                                            full_name=d["full_name"], title=d["title"],
                                            organisation=organisation, password=d["password"],
                                            mobile=d["mobile"])
@@ -389,7 +385,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             organisation = selectors.organisation_get_for_user(user=request.user, pk=d["organisation"])
-            services.staff_update(actor=_user(request), user=member, version=d["version"] or 0,
+            services.staff_update(actor=acting_user(request), user=member, version=d["version"] or 0,
                                   full_name=d["full_name"], title=d["title"], organisation=organisation,
                                   mobile=d["mobile"] or None)
         except DomainError as exc:
@@ -408,7 +404,7 @@ def staff_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """Show one member's full mobile number (an htmx fragment); the unmasking is logged, and so
     is a refusal."""
     member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.staff.unmask")
-    number = services.staff_mobile_reveal(actor=_user(request), user=member,
+    number = services.staff_mobile_reveal(actor=acting_user(request), user=member,
                                           purpose=request.POST.get("purpose", ""))
     return render(request, "accounts/_mobile.html", {"member": member, "number": number})
 
@@ -425,7 +421,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         handover_to = None
         if form.cleaned_data["handover_to"]:
             handover_to = selectors.staff_get_for_user(user=request.user, pk=form.cleaned_data["handover_to"])
-        services.staff_deactivate(actor=_user(request), user=member, version=form.cleaned_data["version"],
+        services.staff_deactivate(actor=acting_user(request), user=member, version=form.cleaned_data["version"],
                                   reason=form.cleaned_data["reason"], handover_to=handover_to)
     except DomainError as exc:
         if exc.status == 403:
@@ -441,7 +437,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.staff.manage")
     try:
-        services.staff_reactivate(actor=_user(request), user=member,
+        services.staff_reactivate(actor=acting_user(request), user=member,
                                   version=int(request.POST.get("version") or 0))
     except DomainError as exc:
         if exc.status == 403:
@@ -461,7 +457,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("accounts:staff", pk=pk)
     try:
-        services.grant_add(actor=_user(request), user=member, role=form.cleaned_data["role"],
+        services.grant_add(actor=acting_user(request), user=member, role=form.cleaned_data["role"],
                            region_code=form.cleaned_data["region_code"],
                            department_type=form.cleaned_data["department_type"] or None)
     except DomainError as exc:
@@ -479,7 +475,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     grant = selectors.grant_get_for_user(user=request.user, pk=pk)
     try:
-        services.grant_revoke(actor=_user(request), grant=grant)
+        services.grant_revoke(actor=acting_user(request), grant=grant)
     except DomainError as exc:
         if exc.status == 403:
             raise
@@ -488,7 +484,6 @@ def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("授权已撤销"))
     return redirect("accounts:staff", pk=grant.user_id)
-
 
 
 # --- exports to Excel --------------------------------------------------------------------------

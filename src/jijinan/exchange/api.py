@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.utils import check_csrf
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.permissions import requires
@@ -24,11 +24,6 @@ from jijinan.exchange.sources import all_sources
 from jijinan.exchange.uploads import install_upload_limit, save_upload
 
 router = Router(tags=["exchange"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class ColumnOut(Schema):
@@ -137,7 +132,7 @@ def upload(request: HttpRequest) -> Status:
         raise DomainError(_("提交的数据有误，请检查标出的字段"), field_errors=field_errors)
     path = save_upload(upload_file)
     try:
-        batch = services.batch_upload(actor=_user(request), data=services.UploadInput(
+        batch = services.batch_upload(actor=acting_user(request), data=services.UploadInput(
             source=request.POST["source"], region_code=request.POST["region"], file_name=upload_file.name or "",
             path=path, mode=request.POST.get("mode") or BatchMode.ALL_OR_NOTHING))
     finally:
@@ -180,7 +175,7 @@ class UndoIn(Schema):
 @requires(BATCH_IMPORT)
 def confirm(request: HttpRequest, batch_id: int, payload: ConfirmIn) -> ImportBatch:
     batch = selectors.batch_get_for_user(user=request.user, pk=batch_id, action=BATCH_IMPORT)
-    services.batch_confirm(actor=_user(request), batch=batch, version=payload.version,
+    services.batch_confirm(actor=acting_user(request), batch=batch, version=payload.version,
                            mode=str(payload.mode) if payload.mode else None)
     return selectors.batch_get_for_user(user=request.user, pk=batch_id)
 
@@ -190,7 +185,7 @@ def confirm(request: HttpRequest, batch_id: int, payload: ConfirmIn) -> ImportBa
 @requires(BATCH_IMPORT)
 def discard(request: HttpRequest, batch_id: int, payload: VersionIn) -> ImportBatch:
     batch = selectors.batch_get_for_user(user=request.user, pk=batch_id, action=BATCH_IMPORT)
-    services.batch_discard(actor=_user(request), batch=batch, version=payload.version)
+    services.batch_discard(actor=acting_user(request), batch=batch, version=payload.version)
     return selectors.batch_get_for_user(user=request.user, pk=batch_id)
 
 
@@ -199,6 +194,6 @@ def discard(request: HttpRequest, batch_id: int, payload: VersionIn) -> ImportBa
 @requires(BATCH_UNDO)
 def undo(request: HttpRequest, batch_id: int, payload: UndoIn) -> ImportBatch:
     batch = selectors.batch_get_for_user(user=request.user, pk=batch_id, action=BATCH_UNDO)
-    services.batch_undo(actor=_user(request), batch=batch, version=payload.version, reason=payload.reason)
+    services.batch_undo(actor=acting_user(request), batch=batch, version=payload.version, reason=payload.reason)
     return selectors.batch_get_for_user(user=request.user, pk=batch_id)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import flash_errors
 from jijinan.core.permissions import can, requires
@@ -27,13 +27,6 @@ from jijinan.exchange.uploads import install_upload_limit, save_upload
 
 PAGE_SIZE = 50
 ERRORS_PAGE_SIZE = 100
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 
 
 @requires(SOURCE_VIEW)
@@ -91,7 +84,7 @@ def _batch_upload(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             path = save_upload(d["file"])
             try:
-                batch = services.batch_upload(actor=_user(request), data=services.UploadInput(
+                batch = services.batch_upload(actor=acting_user(request), data=services.UploadInput(
                     source=d["source"], region_code=d["region_code"], file_name=d["file"].name, path=path,
                     mode=d["mode"]))
             except DomainError as exc:
@@ -157,7 +150,7 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请选择导入方式后再确认"))
         return redirect("exchange:batch", pk=batch.pk)
     try:
-        batch = services.batch_confirm(actor=_user(request), batch=batch, version=form.cleaned_data["version"],
+        batch = services.batch_confirm(actor=acting_user(request), batch=batch, version=form.cleaned_data["version"],
                                        mode=form.cleaned_data["mode"])
     except DomainError as exc:
         flash_errors(request, exc)
@@ -174,7 +167,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise DomainError(_("请求不完整，请刷新后重试"))
-        services.batch_discard(actor=_user(request), batch=batch, version=form.cleaned_data["version"])
+        services.batch_discard(actor=acting_user(request), batch=batch, version=form.cleaned_data["version"])
     except DomainError as exc:
         flash_errors(request, exc)
     else:
@@ -190,7 +183,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail_with(request, batch, undo_form=form)
     try:
-        services.batch_undo(actor=_user(request), batch=batch, version=form.cleaned_data["version"],
+        services.batch_undo(actor=acting_user(request), batch=batch, version=form.cleaned_data["version"],
                             reason=form.cleaned_data["reason"])
     except DomainError as exc:
         flash_errors(request, exc)

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.permissions import requires
@@ -34,11 +34,6 @@ from jijinan.referrals.permissions import (
 )
 
 router = Router(tags=["referrals"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class OfficeOut(Schema):
@@ -205,7 +200,7 @@ class SplitIn(Schema):
 def split(request: HttpRequest, case_id: int, payload: SplitIn) -> Status:
     case = selectors.case_for_referral(user=request.user, pk=case_id, action=TASK_OPEN)
     drafts = [services.TaskDraft(**d.dict()) for d in payload.tasks]
-    return Status(201, services.tasks_open(actor=_user(request), case=case, drafts=drafts))
+    return Status(201, services.tasks_open(actor=acting_user(request), case=case, drafts=drafts))
 
 
 @router.get("/cases/{case_id}/tasks/{task_id}", response={200: TaskDetailOut, **ERROR_RESPONSES},
@@ -234,7 +229,7 @@ class TextIn(Schema):
 @requires(TASK_REASSIGN)
 def reassign(request: HttpRequest, case_id: int, task_id: int, payload: ReassignIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_REASSIGN)
-    return services.task_reassign(actor=_user(request), task=task, version=payload.version,
+    return services.task_reassign(actor=acting_user(request), task=task, version=payload.version,
                                   to_office_id=payload.to_office_id, reason=payload.reason)
 
 
@@ -243,7 +238,7 @@ def reassign(request: HttpRequest, case_id: int, task_id: int, payload: Reassign
 @requires(TASK_CANCEL)
 def cancel(request: HttpRequest, case_id: int, task_id: int, payload: VersionReasonIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_CANCEL)
-    return services.task_cancel(actor=_user(request), task=task, version=payload.version,
+    return services.task_cancel(actor=acting_user(request), task=task, version=payload.version,
                                 reason=payload.reason)
 
 
@@ -252,7 +247,7 @@ def cancel(request: HttpRequest, case_id: int, task_id: int, payload: VersionRea
 @requires(TASK_ANSWER)
 def answer(request: HttpRequest, case_id: int, task_id: int, payload: TextIn) -> Any:
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_ANSWER)
-    return services.task_answer(actor=_user(request), task=task, version=payload.version, text=payload.text)
+    return services.task_answer(actor=acting_user(request), task=task, version=payload.version, text=payload.text)
 
 
 # --- the office side --------------------------------------------------------------------------------
@@ -310,7 +305,7 @@ def _mine(request: HttpRequest, task_id: int, action: str) -> Task:
 @router.post("/tasks/{task_id}/accept", response={200: TaskOut, **ERROR_RESPONSES}, summary="接收 / accept")
 @requires(TASK_HANDLE)
 def accept(request: HttpRequest, task_id: int, payload: NoteIn) -> Any:
-    return services.task_accept(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+    return services.task_accept(actor=acting_user(request), task=_mine(request, task_id, TASK_HANDLE),
                                 version=payload.version, note=payload.note)
 
 
@@ -318,7 +313,7 @@ def accept(request: HttpRequest, task_id: int, payload: NoteIn) -> Any:
              summary="退回（须选原因并写明理由）/ return, with a reason")
 @requires(TASK_HANDLE)
 def return_task(request: HttpRequest, task_id: int, payload: ReturnIn) -> Any:
-    return services.task_return(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+    return services.task_return(actor=acting_user(request), task=_mine(request, task_id, TASK_HANDLE),
                                 version=payload.version, reason_code=payload.reason_code,
                                 reason=payload.reason)
 
@@ -327,7 +322,7 @@ def return_task(request: HttpRequest, task_id: int, payload: ReturnIn) -> Any:
              summary="要求补充材料（期限不停）/ ask for more information (the deadline runs)")
 @requires(TASK_HANDLE)
 def ask(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
-    return services.task_ask(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+    return services.task_ask(actor=acting_user(request), task=_mine(request, task_id, TASK_HANDLE),
                              version=payload.version, text=payload.text)
 
 
@@ -335,7 +330,7 @@ def ask(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
              summary="登记办理进展 / report progress")
 @requires(TASK_HANDLE)
 def progress(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
-    return services.task_progress(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+    return services.task_progress(actor=acting_user(request), task=_mine(request, task_id, TASK_HANDLE),
                                   version=payload.version, text=payload.text)
 
 
@@ -343,7 +338,7 @@ def progress(request: HttpRequest, task_id: int, payload: TextIn) -> Any:
              summary="办结，反馈办理结果 / complete with the result")
 @requires(TASK_HANDLE)
 def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> Any:
-    return services.task_complete(actor=_user(request), task=_mine(request, task_id, TASK_HANDLE),
+    return services.task_complete(actor=acting_user(request), task=_mine(request, task_id, TASK_HANDLE),
                                   version=payload.version, result=payload.result,
                                   amount_fen=payload.amount_fen)
 
@@ -352,7 +347,7 @@ def complete(request: HttpRequest, task_id: int, payload: CompleteIn) -> Any:
              summary="转办其他部门（须写明理由）/ transfer to another office")
 @requires(TASK_TRANSFER)
 def transfer(request: HttpRequest, task_id: int, payload: TransferIn) -> Any:
-    return services.task_transfer(actor=_user(request), task=_mine(request, task_id, TASK_TRANSFER),
+    return services.task_transfer(actor=acting_user(request), task=_mine(request, task_id, TASK_TRANSFER),
                                   version=payload.version, to_office_id=payload.to_office_id,
                                   reason=payload.reason)
 
@@ -467,7 +462,7 @@ def matrix(request: HttpRequest, filters: Query[RuleFilter]) -> list[RuleOut]:
 @router.post("/responsibility-matrix", response={201: RuleOut, **ERROR_RESPONSES}, summary="新增条目 / add a row")
 @requires(MATRIX_MANAGE)
 def rule_add(request: HttpRequest, payload: RuleIn) -> Status:
-    return Status(201, _rule(services.rule_add(actor=_user(request), data=services.RuleInput(**payload.dict()))))
+    return Status(201, _rule(services.rule_add(actor=acting_user(request), data=services.RuleInput(**payload.dict()))))
 
 
 @router.put("/responsibility-matrix/{rule_id}", response={200: RuleOut, **ERROR_RESPONSES},
@@ -476,7 +471,7 @@ def rule_add(request: HttpRequest, payload: RuleIn) -> Status:
 def rule_change(request: HttpRequest, rule_id: int, payload: RuleChangeIn) -> RuleOut:
     data = payload.dict()
     version = data.pop("version")
-    return _rule(services.rule_change(actor=_user(request), rule=selectors.rule_get(pk=rule_id), version=version,
+    return _rule(services.rule_change(actor=acting_user(request), rule=selectors.rule_get(pk=rule_id), version=version,
                                       data=services.RuleInput(**data)))
 
 
@@ -484,5 +479,5 @@ def rule_change(request: HttpRequest, rule_id: int, payload: RuleChangeIn) -> Ru
              summary="停用条目 / retire a row")
 @requires(MATRIX_MANAGE)
 def rule_retire(request: HttpRequest, rule_id: int, payload: VersionReasonIn) -> RuleOut:
-    return _rule(services.rule_retire(actor=_user(request), rule=selectors.rule_get(pk=rule_id),
+    return _rule(services.rule_retire(actor=acting_user(request), rule=selectors.rule_get(pk=rule_id),
                                       version=payload.version, reason=payload.reason))

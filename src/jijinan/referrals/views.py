@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.audit.services import access_log_record
 from jijinan.cases.choices import Stage
 from jijinan.cases.intake import attachments as files
@@ -68,11 +68,6 @@ from jijinan.referrals.permissions import (
 
 PAGE_SIZE = 50
 FREE_ROWS = 2
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _office_choices(offices: list[Any]) -> list[tuple[int, str]]:
@@ -141,7 +136,7 @@ def split(request: HttpRequest, case_id: int) -> HttpResponse:
                                          required_result=d["required_result"], need=d.get("need") or "",
                                          rule_id=d.get("rule_id")) for _i, d in picked]
             try:
-                tasks = services.tasks_open(actor=_user(request), case=case, drafts=drafts)
+                tasks = services.tasks_open(actor=acting_user(request), case=case, drafts=drafts)
             except DomainError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -215,7 +210,7 @@ def case_reassign(request: HttpRequest, case_id: int, task_id: int) -> HttpRespo
     task = selectors.case_task_get(user=request.user, case_pk=case_id, pk=task_id, action=TASK_REASSIGN)
     form = OfficeChoiceForm(request.POST, offices=_office_choices(selectors.referral_offices(case=task.case)))
     return _case_move(request, case_id, task_id, TASK_REASSIGN, "reassign", form, lambda t, d: services.task_reassign(
-        actor=_user(request), task=t, version=d["version"], to_office_id=d["to_office"], reason=d["reason"]),
+        actor=acting_user(request), task=t, version=d["version"], to_office_id=d["to_office"], reason=d["reason"]),
         _("已重新交办"))
 
 
@@ -223,7 +218,7 @@ def case_reassign(request: HttpRequest, case_id: int, task_id: int) -> HttpRespo
 @require_POST
 def case_cancel(request: HttpRequest, case_id: int, task_id: int) -> HttpResponse:
     return _case_move(request, case_id, task_id, TASK_CANCEL, "cancel", ReasonForm(request.POST),
-                      lambda t, d: services.task_cancel(actor=_user(request), task=t, version=d["version"],
+                      lambda t, d: services.task_cancel(actor=acting_user(request), task=t, version=d["version"],
                                                         reason=d["reason"]), _("已撤回任务"))
 
 
@@ -232,7 +227,7 @@ def case_cancel(request: HttpRequest, case_id: int, task_id: int) -> HttpRespons
 def case_answer(request: HttpRequest, case_id: int, task_id: int) -> HttpResponse:
     form = TextForm(request.POST, request.FILES)
     return _case_move(request, case_id, task_id, TASK_ANSWER, "answer", form,
-                      lambda t, d: services.task_answer(actor=_user(request), task=t, version=d["version"],
+                      lambda t, d: services.task_answer(actor=acting_user(request), task=t, version=d["version"],
                                                         text=d["text"], uploads=form.uploads()),
                       _("已补充材料，已通知承办部门"))
 
@@ -331,7 +326,7 @@ def _office_move(request: HttpRequest, task_id: int, action: str, name: str, mak
 @require_POST
 def office_accept(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_HANDLE, "accept", lambda t: AcceptForm(request.POST),
-                        lambda t, f: services.task_accept(actor=_user(request), task=t,
+                        lambda t, f: services.task_accept(actor=acting_user(request), task=t,
                                                           version=f.cleaned_data["version"],
                                                           note=f.cleaned_data["note"]), _("已接收任务"))
 
@@ -340,7 +335,7 @@ def office_accept(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def office_return(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_HANDLE, "return", lambda t: ReturnForm(request.POST),
-                        lambda t, f: services.task_return(actor=_user(request), task=t,
+                        lambda t, f: services.task_return(actor=acting_user(request), task=t,
                                                           version=f.cleaned_data["version"],
                                                           reason_code=f.cleaned_data["reason_code"],
                                                           reason=f.cleaned_data["reason"]), _("已退回任务"))
@@ -350,7 +345,7 @@ def office_return(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def office_ask(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_HANDLE, "ask", lambda t: AskForm(request.POST),
-                        lambda t, f: services.task_ask(actor=_user(request), task=t,
+                        lambda t, f: services.task_ask(actor=acting_user(request), task=t,
                                                        version=f.cleaned_data["version"], text=f.cleaned_data["text"]),
                         _("已要求补充材料（期限继续计算）"))
 
@@ -359,7 +354,7 @@ def office_ask(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def office_progress(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_HANDLE, "progress", lambda t: TextForm(request.POST, request.FILES),
-                        lambda t, f: services.task_progress(actor=_user(request), task=t,
+                        lambda t, f: services.task_progress(actor=acting_user(request), task=t,
                                                             version=f.cleaned_data["version"],
                                                             text=f.cleaned_data["text"], uploads=f.uploads()),
                         _("已登记办理进展"))
@@ -370,7 +365,7 @@ def office_progress(request: HttpRequest, task_id: int) -> HttpResponse:
 def office_complete(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_HANDLE, "complete",
                         lambda t: CompleteForm(request.POST, request.FILES),
-                        lambda t, f: services.task_complete(actor=_user(request), task=t,
+                        lambda t, f: services.task_complete(actor=acting_user(request), task=t,
                                                             version=f.cleaned_data["version"],
                                                             result=f.cleaned_data["result"],
                                                             amount_fen=f.amount_fen(), uploads=f.uploads()),
@@ -383,7 +378,7 @@ def office_transfer(request: HttpRequest, task_id: int) -> HttpResponse:
     return _office_move(request, task_id, TASK_TRANSFER, "transfer",
                         lambda t: OfficeChoiceForm(request.POST, offices=_office_choices(
                             selectors.transfer_offices(task=t))),
-                        lambda t, f: services.task_transfer(actor=_user(request), task=t,
+                        lambda t, f: services.task_transfer(actor=acting_user(request), task=t,
                                                             version=f.cleaned_data["version"],
                                                             to_office_id=f.cleaned_data["to_office"],
                                                             reason=f.cleaned_data["reason"]), _("已转办"))
@@ -473,7 +468,7 @@ def rule_add(request: HttpRequest) -> HttpResponse:
     form = _rule_form(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rule_add(actor=_user(request), data=_rule_input(form.cleaned_data))
+            services.rule_add(actor=acting_user(request), data=_rule_input(form.cleaned_data))
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -495,7 +490,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _rule_form(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rule_change(actor=_user(request), rule=rule, version=form.cleaned_data["version"],
+            services.rule_change(actor=acting_user(request), rule=rule, version=form.cleaned_data["version"],
                                  data=_rule_input(form.cleaned_data))
         except DomainError as exc:
             apply_errors(form, exc)
@@ -513,7 +508,7 @@ def rule_retire(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            services.rule_retire(actor=_user(request), rule=rule, version=form.cleaned_data["version"],
+            services.rule_retire(actor=acting_user(request), rule=rule, version=form.cleaned_data["version"],
                                  reason=form.cleaned_data["reason"])
         except DomainError as exc:
             if exc.status in (403, 404):

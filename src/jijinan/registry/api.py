@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from jijinan.accounts.models import Organisation, User
+from jijinan.accounts.context import acting_user
+from jijinan.accounts.models import Organisation
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
@@ -47,11 +48,6 @@ router = Router(tags=["registry"])
 
 REGION_CODE = r"^\d{12}$"
 PAGE_SIZE = settings.JIJINAN_PAGE_SIZE
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 # --- exports ------------------------------------------------------------------------------------------
@@ -310,7 +306,7 @@ def _person_input(payload: PersonIn) -> services.PersonInput:
              summary="登记救助对象 / register a person")
 @requires(PERSON_MANAGE)
 def create_person(request: HttpRequest, payload: PersonIn) -> Status:
-    person = services.person_create(actor=_user(request), data=_person_input(payload))
+    person = services.person_create(actor=acting_user(request), data=_person_input(payload))
     view = selectors.person_detail_for_user(user=request.user, pk=person.pk, log=False)
     return Status(201, _detail(view))
 
@@ -320,7 +316,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status:
 @requires(PERSON_MANAGE)
 def update_person(request: HttpRequest, person_id: int, payload: PersonUpdateIn) -> dict[str, Any]:
     person = selectors.person_get_for_user(user=request.user, pk=person_id, action=PERSON_MANAGE)
-    services.person_update(actor=_user(request), person=person, version=payload.version,
+    services.person_update(actor=acting_user(request), person=person, version=payload.version,
                            data=_person_input(payload))
     return _detail(selectors.person_detail_for_user(user=request.user, pk=person_id, log=False))
 
@@ -341,7 +337,7 @@ class PersonRevealedOut(Schema):
 @requires(PERSON_UNMASK)
 def unmask_person(request: HttpRequest, person_id: int, payload: UnmaskIn) -> dict[str, Any]:
     person = selectors.person_get_for_user(user=request.user, pk=person_id, action=PERSON_UNMASK)
-    revealed = services.person_unmask(actor=_user(request), person=person, purpose=payload.purpose)
+    revealed = services.person_unmask(actor=acting_user(request), person=person, purpose=payload.purpose)
     return {**revealed.values, "temporary_number": person.temporary_number}
 
 
@@ -395,7 +391,7 @@ def _membership_input(payload: MembershipIn) -> services.MembershipInput:
 @requires(MEMBERSHIP_MANAGE)
 def create_person_membership(request: HttpRequest, person_id: int, payload: MembershipIn) -> Status:
     person = selectors.person_get_for_user(user=request.user, pk=person_id, action=MEMBERSHIP_MANAGE)
-    return Status(201, services.membership_create(actor=_user(request), person=person,
+    return Status(201, services.membership_create(actor=acting_user(request), person=person,
                                                   data=_membership_input(payload)))
 
 
@@ -439,7 +435,7 @@ def get_membership(request: HttpRequest, membership_id: int) -> Membership:
 @requires(MEMBERSHIP_MANAGE)
 def update_membership(request: HttpRequest, membership_id: int, payload: MembershipUpdateIn) -> Membership:
     membership = selectors.membership_get_for_user(user=request.user, pk=membership_id, action=MEMBERSHIP_MANAGE)
-    return services.membership_update(actor=_user(request), membership=membership, version=payload.version,
+    return services.membership_update(actor=acting_user(request), membership=membership, version=payload.version,
                                       data=_membership_input(payload))
 
 
@@ -507,7 +503,7 @@ def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> 
         organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
         if organisation is None:
             raise DomainError.for_field("organisation_id", _("合作组织不存在"))
-    consent = services.consent_grant(actor=_user(request), person=person, data=services.ConsentInput(
+    consent = services.consent_grant(actor=acting_user(request), person=person, data=services.ConsentInput(
         categories=payload.categories, purpose=payload.purpose, organisation=organisation,
         department_type=payload.department_type, granted_on=payload.granted_on,
         expires_on=payload.expires_on, evidence=payload.evidence))
@@ -519,7 +515,7 @@ def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> 
 @requires(CONSENT_MANAGE)
 def withdraw_consent(request: HttpRequest, consent_id: int, payload: WithdrawIn) -> Consent:
     consent = selectors.consent_get_for_user(user=request.user, pk=consent_id, action=CONSENT_MANAGE)
-    return services.consent_withdraw(actor=_user(request), consent=consent, version=payload.version,
+    return services.consent_withdraw(actor=acting_user(request), consent=consent, version=payload.version,
                                      reason=payload.reason)
 
 
@@ -648,7 +644,7 @@ def create_household(request: HttpRequest, payload: HouseholdCreateIn) -> Status
     members = [services.MemberInput(person=selectors.person_or_404(user=request.user, pk=m.person_id,
                                                                    field_name="members"),
                                     relation=m.relation) for m in payload.members]
-    household = services.household_create(actor=_user(request), data=_household_input(payload),
+    household = services.household_create(actor=acting_user(request), data=_household_input(payload),
                                           members=members)
     return Status(201, _household_out(request, household.pk))
 
@@ -665,7 +661,7 @@ def get_household(request: HttpRequest, household_id: int) -> Household:
 @requires(HOUSEHOLD_MANAGE)
 def update_household(request: HttpRequest, household_id: int, payload: HouseholdUpdateIn) -> Household:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=HOUSEHOLD_MANAGE)
-    services.household_update(actor=_user(request), household=household, version=payload.version,
+    services.household_update(actor=acting_user(request), household=household, version=payload.version,
                               data=_household_input(payload))
     return _household_out(request, household_id)
 
@@ -693,7 +689,7 @@ class SetHeadIn(Schema):
 def add_member(request: HttpRequest, household_id: int, payload: MemberAddIn) -> Household:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=HOUSEHOLD_MANAGE)
     person = selectors.person_or_404(user=request.user, pk=payload.person_id)
-    services.household_member_add(actor=_user(request), household=household, version=payload.version,
+    services.household_member_add(actor=acting_user(request), household=household, version=payload.version,
                                   person=person, relation=payload.relation)
     return _household_out(request, household_id)
 
@@ -707,7 +703,7 @@ def remove_member(request: HttpRequest, household_id: int, person_id: int, paylo
         household=household, person_id=person_id, left_on__isnull=True).first()
     if member is None:
         raise DomainError.for_field("person_id", _("该人员不是本户的现有成员"), code="not_a_member")
-    services.household_member_remove(actor=_user(request), household=household, version=payload.version,
+    services.household_member_remove(actor=acting_user(request), household=household, version=payload.version,
                                      person=member.person, reason=payload.reason)
     return _household_out(request, household_id)
 
@@ -721,7 +717,7 @@ def set_head(request: HttpRequest, household_id: int, payload: SetHeadIn) -> Hou
         household=household, person_id=payload.person_id, left_on__isnull=True).first()
     if member is None:
         raise DomainError.for_field("person_id", _("该人员不是本户的现有成员"), code="not_a_member")
-    services.household_set_head(actor=_user(request), household=household, version=payload.version,
+    services.household_set_head(actor=acting_user(request), household=household, version=payload.version,
                                 person=member.person, former_head_relation=payload.former_head_relation)
     return _household_out(request, household_id)
 
@@ -736,7 +732,7 @@ class HouseholdRevealedOut(Schema):
 @requires(HOUSEHOLD_UNMASK)
 def unmask_household(request: HttpRequest, household_id: int, payload: UnmaskIn) -> dict[str, Any]:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=HOUSEHOLD_UNMASK)
-    return services.household_unmask(actor=_user(request), household=household, purpose=payload.purpose).values
+    return services.household_unmask(actor=acting_user(request), household=household, purpose=payload.purpose).values
 
 
 @router.post("/households/{household_id}/memberships", response={201: MembershipOut, **ERROR_RESPONSES},
@@ -744,7 +740,7 @@ def unmask_household(request: HttpRequest, household_id: int, payload: UnmaskIn)
 @requires(MEMBERSHIP_MANAGE)
 def create_household_membership(request: HttpRequest, household_id: int, payload: MembershipIn) -> Status:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=MEMBERSHIP_MANAGE)
-    return Status(201, services.membership_create(actor=_user(request), household=household,
+    return Status(201, services.membership_create(actor=acting_user(request), household=household,
                                                   data=_membership_input(payload)))
 
 
@@ -786,6 +782,6 @@ def list_program_types(request: HttpRequest) -> list[ProgramType]:
 @requires(PROGRAM_TYPE_MANAGE)
 def create_program_type(request: HttpRequest, payload: ProgramTypeIn) -> Status:
     return Status(201, services.program_type_create(
-        actor=_user(request), code=payload.code, name=payload.name, subject=payload.subject,
+        actor=acting_user(request), code=payload.code, name=payload.name, subject=payload.subject,
         name_en=payload.name_en, description=payload.description))
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
@@ -46,17 +46,6 @@ from jijinan.registry.permissions import (
 from jijinan.registry.refusals import household_region_code, person_region_code, refusals_recorded_for
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-
-
-
-
 
 
 # --- persons --------------------------------------------------------------------------------------------
@@ -142,7 +131,7 @@ def person_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk, action=PERSON_UNMASK)
     form = forms.UnmaskForm(request.POST)
     purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
-    revealed = services.person_unmask(actor=_user(request), person=person, purpose=purpose)
+    revealed = services.person_unmask(actor=acting_user(request), person=person, purpose=purpose)
     view = selectors.person_detail_for_user(user=request.user, pk=pk, log=False)
     return render(request, "registry/person_detail.html",
                   _person_context(request, view, revealed=revealed.values))
@@ -168,7 +157,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     form = forms.PersonForm(request.POST or None, initial={"residence_region_code": request.GET.get("region", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.person_create(actor=_user(request), data=form.to_input(editing=False))
+            person = services.person_create(actor=acting_user(request), data=form.to_input(editing=False))
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -186,7 +175,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.PersonForm(request.POST or None, initial=_person_initial(person))
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=_user(request), person=person, version=form.cleaned_data["version"] or 0,
+            services.person_update(actor=acting_user(request), person=person, version=form.cleaned_data["version"] or 0,
                                    data=form.to_input(editing=True))
         except DomainError as exc:
             if exc.status == 403:
@@ -213,7 +202,7 @@ def person_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MembershipForm(request.POST or None, subject=ProgramSubject.PERSON)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_create(actor=_user(request), person=person, data=form.to_input())
+            services.membership_create(actor=acting_user(request), person=person, data=form.to_input())
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -231,7 +220,7 @@ def household_membership_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MembershipForm(request.POST or None, subject=ProgramSubject.HOUSEHOLD)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_create(actor=_user(request), household=household, data=form.to_input())
+            services.membership_create(actor=acting_user(request), household=household, data=form.to_input())
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -253,7 +242,7 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MembershipForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(actor=_user(request), membership=membership,
+            services.membership_update(actor=acting_user(request), membership=membership,
                                        version=form.cleaned_data["version"] or 0, data=form.to_input())
         except DomainError as exc:
             if exc.status == 403:
@@ -276,7 +265,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_grant(actor=_user(request), person=person, data=form.to_input())
+            services.consent_grant(actor=acting_user(request), person=person, data=form.to_input())
         except DomainError as exc:
             if exc.status == 403:
                 raise
@@ -296,7 +285,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写撤回原因"))
     else:
         try:
-            services.consent_withdraw(actor=_user(request), consent=consent, version=form.cleaned_data["version"],
+            services.consent_withdraw(actor=acting_user(request), consent=consent, version=form.cleaned_data["version"],
                                       reason=form.cleaned_data["reason"])
         except DomainError as exc:
             flash_errors(request, exc)
@@ -359,7 +348,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
             region = services.residence_region(form.cleaned_data["region_code"], field_name="region_code")
             require(request.user, HOUSEHOLD_MANAGE, Target(region_prefix=region.prefix))
             person = _find_person(request, form.cleaned_data["head"], "head")
-            household = services.household_create(actor=_user(request), data=form.to_input(editing=False),
+            household = services.household_create(actor=acting_user(request), data=form.to_input(editing=False),
                                                   members=[services.MemberInput(person, Relation.HEAD)])
         except DomainError as exc:
             if exc.status == 403:
@@ -407,7 +396,7 @@ def household_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get_for_user(user=request.user, pk=pk, action=HOUSEHOLD_UNMASK)
     form = forms.UnmaskForm(request.POST)
     purpose = form.cleaned_data["purpose"] if form.is_valid() else ""
-    revealed = services.household_unmask(actor=_user(request), household=household, purpose=purpose)
+    revealed = services.household_unmask(actor=acting_user(request), household=household, purpose=purpose)
     return render(request, "registry/household_detail.html",
                   _household_context(request, household, revealed=revealed.values))
 
@@ -426,7 +415,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.HouseholdForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
-            services.household_update(actor=_user(request), household=household,
+            services.household_update(actor=acting_user(request), household=household,
                                       version=form.cleaned_data["version"] or 0, data=form.to_input(editing=True))
         except DomainError as exc:
             if exc.status == 403:
@@ -450,7 +439,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("registry:household", pk=pk)
     try:
         person = _find_person(request, form.cleaned_data["person"], "person")
-        services.household_member_add(actor=_user(request), household=household,
+        services.household_member_add(actor=acting_user(request), household=household,
                                       version=form.cleaned_data["version"], person=person,
                                       relation=form.cleaned_data["relation"])
     except DomainError as exc:
@@ -478,7 +467,7 @@ def household_member_remove(request: HttpRequest, pk: int, person_pk: int) -> Ht
         messages.error(request, _("请填写移出原因"))
         return redirect("registry:household", pk=pk)
     try:
-        services.household_member_remove(actor=_user(request), household=household,
+        services.household_member_remove(actor=acting_user(request), household=household,
                                          version=form.cleaned_data["version"], person=member.person,
                                          reason=form.cleaned_data["reason"])
     except DomainError as exc:
@@ -498,8 +487,8 @@ def household_set_head(request: HttpRequest, pk: int, person_pk: int) -> HttpRes
         messages.error(request, _("请选择原户主与新户主的关系"))
         return redirect("registry:household", pk=pk)
     try:
-        services.household_set_head(actor=_user(request), household=household, version=form.cleaned_data["version"],
-                                    person=member.person,
+        services.household_set_head(actor=acting_user(request), household=household,
+                                    version=form.cleaned_data["version"], person=member.person,
                                     former_head_relation=form.cleaned_data["former_head_relation"])
     except DomainError as exc:
         flash_errors(request, exc)
@@ -524,8 +513,8 @@ def program_type_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.program_type_create(actor=_user(request), code=d["code"], name=d["name"], subject=d["subject"],
-                                         name_en=d["name_en"], description=d["description"])
+            services.program_type_create(actor=acting_user(request), code=d["code"], name=d["name"],
+                                         subject=d["subject"], name_en=d["name_en"], description=d["description"])
         except DomainError as exc:
             if exc.status == 403:
                 raise

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import requires
@@ -27,11 +27,6 @@ from jijinan.verification.report import report_income_facts, report_property_fac
 
 router = Router(tags=["verification"])
 SOURCES = "^(" + "|".join(Source.values) + ")$"
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class AuthorisationOut(Schema):
@@ -137,7 +132,7 @@ def create_authorisation(request: HttpRequest, household_id: int, payload: Form[
     if payload.method == AuthorisationMethod.SIGNED_ON_SCREEN and document.kind != "png":
         raise DomainError.for_field("file", _("屏幕签名应为 PNG 图片"))
     authorisation = services.authorisation_record(
-        actor=_user(request), household=household, signatory_ids=payload.signatory_ids,
+        actor=acting_user(request), household=household, signatory_ids=payload.signatory_ids,
         signed_on=payload.signed_on, method=payload.method, document=document, note=payload.note)
     return Status(201, authorisation)
 
@@ -153,7 +148,7 @@ class RevokeIn(Schema):
 def revoke_authorisation(request: HttpRequest, authorisation_id: int, payload: RevokeIn) -> Authorisation:
     authorisation = selectors.authorisation_get_for_user(user=request.user, pk=authorisation_id,
                                                          action=AUTHORISATION_MANAGE)
-    return services.authorisation_revoke(actor=_user(request), authorisation=authorisation,
+    return services.authorisation_revoke(actor=acting_user(request), authorisation=authorisation,
                                          version=payload.version, reason=payload.reason)
 
 
@@ -168,7 +163,7 @@ class RequestIn(Schema):
 @requires(REQUEST_MANAGE)
 def create_requests(request: HttpRequest, household_id: int, payload: RequestIn) -> Status:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=REQUEST_MANAGE)
-    created = services.request_create(actor=_user(request), household=household, sources_wanted=payload.sources,
+    created = services.request_create(actor=acting_user(request), household=household, sources_wanted=payload.sources,
                                       purpose=payload.purpose)
     return Status(201, created)
 
@@ -183,7 +178,7 @@ class CloseIn(Schema):
 @requires(REQUEST_MANAGE)
 def cancel_request(request: HttpRequest, request_id: int, payload: CloseIn) -> VerificationRequest:
     found = selectors.request_get_for_user(user=request.user, pk=request_id, action=REQUEST_MANAGE)
-    return services.request_cancel(actor=_user(request), request=found, version=payload.version,
+    return services.request_cancel(actor=acting_user(request), request=found, version=payload.version,
                                    reason=payload.reason)
 
 
@@ -192,7 +187,8 @@ def cancel_request(request: HttpRequest, request_id: int, payload: CloseIn) -> V
 @requires(RESULT_MANAGE)
 def fail_request(request: HttpRequest, request_id: int, payload: CloseIn) -> VerificationRequest:
     found = selectors.request_get_for_user(user=request.user, pk=request_id, action=RESULT_MANAGE)
-    return services.request_fail(actor=_user(request), request=found, version=payload.version, reason=payload.reason)
+    return services.request_fail(actor=acting_user(request), request=found, version=payload.version,
+                                 reason=payload.reason)
 
 
 class ResultIn(Schema):
@@ -205,7 +201,7 @@ class ResultIn(Schema):
 @requires(RESULT_MANAGE)
 def enter_result(request: HttpRequest, request_id: int, payload: ResultIn) -> Status:
     found = selectors.request_get_for_user(user=request.user, pk=request_id, action=RESULT_MANAGE)
-    return Status(201, services.result_enter(actor=_user(request), request=found, version=payload.version,
+    return Status(201, services.result_enter(actor=acting_user(request), request=found, version=payload.version,
                                              facts=payload.facts))
 
 
@@ -223,7 +219,7 @@ class ImportOut(Schema):
 @requires(RESULT_MANAGE)
 def import_results(request: HttpRequest, payload: Form[ImportIn], file: File[UploadedFile]) -> dict[str, int]:
     documents.check_size(file.size or 0, field="file")
-    result = services.results_import(actor=_user(request), source=payload.source, content=file.read(),
+    result = services.results_import(actor=acting_user(request), source=payload.source, content=file.read(),
                                      name=file.name or "")
     return {"rows": result.rows, "answered": result.answered}
 
@@ -271,7 +267,7 @@ class ReportOut(Schema):
 @requires(REPORT_ISSUE)
 def issue_report(request: HttpRequest, household_id: int, payload: ReportIn) -> Status:
     household = selectors.household_get_for_user(user=request.user, pk=household_id, action=REPORT_ISSUE)
-    report = services.report_issue(actor=_user(request), household=household, close_missing=payload.close_missing,
+    report = services.report_issue(actor=acting_user(request), household=household, close_missing=payload.close_missing,
                                    note=payload.note)
     return Status(201, report)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.audit.services import access_log_record
 from jijinan.core.errors import DomainError, RowErrors
 from jijinan.core.formerrors import apply_errors, flash_errors, form_status
@@ -30,17 +30,6 @@ from jijinan.verification.permissions import (
 )
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-
-
-
-
 
 
 # --- the list of requests ---------------------------------------------------------------------------------
@@ -105,9 +94,9 @@ def authorisation_create(request: HttpRequest, pk: int) -> HttpResponse:
                     raise DomainError.for_field("document", _("请上传授权书文件"))
                 documents.check_size(upload.size)  # refused before it is read into memory
                 document = documents.check_upload(upload.read(), upload.name)
-            services.authorisation_record(actor=_user(request), household=household, signatory_ids=d["signatories"],
-                                          signed_on=d["signed_on"], method=d["method"], document=document,
-                                          note=d["note"])
+            services.authorisation_record(actor=acting_user(request), household=household,
+                                          signatory_ids=d["signatories"], signed_on=d["signed_on"],
+                                          method=d["method"], document=document, note=d["note"])
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -143,7 +132,7 @@ def authorisation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写撤销原因"))
     else:
         try:
-            services.authorisation_revoke(actor=_user(request), authorisation=authorisation,
+            services.authorisation_revoke(actor=acting_user(request), authorisation=authorisation,
                                           version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
         except DomainError as exc:
             flash_errors(request, exc)
@@ -163,7 +152,7 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     source = form.cleaned_data["source"]
     wanted = list(Source.values) if source == forms.ALL_SOURCES else [source]
     try:
-        created = services.request_create(actor=_user(request), household=household, sources_wanted=wanted,
+        created = services.request_create(actor=acting_user(request), household=household, sources_wanted=wanted,
                                           purpose=form.cleaned_data["purpose"])
     except DomainError as exc:
         flash_errors(request, exc)
@@ -181,7 +170,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写原因"))
     else:
         try:
-            services.request_cancel(actor=_user(request), request=found, version=form.cleaned_data["version"],
+            services.request_cancel(actor=acting_user(request), request=found, version=form.cleaned_data["version"],
                                     reason=form.cleaned_data["reason"])
         except DomainError as exc:
             flash_errors(request, exc)
@@ -199,7 +188,7 @@ def request_fail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写原因"))
     else:
         try:
-            services.request_fail(actor=_user(request), request=found, version=form.cleaned_data["version"],
+            services.request_fail(actor=acting_user(request), request=found, version=form.cleaned_data["version"],
                                   reason=form.cleaned_data["reason"])
         except DomainError as exc:
             flash_errors(request, exc)
@@ -215,7 +204,7 @@ def result_enter(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ResultForm(request.POST or None, source=found.source, initial={"version": found.version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.result_enter(actor=_user(request), request=found, version=form.cleaned_data["version"],
+            services.result_enter(actor=acting_user(request), request=found, version=form.cleaned_data["version"],
                                   facts=form.to_facts())
         except DomainError as exc:
             apply_errors(form, exc, rename=form.field_name)
@@ -235,7 +224,7 @@ def result_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = services.results_import(actor=_user(request), source=form.cleaned_data["source"],
+            result = services.results_import(actor=acting_user(request), source=form.cleaned_data["source"],
                                              content=upload.read(), name=upload.name)
         except RowErrors as exc:
             row_errors = exc.rows
@@ -261,7 +250,7 @@ def report_issue(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("说明不能超过 300 个字符"))
         return redirect("verification:household", pk=pk)
     try:
-        report = services.report_issue(actor=_user(request), household=household,
+        report = services.report_issue(actor=acting_user(request), household=household,
                                        close_missing=form.cleaned_data["close_missing"],
                                        note=form.cleaned_data["note"])
     except DomainError as exc:

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.api import CaseOut, case_out
 from jijinan.cases.choices import Urgency
@@ -19,11 +19,6 @@ from jijinan.core.permissions import requires
 from jijinan.registry.services import PersonInput
 
 router = Router(tags=["cases"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class NewPersonIn(Schema):
@@ -92,7 +87,7 @@ class AttachmentOut(Schema):
                      "同键不同内容 409）/ take up a case (idempotent by client_key)")
 @requires(CASE_CREATE)
 def create_case(request: HttpRequest, payload: IntakeIn) -> Status:
-    result = services.case_intake(actor=_user(request), data=payload.to_input())
+    result = services.case_intake(actor=acting_user(request), data=payload.to_input())
     if result.created:
         # The creator always sees what they submitted (an informant, their own report). The new case
         # comes back from the service as a read would give it (protected values sealed, so they show
@@ -112,5 +107,5 @@ def add_attachment(request: HttpRequest, case_id: int, file: File[UploadedFile])
         files.check_size(file.size, field="file")  # before the body is read
     content = file.read(files.MAX_ATTACHMENT_BYTES + 1)
     attachment: CaseAttachment = services.case_attachment_add(
-        actor=_user(request), case=case, upload=files.Upload(file.name or "file", content))
+        actor=acting_user(request), case=case, upload=files.Upload(file.name or "file", content))
     return Status(201, attachment)

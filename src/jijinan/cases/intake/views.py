@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
@@ -26,11 +27,6 @@ from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @requires(CASE_CREATE)
 @require_http_methods(["GET", "POST"])
 def case_intake(request: HttpRequest) -> HttpResponse:
@@ -39,7 +35,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
     form = forms.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.case_intake(actor=_user(request), data=form.to_input(), attachments=form.uploads())
+            result = services.case_intake(actor=acting_user(request), data=form.to_input(), attachments=form.uploads())
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
@@ -63,7 +59,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             files.check_size(upload.size, field="file")
-            services.case_attachment_add(actor=_user(request), case=case,
+            services.case_attachment_add(actor=acting_user(request), case=case,
                                          upload=files.Upload(upload.name, upload.read()))
         except DomainError as exc:
             if exc.status in (403, 404):
@@ -130,7 +126,7 @@ def on_call(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         user = User.objects.filter(username=d["username"], is_active=True).first()
         try:
-            services.on_call_add(actor=_user(request), county_code=d["county_code"], user=user,
+            services.on_call_add(actor=acting_user(request), county_code=d["county_code"], user=user,
                                  starts_at=d["starts_at"], ends_at=d["ends_at"], note=d["note"])
         except DomainError as exc:
             if exc.status in (403, 404):

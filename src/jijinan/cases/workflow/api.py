@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
 from jijinan.cases import selectors
 from jijinan.cases.aid import selectors as aid_selectors
@@ -31,11 +32,6 @@ from jijinan.core.permissions import requires
 from jijinan.registry import selectors as registry_selectors
 
 router = Router(tags=["case workflow"])
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 class ActionOut(Schema):
@@ -211,14 +207,14 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 
 
 def _after(request: HttpRequest, case: Case) -> dict[str, Any]:
-    return _workflow_out(_user(request), selectors.case_get_for_user(user=request.user, pk=case.pk))
+    return _workflow_out(acting_user(request), selectors.case_get_for_user(user=request.user, pk=case.pk))
 
 
 @router.get("/cases/{case_id}/workflow", response={200: WorkflowOut, **ERROR_RESPONSES},
             summary="事项办理状态：阶段、版本、可执行的动作、审核、救助、公示、转出 / the case's workflow state")
 @requires(CASE_VIEW)
 def get_workflow(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    return _workflow_out(_user(request), _case(request, case_id))
+    return _workflow_out(acting_user(request), _case(request, case_id))
 
 
 class VersionIn(Schema):
@@ -290,7 +286,7 @@ def _route(name: str, schema: type[Schema], call: Callable[[User, Case, Any], Ca
 
     def endpoint(request: HttpRequest, case_id: int, payload: Any) -> dict[str, Any]:
         case = _case(request, case_id)
-        return _after(request, call(_user(request), case, payload))
+        return _after(request, call(acting_user(request), case, payload))
 
     endpoint.__name__ = f"case_{name}"
     endpoint.__annotations__ = {"request": HttpRequest, "case_id": int, "payload": schema, "return": dict[str, Any]}
@@ -368,8 +364,8 @@ class FollowUpIn(Schema):
              summary="登记回访结果（回访阶段；困难未解决时可“回访后重新办理”）/ record a follow-up")
 @requires(FOLLOW_UP_RECORD)
 def add_follow_up(request: HttpRequest, case_id: int, payload: FollowUpIn) -> Status:
-    record = services.follow_up_record(actor=_user(request), case=_case(request, case_id), version=payload.version,
-                                       data=services.FollowUpInput(
+    record = services.follow_up_record(actor=acting_user(request), case=_case(request, case_id),
+                                       version=payload.version, data=services.FollowUpInput(
                                            method=payload.method, done_on=payload.done_on, outcome=payload.outcome,
                                            satisfaction=payload.satisfaction, need_resolved=payload.need_resolved,
                                            unresolved_needs=list(payload.unresolved_needs)))
@@ -392,7 +388,7 @@ class PaymentVersionIn(Schema):
 @requires(PAYMENT_MANAGE)
 def update_payment(request: HttpRequest, case_id: int, payment_id: int, payload: PaymentStatusIn) -> Any:
     payment = aid_selectors.payment_get_for_user(user=request.user, case_pk=case_id, pk=payment_id)
-    return payment_update(actor=_user(request), payment=payment, version=payload.version, status=payload.status,
+    return payment_update(actor=acting_user(request), payment=payment, version=payload.version, status=payload.status,
                           reference=payload.reference, note=payload.note)
 
 
@@ -401,7 +397,7 @@ def update_payment(request: HttpRequest, case_id: int, payment_id: int, payload:
 @requires(PAYMENT_MANAGE)
 def reissue_payment(request: HttpRequest, case_id: int, payment_id: int, payload: PaymentVersionIn) -> Status:
     payment = aid_selectors.payment_get_for_user(user=request.user, case_pk=case_id, pk=payment_id)
-    return Status(201, payment_reissue(actor=_user(request), payment=payment, version=payload.version))
+    return Status(201, payment_reissue(actor=acting_user(request), payment=payment, version=payload.version))
 
 
 class ObjectionIn(Schema):
@@ -418,7 +414,7 @@ class ResolveIn(Schema):
              summary="登记公示异议（公示期内；暂停审批期限）/ record an objection during the notice")
 @requires(OBJECTION_MANAGE)
 def add_objection(request: HttpRequest, case_id: int, payload: ObjectionIn) -> Status:
-    objection = services.objection_add(actor=_user(request), case=_case(request, case_id), text=payload.text,
+    objection = services.objection_add(actor=acting_user(request), case=_case(request, case_id), text=payload.text,
                                        raised_by=payload.raised_by)
     return Status(201, objection)
 
@@ -428,7 +424,7 @@ def add_objection(request: HttpRequest, case_id: int, payload: ObjectionIn) -> S
 @requires(OBJECTION_MANAGE)
 def resolve_objection(request: HttpRequest, case_id: int, objection_id: int, payload: ResolveIn) -> Any:
     objection = workflow_selectors.objection_get_for_user(user=request.user, case_pk=case_id, pk=objection_id)
-    return services.objection_resolve(actor=_user(request), objection=objection, outcome=payload.outcome,
+    return services.objection_resolve(actor=acting_user(request), objection=objection, outcome=payload.outcome,
                                       resolution=payload.resolution)
 
 
@@ -482,8 +478,9 @@ def list_filings(request: HttpRequest, filters: Query[FilingFilter]) -> list[dic
 @requires(RELATIVE_FILING_MANAGE)
 def add_filing(request: HttpRequest, payload: FilingIn) -> Status:
     person = registry_selectors.person_get_for_user(user=request.user, pk=payload.person_id)
-    filing = services.relative_filing_add(actor=_user(request), person=person, relative_name=payload.relative_name,
-                                          relative_post=payload.relative_post, relation=payload.relation)
+    filing = services.relative_filing_add(actor=acting_user(request), person=person,
+                                          relative_name=payload.relative_name, relative_post=payload.relative_post,
+                                          relation=payload.relation)
     return Status(201, _filing_out(filing))
 
 
@@ -492,4 +489,5 @@ def add_filing(request: HttpRequest, payload: FilingIn) -> Status:
 @requires(RELATIVE_FILING_MANAGE)
 def retire_filing(request: HttpRequest, filing_id: int, payload: RetireIn) -> dict[str, Any]:
     filing = workflow_selectors.relative_filing_get_for_user(user=request.user, pk=filing_id)
-    return _filing_out(services.relative_filing_retire(actor=_user(request), filing=filing, reason=payload.reason))
+    return _filing_out(services.relative_filing_retire(actor=acting_user(request), filing=filing,
+                                                       reason=payload.reason))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
@@ -56,11 +57,6 @@ from jijinan.core.permissions import Target, can, require, requires
 from jijinan.registry import selectors as registry_selectors
 
 FILINGS_PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 # --- the case page, again after a refusal ----------------------------------------------------------
@@ -139,7 +135,7 @@ def _act_view(t: Transition) -> Callable[[HttpRequest, int], HttpResponse]:
         status = 400
         if form.is_valid():
             try:
-                call(_user(request), case, form)
+                call(acting_user(request), case, form)
             except DomainError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -175,7 +171,7 @@ def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objection_add(actor=_user(request), case=case, text=form.cleaned_data["text"],
+            services.objection_add(actor=acting_user(request), case=case, text=form.cleaned_data["text"],
                                    raised_by=form.cleaned_data["raised_by"])
         except DomainError as exc:
             if exc.field_errors:
@@ -202,7 +198,7 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.follow_up_record(actor=_user(request), case=case, version=d["version"],
+            services.follow_up_record(actor=acting_user(request), case=case, version=d["version"],
                                       data=services.FollowUpInput(
                                           method=d["method"], done_on=d["done_on"], outcome=d["outcome"],
                                           satisfaction=d["satisfaction"], need_resolved=d["need_resolved"],
@@ -231,7 +227,7 @@ def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpR
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objection_resolve(actor=_user(request), objection=objection,
+            services.objection_resolve(actor=acting_user(request), objection=objection,
                                        outcome=form.cleaned_data["outcome"],
                                        resolution=form.cleaned_data["resolution"])
         except DomainError as exc:
@@ -293,7 +289,7 @@ def _filing_person(request: HttpRequest, form: FilingForm) -> Any:
 @require_http_methods(["GET", "POST"])
 def relative_filings(request: HttpRequest) -> HttpResponse:
     """The filings of the user's area, with a search, and a form to add one (managers only)."""
-    user = _user(request)
+    user = acting_user(request)
     may_manage = can(user, RELATIVE_FILING_MANAGE)
     form = FilingForm(request.POST or None)
     status = 200
@@ -333,7 +329,7 @@ def relative_filing_retire(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写撤销理由"))
         return redirect("cases:relative_filings")
     try:
-        services.relative_filing_retire(actor=_user(request), filing=filing, reason=form.cleaned_data["reason"])
+        services.relative_filing_retire(actor=acting_user(request), filing=filing, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         flash_errors(request, exc)
     else:
@@ -352,7 +348,7 @@ def payment_status(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
         return redirect("cases:case", pk=pk)
     d = form.cleaned_data
     try:
-        payment_update(actor=_user(request), payment=payment, version=d["version"], status=d["status"],
+        payment_update(actor=acting_user(request), payment=payment, version=d["version"], status=d["status"],
                        reference=d["reference"], note=d["note"])
     except DomainError as exc:
         if exc.status in (403, 404):
@@ -369,7 +365,7 @@ def payment_reissue_view(request: HttpRequest, pk: int, payment_pk: int) -> Http
     """Pay again a payment that failed or came back."""
     payment = aid_selectors.payment_get_for_user(user=request.user, case_pk=pk, pk=payment_pk)
     try:
-        new = payment_reissue(actor=_user(request), payment=payment, version=request.POST.get("version"))
+        new = payment_reissue(actor=acting_user(request), payment=payment, version=request.POST.get("version"))
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
