@@ -33,6 +33,7 @@ from jijinan.core.deadlines.services import deadline_cancel, deadline_meet, dead
 from jijinan.core.errors import Conflict, DomainError, NotFound
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Target, require
+from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.referrals import notify
 from jijinan.referrals.choices import OPEN_STATUSES, ReturnReason, TaskEventKind, TaskStatus
@@ -215,10 +216,9 @@ def _case_event(task: Task, kind: str, summary: str, *, actor: Any, now: datetim
 
 
 def _store(uploads: list[files.Upload], task: Task, event: TaskEvent, actor: Any, now: datetime,
-           written: list[str]) -> None:
+           written: WrittenFiles) -> None:
     for checked in files.check_files(uploads):
-        relative = files.store(checked)
-        written.append(relative)
+        relative = written.store(checked)
         TaskAttachment.objects.create(task=task, event=event, name=checked.name, path=relative,
                                       size=len(checked.content), content_type=checked.content_type,
                                       sha256=checked.sha256, uploaded_by=_user(actor), uploaded_at=now)
@@ -226,14 +226,8 @@ def _store(uploads: list[files.Upload], task: Task, event: TaskEvent, actor: Any
 
 def _with_files(uploads: list[files.Upload] | None, work: Any) -> Any:
     """Run ``work(written)`` in a transaction; files written for a change that rolls back are removed."""
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            return work(written)
-    except BaseException:
-        for relative in written:
-            files.discard(relative)
-        raise
+    with files.removed_on_failure() as written, transaction.atomic():
+        return work(written)
 
 
 def _office(office_id: Any, field_name: str = "office_id") -> Organisation:
@@ -450,7 +444,7 @@ def task_ask(*, actor: Any, task: Task, version: Any, text: str) -> Task:
 
 def task_progress(*, actor: Any, task: Task, version: Any, text: str,
                   uploads: list[files.Upload] | None = None) -> Task:
-    def work(written: list[str]) -> Task:
+    def work(written: WrittenFiles) -> Task:
         locked = _begin(actor, task, TASK_HANDLE, version, {TaskStatus.ACCEPTED}, _("登记进展"), office_side=True)
         body = _text(text, "text", required=_("请填写办理进展"))
         now = timezone.now()
@@ -466,7 +460,7 @@ def task_progress(*, actor: Any, task: Task, version: Any, text: str,
 def task_complete(*, actor: Any, task: Task, version: Any, result: str, amount_fen: Any = None,
                   uploads: list[files.Upload] | None = None) -> Task:
     """Complete the task (办结) with its result: the help given, an amount, documents."""
-    def work(written: list[str]) -> Task:
+    def work(written: WrittenFiles) -> Task:
         locked = _begin(actor, task, TASK_HANDLE, version, {TaskStatus.ACCEPTED}, _("办结"), office_side=True)
         body = _text(result, "result", required=_("请填写办理结果：为对象提供了哪些帮助"))
         amount = None
@@ -548,7 +542,7 @@ def task_reassign(*, actor: Any, task: Task, version: Any, to_office_id: Any, re
 def task_answer(*, actor: Any, task: Task, version: Any, text: str,
                 uploads: list[files.Upload] | None = None) -> Task:
     """The case side supplies what the office asked for (补充材料)."""
-    def work(written: list[str]) -> Task:
+    def work(written: WrittenFiles) -> Task:
         locked = _begin(actor, task, TASK_ANSWER, version, {TaskStatus.PENDING, TaskStatus.ACCEPTED},
                         _("补充材料"), office_side=False)
         body = _text(text, "text", required=_("请填写补充的情况"))

@@ -35,6 +35,7 @@ from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors
 from jijinan.core.permissions import can, requires
+from jijinan.core.uploads import inline_response
 from jijinan.referrals import selectors, services
 from jijinan.referrals.choices import OPEN_STATUSES, TaskStatus
 from jijinan.referrals.forms import (
@@ -238,12 +239,9 @@ def _send_file(request: HttpRequest, task: Task, pk: int) -> HttpResponse:
     access_log_record(actor=request.user, kind="view", subject=task, subject_label=task.number,
                       region_code=task.case.handling_region.code, fields=["attachment"],
                       purpose=_("查看附件 %(name)s") % {"name": attachment.name})
-    response = HttpResponse(content, content_type=attachment.content_type)
     extension = attachment.path.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="task-{task.pk}-{attachment.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inline_response(content, content_type=attachment.content_type,
+                           filename=f"task-{task.pk}-{attachment.pk}.{extension}")
 
 
 @requires(TASK_VIEW)

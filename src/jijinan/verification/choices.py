@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jijinan.core.uploads import FileKind
+
 
 class Source(models.TextChoices):
     """The ten data sources the county queries with the household's authorisation (SAIM art. 58)."""
@@ -26,12 +28,8 @@ class AuthorisationMethod(models.TextChoices):
     SIGNED_ON_SCREEN = "signed_on_screen", _("屏幕签名")
 
 
-class DocumentKind(models.TextChoices):
-    """What an authorisation's document is, as its content (not its name) says."""
-
-    PDF = "pdf", "PDF"
-    JPEG = "jpeg", "JPEG"
-    PNG = "png", "PNG"
+# What an authorisation's document is, as its content (not its name) says.
+DocumentKind = FileKind
 
 
 class RequestStatus(models.TextChoices):

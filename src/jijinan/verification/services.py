@@ -138,8 +138,8 @@ def authorisation_record(*, actor: Any, household: Household, signatory_ids: lis
     if valid_until < today:
         raise DomainError.for_field("signed_on", _("该授权书已于 %(day)s 过期，请让家庭重新签署") % {
             "day": valid_until.isoformat()}, code=E.AUTHORISATION_EXPIRED)
-    relative = documents.store(document)
-    try:
+    with documents.removed_on_failure() as written:
+        relative = written.store(document)
         with transaction.atomic():
             authorisation = Authorisation.objects.create(
                 household=household, signed_on=signed_on, valid_until=valid_until, valid_months=valid.months,
@@ -153,9 +153,6 @@ def authorisation_record(*, actor: Any, household: Household, signatory_ids: lis
                              "household": (None, household.pk), "signed_on": (None, signed_on.isoformat()),
                              "valid_until": (None, valid_until.isoformat()), "method": (None, method),
                              "signatories": (None, sorted(chosen)), "document_sha256": (None, document.sha256)})
-    except BaseException:
-        documents.discard(relative)
-        raise
     return authorisation
 
 

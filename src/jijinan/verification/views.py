@@ -18,6 +18,7 @@ from jijinan.audit.services import access_log_record
 from jijinan.core.errors import DomainError, RowErrors
 from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, requires
+from jijinan.core.uploads import CONTENT_TYPES, SUFFIXES, inline_response
 from jijinan.policy.permissions import POLICY_EVALUATE
 from jijinan.verification import documents, forms, selectors, services, sources
 from jijinan.verification.choices import AuthorisationMethod, DocumentKind, RequestStatus, Source
@@ -115,12 +116,9 @@ def authorisation_document(request: HttpRequest, pk: int) -> HttpResponse:
     access_log_record(actor=request.user, kind="view", subject=authorisation, subject_label=str(authorisation),
                       region_code=authorisation.household.region.code, fields=["authorisation_document"],
                       purpose=_("查看核对授权书"))
-    response = HttpResponse(content, content_type=documents.CONTENT_TYPES[DocumentKind(authorisation.document_kind)])
-    extension = "jpg" if authorisation.document_kind == "jpeg" else authorisation.document_kind
-    response["Content-Disposition"] = f'inline; filename="authorisation-{authorisation.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    kind = DocumentKind(authorisation.document_kind)
+    return inline_response(content, content_type=CONTENT_TYPES[kind],
+                           filename=f"authorisation-{authorisation.pk}.{SUFFIXES[kind]}")
 
 
 @requires(AUTHORISATION_MANAGE)

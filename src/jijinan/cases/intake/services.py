@@ -46,6 +46,7 @@ from jijinan.core.permissions import Target, can, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
@@ -322,27 +323,20 @@ def case_intake(*, actor: Any, data: IntakeInput, attachments: list[files.Upload
         return IntakeResult(existing, False)
     now = timezone.now()
     checked = _check(actor, data, uploads, now)
-    stored: list[str] = []
     try:
-        with transaction.atomic():
+        with files.removed_on_failure() as stored, transaction.atomic():
             case = _create(actor, data, checked, key=key, digest=digest, now=now, stored=stored)
     except IntegrityError:
-        for relative in stored:
-            files.discard(relative)
         # The same key submitted twice at once: the other request made the case.
         again = _replay(actor, key, digest)
         if again is None:
             raise
         return IntakeResult(again, False)
-    except BaseException:
-        for relative in stored:
-            files.discard(relative)
-        raise
     return IntakeResult(case, True)
 
 
 def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, digest: str, now: datetime,
-            stored: list[str]) -> Case:
+            stored: WrittenFiles) -> Case:
     user = actor if getattr(actor, "pk", None) else None
     assert data.event_at is not None  # checked
     person, household = checked.person, checked.household
@@ -433,12 +427,11 @@ def _person_phone(person: Person | None) -> str:
     return value.reveal() if hasattr(value, "reveal") else str(value)
 
 
-def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: list[str],
+def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: WrittenFiles,
             events: list[CaseEvent] | None = None) -> CaseAttachment:
     """Store the file and its row; its case event is written now, or added to ``events`` for the
     caller to write with the others."""
-    relative = files.store(upload)
-    stored.append(relative)
+    relative = stored.store(upload)
     attachment = CaseAttachment.objects.create(
         case=case, name=upload.name, content_type=upload.content_type, size=len(upload.content),
         sha256=upload.sha256, storage_name=relative, uploaded_by=actor if getattr(actor, "pk", None) else None)
@@ -456,17 +449,11 @@ def case_attachment_add(*, actor: Any, case: Case, upload: files.Upload) -> Case
     if actor is not None and not can(actor, ATTACHMENT_ADD, Target(region_prefix=case.handling_region.prefix)):
         raise Forbidden(_("您不能为此事项上传附件"), code="forbidden")
     checked = files.check_file(upload, field="file")
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            attachment = _attach(case, checked, actor=actor, stored=stored)
-            audit_record(actor=actor, action="cases.attachment.add", subject=case, subject_label=case.number,
-                         region_code=case.handling_region.code,
-                         changes={"attachment": (None, f"{attachment.name} ({attachment.sha256[:12]})")})
-    except BaseException:
-        for relative in stored:
-            files.discard(relative)
-        raise
+    with files.removed_on_failure() as stored, transaction.atomic():
+        attachment = _attach(case, checked, actor=actor, stored=stored)
+        audit_record(actor=actor, action="cases.attachment.add", subject=case, subject_label=case.number,
+                     region_code=case.handling_region.code,
+                     changes={"attachment": (None, f"{attachment.name} ({attachment.sha256[:12]})")})
     return attachment
 
 

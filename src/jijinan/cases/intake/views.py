@@ -25,6 +25,7 @@ from jijinan.core.formerrors import apply_errors
 from jijinan.core.messaging.sms import otp_issue, otp_verify
 from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.core.uploads import inline_response
 
 
 @requires(CASE_CREATE)
@@ -81,12 +82,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     access_log_record(actor=request.user, kind="view", subject=attachment.case,
                       subject_label=attachment.case.number, region_code=attachment.case.handling_region.code,
                       fields=["attachment"], purpose=_("查看附件 %(name)s") % {"name": attachment.name})
-    response = HttpResponse(content, content_type=attachment.content_type)
     extension = attachment.storage_name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return inline_response(content, content_type=attachment.content_type,
+                           filename=f"attachment-{attachment.pk}.{extension}")
 
 
 ONLINE_OTP_PURPOSE = "cases.online_application"

@@ -8,7 +8,6 @@ why.
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,10 @@ from jijinan.core.errors import Conflict, NotFound
 from jijinan.core.jobs.choices import JobStatus
 from jijinan.core.jobs.queue import job, job_enqueue
 from jijinan.core.models import Job
+from jijinan.core.uploads import PRIVATE, write_atomic
 
 PRINT_JOB = "cases.print"
-SUBDIR = Path("private") / "prints"
+SUBDIR = PRIVATE / "prints"
 
 
 def print_path(case_pk: int, form: str, request_id: uuid.UUID) -> Path:
@@ -37,14 +37,6 @@ def print_path(case_pk: int, form: str, request_id: uuid.UUID) -> Path:
 
 def _error_path(path: Path) -> Path:
     return path.with_suffix(".error")
-
-
-def _write(path: Path, content: bytes) -> None:
-    """Whole or not at all: the status page never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    partial.write_bytes(content)
-    os.replace(partial, path)
 
 
 def print_request(*, actor: Any, case: Case, form: str) -> uuid.UUID:
@@ -70,9 +62,9 @@ def print_job(payload: dict[str, Any]) -> None:
     path = print_path(case.pk, form, uuid.UUID(str(payload["request_id"])))
     reason = unavailable_reason(case, form)
     if reason:  # the case moved on meanwhile: say so instead of trying again
-        _write(_error_path(path), reason.encode("utf-8"))
+        write_atomic(_error_path(path), reason.encode("utf-8"))
         return
-    _write(path, render_pdf(case, form).pdf)
+    write_atomic(path, render_pdf(case, form).pdf)
 
 
 @dataclass(frozen=True)
