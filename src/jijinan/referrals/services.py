@@ -654,19 +654,24 @@ def rule_add(*, actor: Any, data: RuleInput) -> ResponsibilityRule:
     return rule
 
 
+def _rule_locked(rule: ResponsibilityRule, version: Any, *, retired: str) -> ResponsibilityRule:
+    """The row, locked, if it is still at ``version`` and in force; ``retired`` says why not otherwise."""
+    old = ResponsibilityRule.objects.select_for_update().filter(pk=rule.pk).first()
+    if old is None:
+        raise NotFound(_("未找到该记录"), code="not_found")
+    if str(old.version) != str(version):
+        raise Conflict(_("该条目已被他人修改，请刷新后重试"), code=E.STALE, field_errors={"version": [_("版本已过期")]})
+    if old.retired_at is not None:
+        raise DomainError(retired, code="retired", status=409)
+    return old
+
+
 def rule_change(*, actor: Any, rule: ResponsibilityRule, version: Any, data: RuleInput) -> ResponsibilityRule:
     """A change writes a new row and retires the old one: tasks keep the row they were opened by."""
     require(actor, MATRIX_MANAGE)
     values = _rule_fields(data)
     with transaction.atomic():
-        old = ResponsibilityRule.objects.select_for_update().filter(pk=rule.pk).first()
-        if old is None:
-            raise NotFound(_("未找到该记录"), code="not_found")
-        if str(old.version) != str(version):
-            raise Conflict(_("该条目已被他人修改，请刷新后重试"), code=E.STALE,
-                           field_errors={"version": [_("版本已过期")]})
-        if old.retired_at is not None:
-            raise DomainError(_("该条目已停用，不能修改"), code="retired", status=409)
+        old = _rule_locked(rule, version, retired=_("该条目已停用，不能修改"))
         now = timezone.now()
         new = ResponsibilityRule.objects.create(**values, created_by=_user(actor), created_at=now)
         old.retired_at, old.retired_by, old.replaced_by = now, _user(actor), new
@@ -685,14 +690,7 @@ def rule_retire(*, actor: Any, rule: ResponsibilityRule, version: Any, reason: s
     require(actor, MATRIX_MANAGE)
     text = _text(reason, "reason", required=_("请填写停用原因"), limit=RESULT_MAX)
     with transaction.atomic():
-        old = ResponsibilityRule.objects.select_for_update().filter(pk=rule.pk).first()
-        if old is None:
-            raise NotFound(_("未找到该记录"), code="not_found")
-        if str(old.version) != str(version):
-            raise Conflict(_("该条目已被他人修改，请刷新后重试"), code=E.STALE,
-                           field_errors={"version": [_("版本已过期")]})
-        if old.retired_at is not None:
-            raise DomainError(_("该条目已停用"), code="retired", status=409)
+        old = _rule_locked(rule, version, retired=_("该条目已停用"))
         old.retired_at, old.retired_by, old.retire_reason = timezone.now(), _user(actor), text
         old.version += 1
         old.save()

@@ -19,18 +19,11 @@ class SmsStatus(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
-class SmsMessage(models.Model):
-    """One text message, delivered through the outbox; ``message_id`` is the outbox event id,
-    so a redelivered event finds its row and is never sent twice."""
+class OutboundMessage(models.Model):
+    """What every message sent through the outbox keeps: its delivery state, the outbox event that
+    sent it (``message_id``) and the record it is about."""
 
-    to = EncryptedTextField(_("手机号"), purpose=SMS_TO_PURPOSE, mask="phone")
-    to_index = models.CharField(_("手机号索引"), max_length=64, db_index=True)
-    template = models.CharField(_("短信模板"), max_length=60)
-    # Encrypted too: a one-time code travels in the text, and must not sit readable in the table.
-    text = EncryptedTextField(_("短信内容"), purpose=SMS_TEXT_PURPOSE)
-    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices,
-                              default=SmsStatus.QUEUED)
-    provider_ref = models.CharField(_("服务商回执号"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
     attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     message_id = models.UUIDField(_("消息编号"), unique=True)
@@ -40,9 +33,24 @@ class SmsMessage(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class SmsMessage(OutboundMessage):
+    """One text message, delivered through the outbox; ``message_id`` is the outbox event id,
+    so a redelivered event finds its row and is never sent twice."""
+
+    to = EncryptedTextField(_("手机号"), purpose=SMS_TO_PURPOSE, mask="phone")
+    to_index = models.CharField(_("手机号索引"), max_length=64, db_index=True)
+    template = models.CharField(_("短信模板"), max_length=60)
+    # Encrypted too: a one-time code travels in the text, and must not sit readable in the table.
+    text = EncryptedTextField(_("短信内容"), purpose=SMS_TEXT_PURPOSE)
+    provider_ref = models.CharField(_("服务商回执号"), max_length=200, blank=True)
+
+    class Meta(OutboundMessage.Meta):
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
-        ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(status__in=SmsStatus.values),
                                               name="core_smsmessage_status_valid")]
 
@@ -107,26 +115,17 @@ class InboxItem(models.Model):
 MAIL_BODY_PURPOSE = "core.mail.body"
 
 
-class MailMessage(models.Model):
+class MailMessage(OutboundMessage):
     """One e-mail, delivered through the outbox by the configured Django e-mail backend;
     ``message_id`` is the outbox event id, so a redelivered event is never sent twice."""
 
     to = models.EmailField(_("收件地址"))
     subject = models.CharField(_("主题"), max_length=200)
     body = EncryptedTextField(_("正文"), purpose=MAIL_BODY_PURPOSE)
-    status = models.CharField(_("状态"), max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
-    attempts = models.PositiveIntegerField(_("已尝试次数"), default=0)
-    last_error = models.TextField(_("最近错误"), blank=True)
-    message_id = models.UUIDField(_("消息编号"), unique=True)
-    subject_type = models.CharField(_("对象类型"), max_length=100, blank=True)
-    subject_id = models.CharField(_("对象编号"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(OutboundMessage.Meta):
         verbose_name = _("电子邮件")
         verbose_name_plural = _("电子邮件")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
