@@ -129,3 +129,20 @@ def test_pagination_refuses_an_absurd_page_size(contract_client):
     response = contract_client.get("/numbers?page_size=100000")
     assert response.status_code == 422
     assert "page_size" in response.json()["field_errors"]
+
+
+def test_operation_ids_are_a_contract():
+    """Clients generate code from the OpenAPI operation ids: moving a module must not change
+    them. A new operation is added to tests/data/operation_ids.txt; a changed id is a break."""
+    from pathlib import Path
+
+    from jijinan.api import api
+
+    schema = api.get_openapi_schema()
+    found = sorted(f"{method.upper()} {path} {op['operationId']}"
+                   for path, ops in schema["paths"].items() for method, op in ops.items())
+    known = (Path(__file__).parent / "data" / "operation_ids.txt").read_text(encoding="utf-8").split("\n")
+    known = sorted(line for line in known if line)
+    ids = [line.rsplit(" ", 1)[1] for line in found]
+    assert len(set(ids)) == len(ids), "two operations share an id"
+    assert found == known

@@ -37,6 +37,7 @@ from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.core.models import CalendarDay, CalendarYear, Job
 from jijinan.core.permissions import Role
 from jijinan.core.protected.fields import Protected
+from jijinan.policy.lookup import policy_cache_invalidate
 from jijinan.regions.services import regions_load_csv
 
 REGIONS = """code,name,level,parent_code
@@ -140,7 +141,6 @@ def build_world() -> World:
 def load_policy_defaults(names: Iterable[str] | None = None) -> None:
     """The shipped policy parameters (all of them, or ``names``) the database does not hold yet."""
     from jijinan import policy
-    from jijinan.policy.lookup import policy_cache_invalidate
     from jijinan.policy.models import ParameterDefinition
     from jijinan.policy.services import parameters_load_json
 
@@ -273,11 +273,14 @@ def module_world(request, django_db_setup, django_db_blocker):  # type: ignore[n
             with django_db_blocker.unblock():
                 transaction.set_rollback(True)
                 outer.__exit__(None, None, None)
+            policy_cache_invalidate()
 
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         outer.__enter__()
         _open_worlds.append(close)
         try:
+            # Parameters an earlier test cached (rows since rolled back) must not shape this world.
+            policy_cache_invalidate()
             built = build_world()
             extend = getattr(request.module, "extend_module_world", None)
             if extend is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.utils.translation import get_language
@@ -46,6 +47,14 @@ class JijinanAPI(NinjaAPI):
         if key not in self._schemas:
             self._schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
         return self._schemas[key]
+
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """Operation ids belong to the API's contract (clients generate code from them), so they
+        must not follow the code's folders: a module that moved keeps its ids by naming their
+        prefix in ``OPERATION_ID_PREFIX``; otherwise the prefix is the module's path."""
+        func = operation.view_func
+        prefix = getattr(sys.modules[func.__module__], "OPERATION_ID_PREFIX", func.__module__.replace(".", "_"))
+        return f"{prefix}_{func.__name__}"
 
 
 api = JijinanAPI(

@@ -16,7 +16,7 @@ class CasesConfig(AppConfig):
         from jijinan.audit.labels import register_action_labels
 
         # demo and printing register their demo step and their job as they load.
-        from jijinan.cases import demo, notices  # noqa: F401
+        from jijinan.cases import demo, extensions, notices  # noqa: F401
         from jijinan.cases.intake import triage
         from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
         from jijinan.cases.printing import services as printing  # noqa: F401
@@ -26,11 +26,12 @@ class CasesConfig(AppConfig):
         from jijinan.core.permissions import register_actions
 
         register_actions(ROWS)
+        extensions.install()
         register_actions(QUEUE_ROWS)
         register_actions(workflow.workflow_rules())
-        triage.register_deadline_kinds()
-        workflow.register_deadline_kinds()
-        notices.register_templates()
+        triage.deadline_kinds_install()
+        workflow.deadline_kinds_install()
+        notices.sms_templates_install()
         register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases"))
         register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases"))
         register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases"))

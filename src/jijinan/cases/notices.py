@@ -21,7 +21,7 @@ DECISION = "case.decision"
 CRISIS_ALERT = "case.crisis_alert"
 
 
-def register_templates() -> None:
+def sms_templates_install() -> None:
     register_sms_template(ACCEPTED, gettext_lazy("您反映的急难事项已登记，事项编号 %(number)s，我们会尽快与您联系。"))
     register_sms_template(DECISION, gettext_lazy("您的急难事项 %(number)s：%(text)s"))
     register_sms_template(CRISIS_ALERT, gettext_lazy(

@@ -27,5 +27,5 @@ class CoreConfig(AppConfig):
         from jijinan.core.permissions import register_actions
 
         register_actions(DEADLINE_RULES)
-        deadline_services.register()
+        deadline_services.calendar_watch_install()
         register_nav(NavItem(30, _("期限管理"), "deadlines:list", "deadlines.view", "deadlines"))

@@ -17,10 +17,11 @@ class ReferralsConfig(AppConfig):
         from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
-        from jijinan.referrals import demo, notify, permissions, services  # noqa: F401
+        from jijinan.referrals import demo, extensions, notify, permissions, services  # noqa: F401
         from jijinan.referrals.deflection import services as deflection  # noqa: F401
 
         register_actions(permissions.ROWS)
+        extensions.install()
         deadline_kind_register(DeadlineKind(
             code=services.TASK_DEADLINE, label=_("部门任务办理期限"), default_unit="working_days",
             subject_types=frozenset({services.TASK_SUBJECT}), subject_url=services.task_url,

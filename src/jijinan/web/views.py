@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from jijinan.accounts.models import User
 from jijinan.accounts.selectors import grants_of
+from jijinan.core.extensions.panels import home_panels_for
 from jijinan.core.jobs.selectors import system_health
 from jijinan.core.permissions import PUBLIC, can, requires
 
@@ -19,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         assert isinstance(request.user, User)
         context["grants"] = grants_of(user=request.user)
+        context["panels"] = home_panels_for(request.user)
         if can(request.user, "system.jobs.view"):
             context["health"] = system_health()
     return render(request, "web/home.html", context)

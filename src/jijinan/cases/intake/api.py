@@ -18,6 +18,9 @@ from jijinan.core.apitools import ERROR_RESPONSES
 from jijinan.core.permissions import requires
 from jijinan.registry.services import PersonInput
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_cases_api"
+
 router = Router(tags=["cases"])
 
 

@@ -33,7 +33,7 @@ def _case_url(subject_id: str) -> str:
     return reverse("cases:case", args=[int(subject_id)])
 
 
-def register_deadline_kinds() -> None:
+def deadline_kinds_install() -> None:
     deadline_kind_register(DeadlineKind(
         code=CRISIS_KIND, label=gettext_lazy("危机个案首次接触"), default_unit="hours",
         subject_types=frozenset({CASE_SUBJECT}), subject_url=_case_url,

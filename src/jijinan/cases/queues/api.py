@@ -15,6 +15,9 @@ from jijinan.cases.queues.permissions import CASE_SEARCH, OVERDUE_VIEW, QUEUE_VI
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.permissions import requires
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_cases_queue_api"
+
 router = Router(tags=["cases"])
 
 

@@ -192,7 +192,7 @@ def _case_url(subject_id: str) -> str:
     return reverse("cases:case", args=[int(subject_id)])
 
 
-def register_deadline_kinds() -> None:
+def deadline_kinds_install() -> None:
     seen = set()
     for sd in [*STAGE_DEADLINES.values(), MAKEUP_PAPERWORK]:  # a notice period is no deadline
         if sd.kind in seen:

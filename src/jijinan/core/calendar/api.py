@@ -25,6 +25,9 @@ from jijinan.core.calendar.services import (
 from jijinan.core.calendar.workdays import DeadlineUnit, add_working_days, deadline_at, end_of_day, working_days_between
 from jijinan.core.permissions import requires
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_core_api"
+
 router = Router(tags=["calendar"])
 
 # Anyone signed in may read the calendar and compute deadlines (calendar.view); writes need

@@ -18,6 +18,9 @@ from jijinan.core.deadlines.models import Deadline, DeadlineStatus
 from jijinan.core.deadlines.rules import REASON_MAX_LENGTH
 from jijinan.core.permissions import requires
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_core_deadline_api"
+
 router = Router(tags=["deadlines"])
 
 

@@ -422,6 +422,6 @@ def deadline_calendar_changed(years: frozenset[int]) -> None:
     job_enqueue("core.deadline_recompute", {"years": sorted(years)})
 
 
-def register() -> None:
+def calendar_watch_install() -> None:
     """Called from the core app's ``ready()``."""
     on_calendar_change(deadline_calendar_changed)

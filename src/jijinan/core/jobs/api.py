@@ -12,6 +12,9 @@ from jijinan import __version__
 from jijinan.core.jobs.selectors import system_health
 from jijinan.core.permissions import PUBLIC, requires
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_core_api"
+
 router = Router(tags=["system"])
 
 

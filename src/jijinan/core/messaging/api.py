@@ -14,6 +14,9 @@ from jijinan.core.messaging.inbox import INBOX_VIEW, inbox_for_user, inbox_item_
 from jijinan.core.messaging.models import InboxItem
 from jijinan.core.permissions import requires
 
+# The operation ids clients know, from before this module moved (see jijinan.api).
+OPERATION_ID_PREFIX = "jijinan_core_inbox_api"
+
 router = Router(tags=["inbox"])
 
 

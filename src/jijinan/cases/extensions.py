@@ -1,0 +1,73 @@
+"""What the cases app adds to the platform's registries: its home-page panel (the user's queue),
+its indicators, and the webhook event types it writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jijinan.cases.choices import Channel
+from jijinan.cases.models import Case
+from jijinan.cases.queues.permissions import QUEUE_VIEW
+from jijinan.cases.queues.selectors import case_queue_for_user
+from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
+from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
+from jijinan.core.extensions.panels import HomePanel, PanelContent, register_home_panel
+
+
+def queue_panel(user: Any) -> PanelContent:
+    cases = case_queue_for_user(user=user, now=timezone.now())
+    count = cases.count()
+    # ``overdue`` is an annotation of the queue, unknown to the type checker.
+    overdue = cases.filter(overdue=True).count() if count else 0  # type: ignore[misc]
+    return PanelContent(
+        count=count,
+        summary=_("%(count)d 件急难事项等您办理，其中 %(overdue)d 件已超期") % {"count": count, "overdue": overdue},
+        url=reverse("cases:queue"), link_text=_("打开待办事项"),
+        empty_text=_("没有等您办理的事项。新的求助可在“受理登记”中录入。"), urgent=overdue > 0)
+
+
+def _created(prefix: str, start: datetime, end: datetime) -> Any:
+    return Case.objects.filter(handling_region__code__startswith=prefix, created_at__gte=start, created_at__lt=end)
+
+
+def intakes(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
+    by_channel = dict(_created(prefix, start, end).values_list("channel").annotate(n=Count("id")).order_by())
+    return IndicatorValue(value=sum(by_channel.values()),
+                          breakdown={str(Channel(c).label): n for c, n in sorted(by_channel.items())})
+
+
+def fast_track_share(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
+    cases = _created(prefix, start, end)
+    total = cases.count()
+    return IndicatorValue(value=None if total == 0 else cases.filter(fast_tracked=True).count() / total)
+
+
+def install() -> None:
+    register_home_panel(HomePanel(code="cases.queue", order=10, title=gettext_lazy("待办事项"),
+                                  action=QUEUE_VIEW, content=queue_panel))
+    register_indicator(Indicator(
+        code="cases.intakes", title=gettext_lazy("受理量"), unit=IndicatorUnit.COUNT, owner="cases",
+        definition=gettext_lazy("期间内登记的急难事项数（按登记时间），按办理乡镇（街道）所在区划统计，"
+                                "按来源渠道分列；含后来转出、撤回的事项。"),
+        compute=intakes, per_10k_residents=True))
+    register_indicator(Indicator(
+        code="cases.fast_track_share", title=gettext_lazy("先行救助占比"), unit=IndicatorUnit.SHARE,
+        owner="cases",
+        definition=gettext_lazy("期间内登记的急难事项中，走“先行救助、事后补办”程序的比例（按登记时间）；"
+                                "期间内没有登记事项时不计。"),
+        compute=fast_track_share))
+    register_webhook_event(WebhookEventType(
+        type="cases.case.intake", title=gettext_lazy("急难事项已登记"), owner="cases",
+        description=gettext_lazy("任一渠道登记一件急难事项后发出。"), subject_type="cases.case",
+        payload_keys=("id", "number", "region_code", "stage", "channel", "crisis", "version")))
+    register_webhook_event(WebhookEventType(
+        type="cases.case.stage_changed", title=gettext_lazy("急难事项进入新阶段"), owner="cases",
+        description=gettext_lazy("事项在办理流程中每前进、退回或转移一步后发出。"), subject_type="cases.case",
+        payload_keys=("id", "number", "region_code", "transition", "from", "to", "version", "at")))

@@ -1,0 +1,60 @@
+"""What referrals add to the platform's registries: the office's home-page panel, an indicator
+of returned tasks, and the webhook event types they write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
+from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
+from jijinan.core.extensions.panels import HomePanel, PanelContent, register_home_panel
+from jijinan.referrals.choices import TaskEventKind
+from jijinan.referrals.models import TaskEvent
+from jijinan.referrals.notify import FLAG_EVENT, NOTICE_EVENT
+from jijinan.referrals.permissions import OFFICE_VIEW
+from jijinan.referrals.selectors import office_tasks
+
+
+def office_panel(user: Any) -> PanelContent:
+    now = timezone.now()
+    count = office_tasks(user=user, status="open", now=now).count()
+    overdue = office_tasks(user=user, status="overdue", now=now).count() if count else 0
+    return PanelContent(
+        count=count,
+        summary=_("本部门有 %(count)d 项分办任务在办，其中 %(overdue)d 项已超期") % {
+            "count": count, "overdue": overdue},
+        url=reverse("referrals:office_queue"), link_text=_("打开部门任务"),
+        empty_text=_("本部门没有在办的分办任务。"), urgent=overdue > 0)
+
+
+def tasks_returned(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
+    returns = TaskEvent.objects.filter(kind=TaskEventKind.RETURNED, at__gte=start, at__lt=end,
+                                       task__case__handling_region__code__startswith=prefix)
+    return IndicatorValue(value=returns.count())
+
+
+def install() -> None:
+    register_home_panel(HomePanel(code="referrals.office_tasks", order=20, title=gettext_lazy("部门任务"),
+                                  action=OFFICE_VIEW, content=office_panel))
+    register_indicator(Indicator(
+        code="referrals.tasks_returned", title=gettext_lazy("分办任务退回次数"), unit=IndicatorUnit.COUNT,
+        owner="referrals",
+        definition=gettext_lazy("期间内部门把分办任务退回民政的次数（按退回时间），按事项办理乡镇（街道）"
+                                "所在区划统计；同一任务退回几次计几次。"),
+        compute=tasks_returned))
+    register_webhook_event(WebhookEventType(
+        type=NOTICE_EVENT, title=gettext_lazy("部门任务动态"), owner="referrals",
+        description=gettext_lazy("分办任务被分办、接收、退回、转办、办结等之后发出，notice 说明是哪一种。"),
+        subject_type="referrals.task",
+        payload_keys=("task_id", "notice", "number", "case_id", "office_id", "office", "township", "due_at",
+                      "reason", "text", "actor_id", "at")))
+    register_webhook_event(WebhookEventType(
+        type=FLAG_EVENT, title=gettext_lazy("推诿预警"), owner="referrals",
+        description=gettext_lazy("任务退回过多、在部门间循环或长期无人办理时发出。"), subject_type="referrals.task",
+        payload_keys=("flag_id", "task_id", "reason", "detail", "region_code", "occurrences")))
