@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from jijinan.accounts.models import User
+from jijinan.accounts.context import acting_user
 from jijinan.accounts.selectors import grants_of
 from jijinan.core.extensions.panels import home_panels_for
 from jijinan.core.jobs.selectors import system_health
@@ -18,10 +18,10 @@ from jijinan.core.permissions import PUBLIC, can, requires
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if request.user.is_authenticated:
-        assert isinstance(request.user, User)
-        context["grants"] = grants_of(user=request.user)
-        context["panels"] = home_panels_for(request.user)
-        if can(request.user, "system.jobs.view"):
+        user = acting_user(request)
+        context["grants"] = grants_of(user=user)
+        context["panels"] = home_panels_for(user)
+        if can(user, "system.jobs.view"):
             context["health"] = system_health()
     return render(request, "web/home.html", context)
 
