@@ -23,6 +23,7 @@ from stdnum.cn import uscc as uscc_check
 from stdnum.exceptions import ValidationError as StdnumError
 
 from jijinan.accounts.choices import OrganisationKind
+from jijinan.accounts.errors import AccountErrorCode as E
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, LoginFailure, Organisation, User
 from jijinan.accounts.scopes import forget_grant_scopes
 from jijinan.audit.services import access_log_record, audit_record, changes_between
@@ -55,9 +56,9 @@ def department_type_create(*, actor: User, code: str, name: str, name_en: str = 
         raise DomainError.for_field("name", _("名称不能为空"))
     with transaction.atomic():
         if DepartmentType.objects.filter(code=code).exists():
-            raise DomainError.for_field("code", _("该代码已存在"), code="duplicate")
+            raise DomainError.for_field("code", _("该代码已存在"), code=E.DUPLICATE)
         if DepartmentType.objects.filter(name=name).exists():
-            raise DomainError.for_field("name", _("该名称已存在"), code="duplicate")
+            raise DomainError.for_field("name", _("该名称已存在"), code=E.DUPLICATE)
         department_type = DepartmentType.objects.create(code=code, name=name, name_en=name_en)
         audit_record(actor=actor, action="accounts.department_type.create", subject=department_type,
                      changes={"code": (None, code), "name": (None, name)})
@@ -70,10 +71,10 @@ def _department_type(code: str | None, *, field: str = "department_type") -> Dep
     department_type = DepartmentType.objects.filter(code=code).first()
     if department_type is None:
         raise DomainError.for_field(field, _("部门类型 %(code)s 不存在") % {"code": code},
-                                    code="unknown_department_type")
+                                    code=E.UNKNOWN_DEPARTMENT_TYPE)
     if not department_type.active:
         raise DomainError.for_field(field, _("部门类型 %(name)s 已停用") % {"name": department_type.name},
-                                    code="inactive_department_type")
+                                    code=E.INACTIVE_DEPARTMENT_TYPE)
     return department_type
 
 
@@ -83,7 +84,7 @@ def _check_uscc(value: str) -> str:
         return str(uscc_check.validate(value))
     except StdnumError:
         raise DomainError.for_field("uscc", _("统一社会信用代码无效（18 位，末位为校验码）"),
-                                    code="invalid_uscc") from None
+                                    code=E.INVALID_USCC) from None
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _save_unique(save: Callable[[], Any]) -> Any:
             return save()
     except IntegrityError:
         raise DomainError.for_field("name", _("同一区划已有同名机构，或该部门机构已存在"),
-                                    code="duplicate") from None
+                                    code=E.DUPLICATE) from None
 
 
 def organisation_create(*, actor: User, data: OrganisationInput) -> Organisation:
@@ -162,7 +163,7 @@ def organisation_update(*, actor: User, organisation: Organisation, version: int
         current = Organisation.objects.select_for_update(of=("self",)).select_related(
             "region", "department_type").get(pk=organisation.pk)
         if current.version != version:
-            raise Conflict(_("该机构已被他人修改，请刷新后重试"), code="stale_version")
+            raise Conflict(_("该机构已被他人修改，请刷新后重试"), code=E.STALE)
         before = _organisation_fields(current)
         for key, value in values.items():
             setattr(current, key, value)
@@ -183,7 +184,7 @@ def _check_password(password: str, user: User | None = None) -> None:
         validate_password(password, user)
     except ValidationError as exc:
         raise DomainError(_("密码不符合要求"), field_errors={"password": list(exc.messages)},
-                          code="weak_password") from None
+                          code=E.WEAK_PASSWORD) from None
 
 
 def _mobile_values(mobile: str) -> tuple[str | None, str]:
@@ -239,7 +240,7 @@ def staff_update(*, actor: User, user: User, version: int, full_name: str, title
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
         if current.version != version:
-            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code="stale_version")
+            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code=E.STALE)
         before = {"full_name": current.full_name, "title": current.title,
                   "organisation": current.organisation_id}
         current.full_name, current.title = full_name.strip(), title.strip()[:50]
@@ -269,7 +270,7 @@ def staff_mobile_reveal(*, actor: User, user: User, purpose: str) -> str:
     assert user.organisation is not None
     require(actor, "accounts.staff.unmask", Target(region_prefix=user.organisation.region.prefix))
     if user.mobile is None:
-        raise DomainError.for_field("mobile", _("未登记手机号"), code="no_value")
+        raise DomainError.for_field("mobile", _("未登记手机号"), code=E.NO_VALUE)
     with transaction.atomic():
         access_log_record(actor=actor, kind="unmask", subject=user,
                           region_code=user.organisation.region.code, fields=["mobile"],
@@ -305,7 +306,7 @@ def staff_deactivate(*, actor: User, user: User, version: int, reason: str,
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
         if current.version != version:
-            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code="stale_version")
+            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code=E.STALE)
         if not current.is_active:
             raise DomainError.for_field("user", _("该账户已停用"))
         pending = open_work_of(current)
@@ -334,7 +335,7 @@ def staff_reactivate(*, actor: User, user: User, version: int) -> User:
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
         if current.version != version:
-            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code="stale_version")
+            raise Conflict(_("该账户已被他人修改，请刷新后重试"), code=E.STALE)
         if current.is_active:
             raise DomainError.for_field("user", _("该账户在用"))
         current.is_active = True
@@ -351,7 +352,7 @@ def grant_add(*, actor: User | None, user: User, role: str, region_code: str,
               department_type: str | None = None) -> Grant:
     """Grant ``role`` inside the subtree of ``region_code`` (actor None: demo and setup)."""
     if role not in Role.values:
-        raise DomainError.for_field("role", _("角色无效"), code="unknown_role")
+        raise DomainError.for_field("role", _("角色无效"), code=E.UNKNOWN_ROLE)
     region: Region = region_get_active(code=region_code.strip(), field="region_code")
     dept = _department_type(department_type)
     if role == Role.DEPARTMENT_HANDLER and dept is None:
@@ -377,7 +378,7 @@ def grant_add(*, actor: User | None, user: User, role: str, region_code: str,
                          changes={"grant": (None, f"{Role(role).label} @ {region.name}"
                                             + (f" / {dept.name}" if dept else ""))})
     except IntegrityError:
-        raise DomainError.for_field("role", _("该用户已有相同的授权"), code="duplicate") from None
+        raise DomainError.for_field("role", _("该用户已有相同的授权"), code=E.DUPLICATE) from None
     forget_grant_scopes(user)
     return grant
 
@@ -402,7 +403,7 @@ def grant_revoke(*, actor: User, grant: Grant) -> Grant:
 # --- passwords and sign-in -------------------------------------------------------------------------
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
-        raise DomainError.for_field("old_password", _("原密码不正确"), code="wrong_password")
+        raise DomainError.for_field("old_password", _("原密码不正确"), code=E.WRONG_PASSWORD)
     if old_password == new_password:
         raise DomainError.for_field("new_password", _("新密码不能与原密码相同"))
     _check_password(new_password, user)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.accounts import selectors, services
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.context import acting_user
+from jijinan.accounts.errors import AccountErrorCode as E
 from jijinan.accounts.models import User
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
@@ -56,7 +57,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
         minutes = settings.JIJINAN_LOGIN_LOCK_SECONDS // 60
         if username and selectors.login_locked(username=username, ip=ip):
             raise ValidationError(_("登录失败次数过多，请 %(m)s 分钟后再试") % {"m": minutes},
-                                  code="locked")
+                                  code=E.LOCKED)
         try:
             cleaned = super().clean()
         except ValidationError:
@@ -153,7 +154,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     user = acting_user(request)
     token = selectors.tokens_of(user=user).filter(pk=token_id).first()
     if token is None:
-        raise DomainError(_("未找到该记录"), status=404, code="not_found")
+        raise DomainError(_("未找到该记录"), status=404, code=E.NOT_FOUND)
     try:
         services.token_revoke(user=user, token=token)
     except DomainError as exc:

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.regions.choices import RegionLevel
+from jijinan.regions.errors import RegionErrorCode as E
 from jijinan.regions.models import Region
 
 
 def region_get(*, code: str) -> Region:
     region = Region.objects.select_related("parent", "successor").filter(code=code).first()
     if region is None:
-        raise NotFound(_("区划代码 %(code)s 不存在") % {"code": code}, code="unknown_region")
+        raise NotFound(_("区划代码 %(code)s 不存在") % {"code": code}, code=E.UNKNOWN)
     return region
 
 
@@ -24,7 +25,7 @@ def region_get_active(*, code: str, field: str = "region") -> Region:
     region = Region.objects.select_related("successor").filter(code=code).first()
     if region is None:
         raise DomainError.for_field(field, _("区划代码 %(code)s 不存在") % {"code": code},
-                                    code="unknown_region")
+                                    code=E.UNKNOWN)
     if region.valid_to is not None:
         if region.successor is not None:
             message = _("区划 %(name)s（%(code)s）已停用，请改用 %(succ)s（%(succ_code)s）") % {
@@ -32,7 +33,7 @@ def region_get_active(*, code: str, field: str = "region") -> Region:
                 "succ_code": region.successor.code}
         else:
             message = _("区划 %(name)s（%(code)s）已停用") % {"name": region.name, "code": code}
-        raise DomainError.for_field(field, message, code="retired_region")
+        raise DomainError.for_field(field, message, code=E.RETIRED)
     return region
 
 

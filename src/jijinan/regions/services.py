@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jijinan.audit.services import audit_record
 from jijinan.core.errors import DomainError, RowError, RowErrors
 from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
+from jijinan.regions.errors import RegionErrorCode as E
 from jijinan.regions.models import Region
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
@@ -41,7 +42,7 @@ def decode_csv_bytes(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise DomainError.for_field("file", _("文件编码无法识别，请保存为 UTF-8 或 GB18030"),
-                                code="bad_encoding")
+                                code=E.BAD_ENCODING)
 
 
 def _parse_date(value: str) -> date:
@@ -205,24 +206,24 @@ def region_retire(*, code: str, successor_code: str | None, valid_to: date, acto
         region = Region.objects.select_for_update().filter(code=code).first()
         if region is None:
             raise DomainError.for_field("code", _("区划代码 %(code)s 不存在") % {"code": code},
-                                        code="unknown_region")
+                                        code=E.UNKNOWN)
         if region.valid_to is not None:
             raise DomainError.for_field("code", _("该区划已于 %(date)s 停用") % {"date": region.valid_to},
-                                        code="retired_region")
+                                        code=E.RETIRED)
         if valid_to < region.valid_from:
             raise DomainError.for_field("valid_to", _("停用日期不能早于启用日期"))
         if region.children.filter(valid_to__isnull=True).exists():
             raise DomainError.for_field("code", _("该区划下还有在用的下级区划，请先停用或迁移它们"),
-                                        code="has_active_children")
+                                        code=E.HAS_ACTIVE_CHILDREN)
         successor = None
         if successor_code:
             successor = Region.objects.filter(code=successor_code).first()
             if successor is None or successor.pk == region.pk:
                 raise DomainError.for_field("successor_code", _("继任区划代码无效"),
-                                            code="unknown_region")
+                                            code=E.UNKNOWN)
             if successor.valid_to is not None:
                 raise DomainError.for_field("successor_code", _("继任区划本身已停用"),
-                                            code="retired_region")
+                                            code=E.RETIRED)
         region.valid_to = valid_to
         region.successor = successor
         region.save(update_fields=["valid_to", "successor", "updated_at"])
