@@ -16,6 +16,13 @@ from tests.world import FAST_PASSWORD_HASHERS, close_shared_world
 PASSWORD = "correct-horse-battery-9"
 
 
+def _transactional(item: pytest.Item) -> bool:
+    """A test that commits for real (``django_db(transaction=True)``, ``transactional_db``, a live server)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(marker and marker.kwargs.get("transaction")) or bool({"transactional_db", "live_server"} & fixtures)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that share their module's world run after the other database tests and before the
@@ -26,23 +33,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def order(item: pytest.Item) -> int:
         fixtures = getattr(item, "fixturenames", ())
-        marker = item.get_closest_marker("django_db")
-        transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-            {"transactional_db", "live_server"} & set(fixtures))
-        if transactional:
+        if _transactional(item):
             return 2
         if "module_world" in fixtures:
             return 1
-        return 0 if marker is not None or "db" in fixtures else 3
+        return 0 if item.get_closest_marker("django_db") is not None or "db" in fixtures else 3
 
     items.sort(key=order)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    if (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(fixtures):
+    if _transactional(item):
         close_shared_world()
 
 

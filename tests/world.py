@@ -255,6 +255,15 @@ def world_deadlines(xuanwu_staff: User, gulou_staff: User) -> None:
 
 
 # --- fixtures (conftest.py makes them available to every test module) ---------------------------
+def _module_world_built(module: Any) -> World:
+    """The world as ``module`` wants it: built, then extended by its ``extend_module_world``."""
+    built = build_world()
+    extend = getattr(module, "extend_module_world", None)
+    if extend is not None:
+        extend(built)
+    return built
+
+
 # How to close the module world that is open now, if any (see close_shared_world).
 _open_worlds: list[Any] = []
 
@@ -281,10 +290,7 @@ def module_world(request, django_db_setup, django_db_blocker):  # type: ignore[n
         try:
             # Parameters an earlier test cached (rows since rolled back) must not shape this world.
             policy_cache_invalidate()
-            built = build_world()
-            extend = getattr(request.module, "extend_module_world", None)
-            if extend is not None:
-                extend(built)
+            built = _module_world_built(request.module)
         except BaseException:
             close()
             raise
@@ -315,11 +321,7 @@ def fresh_world(request, transactional_db):  # type: ignore[no-untyped-def]
     """A world of its own for a transactional test, which commits for real and so cannot run
     inside the module's transaction."""
     assert not connection.in_atomic_block, "a transactional test ran inside a module's shared world"
-    built = build_world()
-    extend = getattr(request.module, "extend_module_world", None)
-    if extend is not None:
-        extend(built)
-    return built
+    return _module_world_built(request.module)
 
 
 @pytest.fixture
