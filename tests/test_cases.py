@@ -162,10 +162,12 @@ def test_a_registry_person_brings_their_household(clerk):  # type: ignore[no-unt
     assert case.subject_name == "张伟"
 
 
-def test_a_household_alone_is_a_household_subject(clerk):  # type: ignore[no-untyped-def]
-    household = _household(_person("张伟", VILLAGE, 11))
+def test_a_household_alone_is_a_household_subject_with_its_head_as_applicant(clerk):  # type: ignore[no-untyped-def]
+    head = _person("张伟", VILLAGE, 11)
+    household = _household(head)
     case = case_intake(actor=clerk, data=intake(household_id=household.pk, subject_name="")).case
-    assert case.subject_kind == SubjectKind.HOUSEHOLD and case.person is None
+    assert case.subject_kind == SubjectKind.HOUSEHOLD and case.person == head and case.household == household
+    assert case.subject_name == "张伟"
 
 
 def test_a_new_person_is_registered_through_the_registry(clerk):  # type: ignore[no-untyped-def]

@@ -138,8 +138,12 @@ def test_a_case_goes_the_whole_line_with_a_deadline_at_every_open_stage(people, 
     assert "回访" in str(no_follow_up.value.message)
     wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=_resolved())
     case = _fresh(case)
-    case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
+    with pytest.raises(DomainError) as unrouted:  # money after a fire is also the emergency office's to meet
+        wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
+    assert unrouted.value.code == "close_reason_required" and "应急管理" in str(unrouted.value.field_errors["reason"])
+    case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version, reason="应急管理部门已另行救助")
     assert case.stage == Stage.CLOSED and case.closed_at is not None and _open_deadlines(case) == []
+    assert "应急管理部门已另行救助" in case.events.get(kind="stage.close").summary
 
     moves = list(case.events.filter(kind__startswith="stage.").values_list("data__from", "data__to"))
     assert moves == [("accepted", "reviewed"), ("reviewed", "approved"), ("approved", "assisted"),
@@ -198,10 +202,10 @@ def test_not_accepted_carries_the_reason_and_tells_the_applicant(people, subject
 # --- delegated approval, notice, objections, consultation ---------------------------------------------------
 
 
-def _county_level_review(people: Any, case: Case) -> Case:
+def _county_level_review(people: Any, case: Case, **extra: Any) -> Case:
     return wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
                           data=_review(kind="expense", cause="medical", requested_amount_fen=400000,
-                                       expenses=[("medical", 500000)]))
+                                       expenses=[("medical", 500000)], **extra))
 
 
 def test_above_the_township_ceiling_only_the_county_approves_after_the_notice(people, subject):
@@ -305,13 +309,17 @@ def test_the_fast_track_pays_first_and_the_case_cannot_close_until_the_paperwork
     assert owed.value.code == "close_blocked" and "补办" in str(owed.value.message)
     with pytest.raises(DomainError):  # the approval before the make-up review
         wf.case_makeup_approve(actor=people[Role.TOWNSHIP_LEAD], case=_fresh(case), version=case.version)
-    case = wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
+    with pytest.raises(DomainError) as other:  # the make-up review confirms what was paid, or says why not
+        wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
+    assert other.value.field_errors["requested_amount_fen"] and "1,500.00" in str(other.value.field_errors)
+    case = wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version,
+                                 data=_review(requested_amount_fen=150000))
     assert case.stage == Stage.FOLLOW_UP and case.requested_amount_fen == 150000
     case = wf.case_makeup_approve(actor=people[Role.TOWNSHIP_LEAD], case=_fresh(case), version=case.version)
     assert not case.paperwork_owed and "cases.makeup_paperwork" not in _open_deadlines(case)
     wf.follow_up_record(actor=reviewer, case=_fresh(case), version=case.version, data=_resolved())
     case = _fresh(case)
-    case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version)
+    case = wf.case_close(actor=reviewer, case=_fresh(case), version=case.version, reason="已由应急管理部门救助")
     assert case.stage == Stage.CLOSED
 
 
@@ -467,7 +475,8 @@ def test_the_case_is_held_by_whoever_carries_it_on_and_waits_unassigned_otherwis
                               method="cash")
     assert case.owner == reviewer  # the follow-up is the reviewer's to do
     assert Deadline.objects.get(subject_id=str(case.pk), kind="cases.stage.follow_up").owner_user == reviewer
-    case = wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version, data=_review())
+    case = wf.case_makeup_review(actor=reviewer, case=_fresh(case), version=case.version,
+                                 data=_review(requested_amount_fen=100000))
     assert case_queue_for_user(user=reviewer).filter(pk=case.pk).exists()
 
 
@@ -516,7 +525,7 @@ def test_the_public_notice_board_masks_and_never_shows_a_minor(world, people, su
     minor.birth_date = timezone.localdate() - timedelta(days=365 * 10)
     minor.save(update_fields=["birth_date"])
     child_case = _county_level_review(people, case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
-        person_id=minor.pk, subject_name="", needs=["money"])).case)
+        person_id=minor.pk, subject_name="", needs=["money"])).case, declared_none=True)
     assert PublicNotice.objects.filter(case=child_case).exists()  # the notice runs, unpublished
     page = Client().get("/cases/public-notices/", {"region": "320102000000"})  # nobody signed in
     assert page.status_code == 200

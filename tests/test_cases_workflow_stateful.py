@@ -46,6 +46,7 @@ from jijinan.cases.models import (
     RelativeFiling,
 )
 from jijinan.cases.workflow import services as wf
+from jijinan.cases.workflow.selectors import fast_track_total
 from jijinan.cases.workflow.transitions import EDGES, MAKEUP_PAPERWORK, PUBLIC_NOTICE, STAGE_DEADLINES, TRANSITIONS
 from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline, OutboxMessage
@@ -382,8 +383,9 @@ class CaseLine(RuleBasedStateMachine):
     def makeup_review(self, pick: int, who: str, side: str, stale: int, kind: str, spent: int,
                       opinion: bool) -> None:
         fits = self._fits("makeup_review")
-        self._move("makeup_review", fits[pick % len(fits)], who, side, stale,
-                   review=_review(200000, kind, spent, opinion=opinion))
+        pk = fits[pick % len(fits)]
+        paid = fast_track_total(Case.objects.get(pk=pk))  # what the make-up review confirms
+        self._move("makeup_review", pk, who, side, stale, review=_review(paid or 200000, kind, spent, opinion=opinion))
 
     @precondition(lambda self: self._fits("makeup_approve"))
     @rule(pick=PICK, who=_who(*APPROVERS), side=SIDE, stale=STALE)

@@ -24,6 +24,8 @@ class Stage(models.TextChoices):
 
 OPEN_STAGES = frozenset({Stage.DISCOVERED, Stage.REPORTED, Stage.ACCEPTED, Stage.REVIEWED, Stage.APPROVED,
                          Stage.ASSISTED, Stage.FOLLOW_UP, Stage.TRANSFERRED_OUT})
+# Where a subject taken up unidentified may still be identified: before any decision on the case.
+IDENTIFY_STAGES = frozenset({Stage.DISCOVERED, Stage.REPORTED, Stage.ACCEPTED})
 # Where a refusal leaves a case: the applicant is given its reason in writing.
 REFUSED_STAGES = frozenset({Stage.NOT_ACCEPTED, Stage.DENIED})
 

@@ -29,9 +29,12 @@ class CaseErrorCode(StrEnum):
     PAPERWORK_OWED = "paperwork_owed"
     INELIGIBLE = "ineligible"
     UNIDENTIFIED = "subject_unidentified"
+    MEANS_MISSING = "means_missing"
+    SUBJECT_IDENTIFIED = "subject_identified"
     AMOUNT = "amount_invalid"
     TRANSFER_TARGET = "transfer_target"
     CLOSE_BLOCKED = "close_blocked"
+    CLOSE_REASON_REQUIRED = "close_reason_required"
     # Aid and its payments (cases.aid).
     PAYMENT_STATUS = "payment_status"
     INSTALMENTS_PAST_YEAR = "instalments_past_year"

@@ -71,3 +71,7 @@ def install() -> None:
         type="cases.case.stage_changed", title=gettext_lazy("急难事项进入新阶段"), owner="cases",
         description=gettext_lazy("事项在办理流程中每前进、退回或转移一步后发出。"), subject_type="cases.case",
         payload_keys=("id", "number", "region_code", "transition", "from", "to", "version", "at")))
+    register_webhook_event(WebhookEventType(
+        type="cases.case.subject_identified", title=gettext_lazy("急难事项对象已确认身份"), owner="cases",
+        description=gettext_lazy("登记时身份不明的对象关联到已登记的救助对象或家庭后发出（不含个人信息）。"),
+        subject_type="cases.case", payload_keys=("id", "number", "region_code", "version", "at")))

@@ -236,6 +236,9 @@ class CaseReview(models.Model):
     decision = models.ForeignKey("policy.Decision", verbose_name=_("测算记录"), on_delete=models.PROTECT,
                                  related_name="+")
     makeup = models.BooleanField(_("补办"), default=False)
+    # Where the income and property the engine was told came from: the household's records, the
+    # lone applicant's declaration (with its amounts), or their declaration of none.
+    means = models.JSONField(_("收入和财产来源"), default=dict, blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("审核时间"), default=timezone.now)

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("mine/", views.own_reports, name="own_reports"),
     path("<int:pk>/", case_views.case_detail, name="case"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("<int:pk>/identify-subject/", views.identify_subject, name="identify_subject"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("queue/", queue_views.case_queue, name="queue"),
     path("overdue/", queue_views.case_overdue, name="overdue"),

@@ -77,6 +77,26 @@ def open_tasks_block_closing(case: Case) -> str | None:
     return _("部门任务尚未办结：%(tasks)s") % {"tasks": "、".join(numbers)}
 
 
+def unrouted_needs_warn_closing(case: Case) -> str | None:
+    """The close warning: a need of the case the matrix sends to departments none of which was ever
+    given a task for it (a task for the need, or any task of that department, counts; so does one
+    recalled later, with its reason)."""
+    tasks = list(Task.objects.filter(case_id=case.pk).values_list("need__code", "office__department_type_id"))
+    needs_asked = {need for need, _type in tasks if need}
+    types_asked = {type_id for _need, type_id in tasks if type_id}
+    missing: dict[str, list[str]] = {}
+    routes = routes_for(case)
+    covered = {r.need.code for r in routes if r.need.code in needs_asked or r.department_type.pk in types_asked}
+    for route in routes:
+        if route.need.code not in covered:
+            missing.setdefault(route.need.name, []).append(route.department_type.name)
+    if not missing:
+        return None
+    return _("以下需求未转办任何部门：%(needs)s") % {"needs": "；".join(
+        _("%(need)s（应由%(departments)s办理）") % {"need": need, "departments": "、".join(departments)}
+        for need, departments in missing.items())}
+
+
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 

@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: django-ninja resolves these annotations at import.
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema, Status, UploadedFile
@@ -13,7 +14,7 @@ from jijinan.cases.choices import Urgency
 from jijinan.cases.intake import attachments as files
 from jijinan.cases.intake import services
 from jijinan.cases.models import Case, CaseAttachment
-from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE
+from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, SUBJECT_IDENTIFY
 from jijinan.core.apitools import ERROR_RESPONSES
 from jijinan.core.permissions import requires
 from jijinan.registry.services import PersonInput
@@ -67,13 +68,25 @@ class IntakeIn(Schema):
             categories=list(self.categories), needs=list(self.needs), description=self.description,
             urgency=self.urgency, crisis=self.crisis, crisis_note=self.crisis_note, person_id=self.person_id,
             household_id=self.household_id,
-            new_person=PersonInput(name=new.name, residence_region_code=new.residence_region_code,
-                                   id_number=new.id_number, id_unknown=new.id_unknown, phone=new.phone,
-                                   residence_address=new.residence_address) if new else None,
+            new_person=_person_input(new) if new else None,
             subject_name=self.subject_name, subject_description=self.subject_description,
             reporter_name=self.reporter_name, reporter_phone=self.reporter_phone,
             reporter_relation=self.reporter_relation, event_region_code=self.event_region_code,
             event_place=self.event_place, work_orders=dict(self.work_orders), client_key=self.client_key)
+
+
+def _person_input(new: NewPersonIn) -> PersonInput:
+    return PersonInput(name=new.name, residence_region_code=new.residence_region_code, id_number=new.id_number,
+                       id_unknown=new.id_unknown, phone=new.phone, residence_address=new.residence_address)
+
+
+class IdentifyIn(Schema):
+    version: int = Field(..., description="事项当前版本号；过期返回 409 / the case's version (stale: 409)")
+    person_id: int | None = Field(None, description="已登记的救助对象 / a registry person")
+    household_id: int | None = Field(None, description="已登记的家庭（不选成员时以户主为申请人）/ a registry "
+                                                       "household (its head applies unless person_id names a member)")
+    new_person: NewPersonIn | None = Field(None, description="登记新对象（须有登记权限）/ register a new person")
+    note: str = Field("", max_length=300, description="说明 / how the person was identified")
 
 
 class AttachmentOut(Schema):
@@ -99,6 +112,20 @@ def create_case(request: HttpRequest, payload: IntakeIn) -> Status:
     case = selectors.cases_visible_to(request.user).filter(pk=result.case.pk).first() or \
         Case.objects.select_related("handling_region", "person").get(pk=result.case.pk)
     return Status(200, case_out(case))
+
+
+@router.post("/cases/{case_id}/identify-subject", response={200: CaseOut, **ERROR_RESPONSES},
+             summary="确认身份不明对象的身份：关联已登记的救助对象或家庭，或登记新对象；登记时的称呼和特征保留在"
+                     "办理记录中 / attach a registry person or household to a case taken up without one")
+@requires(SUBJECT_IDENTIFY)
+def identify_subject(request: HttpRequest, case_id: int, payload: IdentifyIn) -> dict[str, Any]:
+    case = selectors.case_get_for_user(user=request.user, pk=case_id)
+    services.case_subject_identify(actor=acting_user(request), case=case, version=payload.version,
+                                   data=services.IdentifyInput(
+                                       person_id=payload.person_id, household_id=payload.household_id,
+                                       new_person=_person_input(payload.new_person) if payload.new_person else None,
+                                       note=payload.note))
+    return case_out(selectors.case_get_for_user(user=request.user, pk=case_id))
 
 
 @router.post("/cases/{case_id}/attachments", response={201: AttachmentOut, **ERROR_RESPONSES},

@@ -145,3 +145,52 @@ class OnCallForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+class SubjectSearchForm(forms.Form):
+    """Find the person a case is about (the query travels in the body: it may be an ID number)."""
+
+    q = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=60)
+
+
+class IdentifyForm(forms.Form):
+    """The person or household chosen from the search results (a picker: nothing is typed)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    choice = forms.RegexField(label=_("救助对象"), regex=r"^[ph]:[0-9]{1,12}$",
+                              error_messages={"required": _("请在查找结果中选择救助对象或家庭"),
+                                              "invalid": _("请在查找结果中选择救助对象或家庭")})
+    note = forms.CharField(label=_("说明"), max_length=300, required=False,
+                           help_text=_("如何确认身份，如“本人到窗口出示身份证”"))
+
+    def to_input(self) -> services.IdentifyInput:
+        kind, pk = self.cleaned_data["choice"].split(":")
+        return services.IdentifyInput(person_id=int(pk) if kind == "p" else None,
+                                      household_id=int(pk) if kind == "h" else None, note=self.cleaned_data["note"])
+
+
+class RegisterSubjectForm(forms.Form):
+    """Register the person now, when they are not in the registry."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    residence_region = forms.ChoiceField(label=_("居住地"))
+    id_number = forms.CharField(label=_("身份证号"), max_length=30, required=False)
+    id_unknown = forms.BooleanField(label=_("无证件或暂不清楚（给出临时编号）"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["residence_region"].choices = regions  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("id_number") or "").strip() and not data.get("id_unknown"):
+            self.add_error("id_number", _("请填写身份证号，或勾选“无证件或暂不清楚”"))
+        return data
+
+    def to_input(self) -> services.IdentifyInput:
+        d = self.cleaned_data
+        return services.IdentifyInput(new_person=PersonInput(
+            name=d["name"], residence_region_code=d["residence_region"], id_number=(d["id_number"] or "").strip()
+            or None, id_unknown=d["id_unknown"]), note=d["note"])

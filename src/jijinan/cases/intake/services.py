@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices
-from jijinan.cases.choices import Channel, Stage, SubjectKind, Urgency
+from jijinan.cases.choices import IDENTIFY_STAGES, Channel, Stage, SubjectKind, Urgency
 from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.intake import attachments as files
 from jijinan.cases.intake import triage
@@ -35,10 +35,10 @@ from jijinan.cases.models import (
     NeedType,
     OnCallContact,
 )
-from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, ON_CALL_MANAGE
+from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, ON_CALL_MANAGE, SUBJECT_IDENTIFY
 from jijinan.cases.selectors import township_of
 from jijinan.cases.services import case_event_build, case_event_record, case_events_record
-from jijinan.cases.workflow.services import responsible_for, stage_deadline_start
+from jijinan.cases.workflow.services import case_locked, responsible_for, stage_deadline_start
 from jijinan.core.deadlines.services import deadline_start
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.jobs.outbox import outbox_message, outbox_write, outbox_write_many
@@ -53,6 +53,7 @@ from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
 from jijinan.registry import selectors as registry_selectors
 from jijinan.registry import services as registry_services
+from jijinan.registry.choices import Relation
 from jijinan.registry.models import Household, Person
 from jijinan.registry.permissions import PERSON_MANAGE
 
@@ -155,33 +156,46 @@ def _codes(errors: _Errors, name: str, values: list[str], model: type[CaseCatego
     return [v for v in wanted if v in known]
 
 
-def _subject(errors: _Errors, actor: Any, data: IntakeInput) -> tuple[Person | None, Household | None]:
-    """A registry subject the actor may see; one outside their scope is "unknown", like a missing one."""
+def _head(household: Household) -> Person | None:
+    """The head of the household (户主), who applies for it unless a member is named."""
+    member = household.members.filter(relation=Relation.HEAD, left_on__isnull=True).select_related("person").first()
+    return member.person if member is not None else None
+
+
+def _subject(errors: _Errors, actor: Any, *, person_id: int | None, household_id: int | None,
+             new_person: registry_services.PersonInput | None, named: bool) -> tuple[Person | None, Household | None]:
+    """A registry subject the actor may see; one outside their scope is "unknown", like a missing one.
+
+    A household's case names its applicant: the member given, else the head. ``named``: the
+    unidentified subject has a name or a description (so choosing nobody is allowed)."""
     person = household = None
     unknown = _("未找到该救助对象（不存在或不在您的范围内）")
-    if data.person_id is not None:
+    if person_id is not None:
         try:
-            person = registry_selectors.person_get_for_user(user=actor, pk=data.person_id)
+            person = registry_selectors.person_get_for_user(user=actor, pk=person_id)
         except NotFound:
             errors.add("person_id", unknown, E.UNKNOWN_SUBJECT)
-    if data.household_id is not None:
+    if household_id is not None:
         try:
-            household = registry_selectors.household_get_for_user(user=actor, pk=data.household_id)
+            household = registry_selectors.household_get_for_user(user=actor, pk=household_id)
         except NotFound:
             errors.add("household_id", _("未找到该家庭（不存在或不在您的范围内）"), E.UNKNOWN_SUBJECT)
     if person is not None and household is not None and not household.members.filter(
             person=person, left_on__isnull=True).exists():
         errors.add("person_id", _("该救助对象不是所选家庭的成员"), E.UNKNOWN_SUBJECT)
-    if data.new_person is not None:
-        if data.person_id is not None or data.household_id is not None:
+    if new_person is not None:
+        if person_id is not None or household_id is not None:
             errors.add("new_person", _("已选择登记过的对象时不能同时登记新对象"))
         elif actor is not None and not can(actor, PERSON_MANAGE):
             errors.add("new_person", _("您的角色不能登记新的救助对象：请选择“身份不明”并描述对象，由经办人员登记"),
                        E.NEW_PERSON_NOT_ALLOWED)
-    elif data.person_id is None and data.household_id is None and not (
-            data.subject_name.strip() or data.subject_description.strip()):
+    elif person_id is None and household_id is None and not named:
         errors.add("subject_name", _("请选择救助对象，或登记新对象，或填写身份不明对象的称呼或特征"),
                    E.UNKNOWN_SUBJECT)
+    if household is not None and person is None and person_id is None:
+        person = _head(household)
+        if person is None:
+            errors.add("person_id", _("该家庭没有登记户主：请选择提出申请的家庭成员"), E.UNKNOWN_SUBJECT)
     if person is not None and household is None:
         member = person.household_memberships.filter(left_on__isnull=True).select_related("household").first()
         household = member.household if member is not None else None
@@ -246,7 +260,9 @@ def _check(actor: Any, data: IntakeInput, uploads: list[files.Upload], now: date
             errors.add(f"work_orders.{kind}", _("工单编号只能含字母、数字和连字符，不超过 40 个字符"))
         elif number:
             work_orders[kind] = number
-    person, household = _subject(errors, actor, data)
+    person, household = _subject(errors, actor, person_id=data.person_id, household_id=data.household_id,
+                                 new_person=data.new_person,
+                                 named=bool(data.subject_name.strip() or data.subject_description.strip()))
     checked_uploads: list[files.CheckedFile] = []
     try:
         checked_uploads = files.check_files(uploads)
@@ -340,13 +356,10 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     user = actor if getattr(actor, "pk", None) else None
     assert data.event_at is not None  # checked
     person, household = checked.person, checked.household
-    subject_kind = SubjectKind.UNIDENTIFIED
     if data.new_person is not None:
         person = registry_services.person_create(actor=actor, data=data.new_person)
-    if person is not None:
-        subject_kind = SubjectKind.PERSON
-    elif household is not None:
-        subject_kind = SubjectKind.HOUSEHOLD
+    subject_kind = _subject_kind(person, household,
+                                 household_chosen=data.household_id is not None and data.person_id is None)
     crisis = bool(data.crisis)
     stage = INTAKE_STAGE[Channel(checked.channel)]
     event_at = data.event_at.astimezone(UTC) if timezone.is_aware(data.event_at) else data.event_at
@@ -408,6 +421,74 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     # The deadline of the stage the case starts in (the staged workflow's table says which).
     stage_deadline_start(case=case, actor=actor, now=now)
     return case
+
+
+def _subject_kind(person: Person | None, household: Household | None, *, household_chosen: bool) -> str:
+    if household is not None and household_chosen:
+        return SubjectKind.HOUSEHOLD
+    return SubjectKind.PERSON if person is not None else SubjectKind.UNIDENTIFIED
+
+
+@dataclass(frozen=True)
+class IdentifyInput:
+    """Who the unidentified subject turned out to be: a registry person, a household (with the
+    member who applied, else its head), or a person registered now."""
+
+    person_id: int | None = None
+    household_id: int | None = None
+    new_person: registry_services.PersonInput | None = None
+    note: str = ""
+
+
+def case_subject_identify(*, actor: Any, case: Case, version: Any, data: IdentifyInput) -> Case:
+    """Attach a registry person (or household) to a case taken up without one (确认对象身份): the
+    original name and description stay on the case and its timeline; the case can then be reviewed."""
+    require(actor, SUBJECT_IDENTIFY, Target(region_prefix=case.handling_region.prefix))
+    note = (data.note or "").strip()
+    if len(note) > 300:
+        raise DomainError.for_field("note", _("不能超过 %(n)s 个字符") % {"n": 300})
+    with transaction.atomic():
+        locked = case_locked(case, version)
+        if locked.subject_kind != SubjectKind.UNIDENTIFIED:
+            raise DomainError(_("该事项的对象已确认身份"), code=E.SUBJECT_IDENTIFIED, status=409)
+        if locked.stage not in IDENTIFY_STAGES:
+            raise DomainError(_("事项当前处于“%(stage)s”阶段，不能再确认对象身份") % {
+                "stage": Stage(locked.stage).label}, code=E.INVALID_TRANSITION, status=409)
+        errors = _Errors()
+        if data.person_id is None and data.household_id is None and data.new_person is None:
+            errors.add("person_id", _("请选择救助对象或家庭，或登记新对象"), E.UNKNOWN_SUBJECT)
+        person, household = _subject(errors, actor, person_id=data.person_id, household_id=data.household_id,
+                                     new_person=data.new_person, named=True)
+        errors.raise_if_any()
+        if data.new_person is not None:
+            person = registry_services.person_create(actor=actor, data=data.new_person)
+        assert person is not None
+        now = timezone.now()
+        before = {"subject_kind": locked.subject_kind, "name": locked.subject_name,
+                  "description": locked.subject_description}
+        locked.person, locked.household = person, household
+        locked.subject_kind = _subject_kind(person, household,
+                                            household_chosen=data.household_id is not None and data.person_id is None)
+        locked.subject_name = person.name
+        locked.version += 1
+        locked.updated_at = now
+        locked.save()
+        was = "；".join(x for x in (before["name"], before["description"]) if x) or _("未留称呼或特征")
+        summary = _("确认对象身份：%(name)s（登记时身份不明：%(was)s）") % {"name": person.name, "was": was}
+        if note:
+            summary += _("；说明：%(note)s") % {"note": note}
+        case_event_record(case=locked, kind="subject_identified", summary=summary, actor=actor, at=now,
+                          data={"person_id": person.pk, "household_id": household.pk if household else None,
+                                "registered": data.new_person is not None, "before": before, "note": note})
+        audit_record(actor=actor, action=SUBJECT_IDENTIFY, subject=locked, subject_label=locked.number,
+                     region_code=locked.handling_region.code, note=note, changes={
+                         "subject_kind": (before["subject_kind"], locked.subject_kind),
+                         "person_id": (None, person.pk), "household_id": (None, household.pk if household else None),
+                         "version": (locked.version - 1, locked.version)})
+        outbox_write(type="cases.case.subject_identified", subject_type=CASE_SUBJECT, subject_id=str(locked.pk),
+                     payload={"id": locked.pk, "number": locked.number, "region_code": locked.handling_region.code,
+                              "version": locked.version, "at": now.isoformat()})
+        return locked
 
 
 def _sealed_phone(phone: str) -> Any:

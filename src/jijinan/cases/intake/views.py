@@ -6,6 +6,7 @@ Every page reads through the selectors (scoped) and writes through the services.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -19,13 +20,22 @@ from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
 from jijinan.cases.intake import attachments as files
 from jijinan.cases.intake import forms, services
-from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_CREATE, CASE_VIEW, CASE_VIEW_OWN, ON_CALL_MANAGE
+from jijinan.cases.permissions import (
+    ATTACHMENT_ADD,
+    CASE_CREATE,
+    CASE_VIEW,
+    CASE_VIEW_OWN,
+    ON_CALL_MANAGE,
+    SUBJECT_IDENTIFY,
+)
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors
 from jijinan.core.messaging.sms import otp_issue, otp_verify
 from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
 from jijinan.core.uploads import inline_response
+from jijinan.regions.models import Region
+from jijinan.registry import selectors as registry_selectors
 
 
 @requires(CASE_CREATE)
@@ -145,3 +155,70 @@ def on_call(request: HttpRequest) -> HttpResponse:
 def own_reports(request: HttpRequest) -> HttpResponse:
     """An informant's own reports and where they stand."""
     return render(request, "cases/own_reports.html", {"cases": selectors.own_reports_for_user(user=request.user)})
+
+
+SEARCH_LIMIT = 20
+
+
+def _candidates(user: Any, q: str) -> list[dict[str, object]]:
+    """The persons the search finds (at most 20), each with the household they live in now."""
+    persons = list(registry_selectors.person_search_for_user(
+        user=user, search=registry_selectors.PersonSearch(q=q))[:SEARCH_LIMIT])
+    out = []
+    for person in persons:
+        member = registry_selectors.active_household_member(person=person)
+        protected: Any = person.id_number  # a Protected value: masked, decrypted only to mask it
+        out.append({"person": person, "household": member.household if member else None,
+                    "p_value": f"p:{person.pk}", "h_value": f"h:{member.household_id}" if member else "",
+                    "relation": member.get_relation_display() if member else "",
+                    "id_shown": person.temporary_number if person.id_unknown or protected is None
+                    else protected.masked})
+    return out
+
+
+def _residence_choices(case_region: Region) -> list[tuple[str, str]]:
+    """Where a person registered now lives: the case's township or one of its villages."""
+    villages = Region.objects.filter(parent=case_region).order_by("code")
+    return [(case_region.code, case_region.name)] + [(r.code, f"{case_region.name} {r.name}") for r in villages]
+
+
+@requires(SUBJECT_IDENTIFY)
+@require_http_methods(["GET", "POST"])
+def identify_subject(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认对象身份: find the person (or household) in the registry and attach them, or register them."""
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=SUBJECT_IDENTIFY)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    data = request.POST if request.method == "POST" else None
+    search = forms.SubjectSearchForm(data if step in ("search", "identify") else None)
+    identify = forms.IdentifyForm(data if step == "identify" else None, initial={"version": case.version})
+    register = forms.RegisterSubjectForm(data if step == "register" else None, initial={
+        "version": case.version, "name": case.subject_name, "residence_region": case.handling_region.code},
+        regions=_residence_choices(case.handling_region))
+    candidates: list[dict[str, object]] = []
+    if step in ("search", "identify") and search.is_valid():
+        try:
+            candidates = _candidates(request.user, search.cleaned_data["q"])
+        except DomainError as exc:
+            apply_errors(search, exc)
+    chosen = identify if step == "identify" else register if step == "register" else None
+    if chosen is not None and chosen.is_valid():
+        try:
+            services.case_subject_identify(actor=acting_user(request), case=case,
+                                           version=chosen.cleaned_data["version"], data=chosen.to_input())
+        except DomainError as exc:
+            apply_errors(chosen, exc, rename=lambda name: _identify_field(name, step))
+        else:
+            messages.success(request, _("已确认对象身份"))
+            return redirect("cases:case", pk=case.pk)
+    status = 400 if any(f.errors for f in (search, identify, register)) else 200
+    return render(request, "cases/identify_subject.html", {
+        "case": case, "search": search, "identify": identify, "register": register, "candidates": candidates,
+        "searched": step in ("search", "identify") and search.is_valid(), "step": step,
+        "chosen": request.POST.get("choice", "") if step == "identify" else ""}, status=status)
+
+
+def _identify_field(name: str, step: str) -> str:
+    """The form field a service error names (the service speaks of ids and the new person's fields)."""
+    if step == "identify":
+        return "choice" if name in ("person_id", "household_id") else name
+    return {"new_person": "name", "residence_region_code": "residence_region"}.get(name, name)

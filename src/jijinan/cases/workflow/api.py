@@ -41,6 +41,8 @@ class ActionOut(Schema):
     allowed: bool
     why: str = Field("", description="不可执行时的原因 / why it is not possible now")
     reason_required: bool
+    warnings: list[str] = Field(default_factory=list, description="可执行但须说明理由的提醒（如有需求未转办）/ "
+                                                                  "allowed, but a reason must be given")
 
 
 class ReviewOut(Schema):
@@ -159,7 +161,8 @@ def _workflow_out(user: User, case: Case) -> dict[str, Any]:
         "transfer_to_code": case.transfer_to.code if case.transfer_to is not None else None,
         "read_only": read_only,
         "actions": [{"name": a.transition.name, "label": str(a.transition.label), "target": a.transition.target,
-                     "allowed": a.allowed, "why": a.why, "reason_required": a.transition.reason_required}
+                     "allowed": a.allowed, "why": a.why, "warnings": a.warnings,
+                     "reason_required": a.transition.reason_required or bool(a.warnings)}
                     for a in actions],
         "reviews": [{"id": r.pk, "at": r.at, "makeup": r.makeup, "opinion": r.opinion,
                      "home_visit_on": r.home_visit_on, "appraisal": r.appraisal,
@@ -222,6 +225,11 @@ class VersionIn(Schema):
     note: str = Field("", max_length=300)
 
 
+class CloseIn(VersionIn):
+    reason: str = Field("", max_length=1000, description="结案理由：有需求未转办任何部门时必填 / required when a "
+                                                         "need was never routed to a department")
+
+
 class ReasonIn(Schema):
     version: int
     reason: str = Field(..., max_length=1000, description="理由（拒绝类动作将书面告知申请人）/ the reason")
@@ -242,6 +250,11 @@ class ReviewIn(Schema):
     verification_report_id: int | None = None
     appraisal: str = Field(Appraisal.NOT_USED, description="民主评议：not_used, passed, failed")
     appraisal_note: str = Field("", max_length=300)
+    declared_monthly_income_fen: int | None = Field(
+        None, description="申请人未登记家庭、支出型：申报的月收入（分）/ a lone applicant's declared monthly income")
+    declared_assets_fen: int | None = Field(
+        None, description="申请人未登记家庭、支出型：申报的金融资产（分）/ a lone applicant's declared assets")
+    declared_none: bool = Field(False, description="申请人声明无收入、无财产 / the applicant declared neither")
 
     def to_input(self) -> services.ReviewInput:
         return services.ReviewInput(
@@ -250,7 +263,8 @@ class ReviewIn(Schema):
             difficulty_months=self.difficulty_months, repeat_reason=self.repeat_reason,
             home_visit_on=self.home_visit_on, home_visit_note=self.home_visit_note,
             verification_report_id=self.verification_report_id, appraisal=self.appraisal,
-            appraisal_note=self.appraisal_note)
+            appraisal_note=self.appraisal_note, declared_monthly_income_fen=self.declared_monthly_income_fen,
+            declared_assets_fen=self.declared_assets_fen, declared_none=self.declared_none)
 
 
 class ApproveIn(Schema):
@@ -330,7 +344,8 @@ _route("assist", AssistIn,
 _route("follow_up", VersionIn,
        lambda u, c, p: services.case_follow_up(actor=u, case=c, version=p.version, note=p.note),
        "转入回访 / move on to the follow-up")
-_route("close", VersionIn, lambda u, c, p: services.case_close(actor=u, case=c, version=p.version, note=p.note),
+_route("close", CloseIn, lambda u, c, p: services.case_close(actor=u, case=c, version=p.version, note=p.note,
+                                                             reason=p.reason),
        "结案（有待补办手续时不能结案）/ close")
 _route("reopen", ReasonIn,
        lambda u, c, p: services.case_reopen(actor=u, case=c, version=p.version, reason=p.reason),

@@ -32,6 +32,10 @@ def yuan_to_fen(value: Decimal) -> int:
     return int(fen)
 
 
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
 class YuanField(forms.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 11)
@@ -49,6 +53,12 @@ class VersionForm(forms.Form):
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
 
 
+class CloseForm(VersionForm):
+    reason = forms.CharField(label=_("结案理由"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("有需求未转办任何部门时必填"))
+
+
 class ReasonForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -59,6 +69,18 @@ SEVERITIES = [(calc.Severity.GENERAL.value, _("一般")), (calc.Severity.SERIOUS
               (calc.Severity.CRITICAL.value, _("严重"))]
 
 
+# The causes the engine knows, by kind (left empty: from the case's categories), and the kinds of
+# essential spending behind an expense-kind request.
+CAUSES = [("", _("按急难类别确定")),
+          (calc.Cause.ACCIDENT.value, _("意外事故")), (calc.Cause.FIRE.value, _("火灾")),
+          (calc.Cause.SERIOUS_ILLNESS.value, _("重病")),
+          (calc.Cause.BREADWINNER_LOSS.value, _("家庭主要劳动力死亡或失踪")),
+          (calc.Cause.DISASTER.value, _("自然灾害")), (calc.Cause.MEDICAL.value, _("医疗支出")),
+          (calc.Cause.EDUCATION.value, _("教育支出")), (calc.Cause.OTHER.value, _("其他"))]
+EXPENSE_FIELDS = [("expense_medical", calc.Cause.MEDICAL.value), ("expense_education", calc.Cause.EDUCATION.value),
+                  ("expense_other", calc.Cause.OTHER.value)]
+
+
 class ReviewForm(forms.Form):
     """The township review, or the make-up review after a fast track (the fields of ReviewInput)."""
 
@@ -67,10 +89,15 @@ class ReviewForm(forms.Form):
     requested_amount = YuanField(label=_("拟救助金额（元）"))
     kind = forms.ChoiceField(label=_("救助类型"), choices=KINDS, initial=calc.AssistanceKind.EMERGENCY.value)
     severity = forms.ChoiceField(label=_("困难程度"), choices=SEVERITIES, initial=calc.Severity.GENERAL.value)
-    cause = forms.CharField(label=_("救助原因代码"), max_length=30, required=False,
-                            help_text=_("留空则按急难类别确定"))
-    expenses = forms.CharField(label=_("支出明细"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                               help_text=_("支出型：每行一项，“类别 金额（元）”，如 medical 5000"))
+    cause = forms.ChoiceField(label=_("救助原因"), choices=CAUSES, required=False)
+    expense_medical = YuanField(label=_("医疗费用（元）"), required=False, help_text=_("支出型填写：自付的刚性支出"))
+    expense_education = YuanField(label=_("教育费用（元）"), required=False, help_text=_("支出型填写"))
+    expense_other = YuanField(label=_("其他刚性支出（元）"), required=False, help_text=_("支出型填写"))
+    declared_income = YuanField(label=_("申请人月收入（元）"), required=False, min_value=Decimal(0),
+                                help_text=_("申请人未登记家庭、申请支出型救助时填写；没有收入填 0"))
+    declared_assets = YuanField(label=_("申请人存款等金融资产（元）"), required=False, min_value=Decimal(0),
+                                help_text=_("申请人未登记家庭、申请支出型救助时填写；没有填 0"))
+    declared_none = forms.BooleanField(label=_("申请人声明无收入、无财产"), required=False)
     difficulty_months = forms.IntegerField(label=_("困难持续月数"), min_value=0, max_value=120, initial=0,
                                            required=False)
     repeat_reason = forms.CharField(label=_("再次救助理由"), max_length=300, required=False)
@@ -82,30 +109,20 @@ class ReviewForm(forms.Form):
     appraisal = forms.ChoiceField(label=_("民主评议"), choices=Appraisal.choices, initial=Appraisal.NOT_USED)
     appraisal_note = forms.CharField(label=_("民主评议情况"), max_length=300, required=False)
 
-    def clean_expenses(self) -> list[tuple[str, int]]:
-        rows: list[tuple[str, int]] = []
-        for line in (self.cleaned_data.get("expenses") or "").splitlines():
-            if not line.strip():
-                continue
-            parts = line.replace(",", " ").replace("，", " ").split()
-            try:
-                kind, amount = parts
-                fen = yuan_to_fen(Decimal(amount))
-            except (ValueError, ArithmeticError):
-                raise forms.ValidationError(_("每行应为“类别 金额（元）”，金额最多两位小数")) from None
-            if fen <= 0:
-                raise forms.ValidationError(_("金额应大于零"))
-            rows.append((kind, fen))
-        return rows
+    def _fen(self, name: str) -> int | None:
+        value = self.cleaned_data.get(name)
+        return None if value is None else yuan_to_fen(value)
 
     def to_input(self) -> ReviewInput:
         d = self.cleaned_data
+        expenses = [(kind, fen) for name, kind in EXPENSE_FIELDS if (fen := self._fen(name))]
         return ReviewInput(opinion=d["opinion"], requested_amount_fen=yuan_to_fen(d["requested_amount"]),
-                           kind=d["kind"], severity=d["severity"], cause=d["cause"], expenses=d["expenses"],
+                           kind=d["kind"], severity=d["severity"], cause=d["cause"], expenses=expenses,
                            difficulty_months=d["difficulty_months"] or 0, repeat_reason=d["repeat_reason"],
                            home_visit_on=d["home_visit_on"], home_visit_note=d["home_visit_note"],
                            verification_report_id=d["verification_report_id"], appraisal=d["appraisal"],
-                           appraisal_note=d["appraisal_note"])
+                           appraisal_note=d["appraisal_note"], declared_monthly_income_fen=self._fen("declared_income"),
+                           declared_assets_fen=self._fen("declared_assets"), declared_none=d["declared_none"])
 
 
 class ApproveForm(forms.Form):
@@ -159,14 +176,15 @@ FORMS: dict[str, type[forms.Form]] = {
     "report": VersionForm, "accept": VersionForm, "not_accept": ReasonForm, "review": ReviewForm,
     "send_back": ReasonForm, "approve": ApproveForm, "deny": ReasonForm, "fast_track": FastTrackForm,
     "makeup_review": ReviewForm, "makeup_approve": VersionForm, "assist": AssistForm, "follow_up": VersionForm,
-    "close": VersionForm, "reopen": ReasonForm, "reconsider": ReasonForm, "transfer": TransferForm,
+    "close": CloseForm, "reopen": ReasonForm, "reconsider": ReasonForm, "transfer": TransferForm,
     "transfer_accept": VersionForm, "transfer_refuse": ReasonForm,
 }
 
 
-def action_form(name: str, data: Any = None, *, version: int | None = None) -> forms.Form:
+def action_form(name: str, data: Any = None, *, version: int | None = None,
+                initial: dict[str, Any] | None = None) -> forms.Form:
     """The form of move ``name``, prefixed with its name so that many fit on one page."""
-    return FORMS[name](data, prefix=name, initial={"version": version})
+    return FORMS[name](data, prefix=name, initial={"version": version, **(initial or {})})
 
 
 class FollowUpForm(forms.Form):

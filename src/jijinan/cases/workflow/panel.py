@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from jijinan.cases import selectors
 from jijinan.cases.aid import selectors as aid_selectors
-from jijinan.cases.choices import REFUSED_STAGES, Stage
+from jijinan.cases.choices import IDENTIFY_STAGES, REFUSED_STAGES, Stage, SubjectKind
 from jijinan.cases.models import Case
-from jijinan.cases.permissions import CASE_VIEW, PAYMENT_MANAGE
+from jijinan.cases.permissions import CASE_VIEW, PAYMENT_MANAGE, SUBJECT_IDENTIFY
 from jijinan.cases.workflow import selectors as workflow_selectors
-from jijinan.cases.workflow.forms import action_form
+from jijinan.cases.workflow.forms import action_form, fen_to_yuan
+from jijinan.cases.workflow.selectors import fast_track_total
 from jijinan.cases.workflow.transitions import FOLLOW_UP_RECORD, OBJECTION_MANAGE, TRANSITIONS
 from jijinan.core.permissions import Target, can
 
@@ -41,7 +42,9 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
     actions = []
     for option in [] if read_only else workflow_selectors.case_actions_for_user(user=user, case=case):
         name = option.transition.name
-        form = bound.get(name) or (action_form(name, version=case.version) if option.allowed else None)
+        initial = {"requested_amount": fen_to_yuan(fast_track_total(case))} if name == "makeup_review" else None
+        form = bound.get(name) or (action_form(name, version=case.version, initial=initial)
+                                   if option.allowed else None)
         actions.append({"option": option, "name": name, "form": form,
                         "url": reverse(f"cases:act_{name}", args=[case.pk])})
     # A refused move is said at the top of the panel too: its form may be far down, or gone (the
@@ -70,4 +73,6 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
             Stage.FOLLOW_UP, Stage.CLOSED, Stage.ACCEPTED) and moved("follow_up") else [],
         "wf_may_follow_up": not read_only and case.stage == Stage.FOLLOW_UP and can(user, FOLLOW_UP_RECORD, region),
         "wf_refused": case.stage in REFUSED_STAGES,
+        "wf_may_identify": not read_only and case.subject_kind == SubjectKind.UNIDENTIFIED
+        and case.stage in IDENTIFY_STAGES and can(user, SUBJECT_IDENTIFY, region),
     }

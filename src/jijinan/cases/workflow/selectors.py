@@ -5,15 +5,15 @@ transfers and objections; close-relative filings. Always with the user's scope."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jijinan.cases.choices import ObjectionOutcome, Stage
+from jijinan.cases.choices import ObjectionOutcome, Stage, SubjectKind
 from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.models import (
     Case,
@@ -44,6 +44,21 @@ _close_guards: list[CloseGuard] = []
 def register_close_guard(guard: CloseGuard) -> None:
     if guard not in _close_guards:
         _close_guards.append(guard)
+
+
+# Warnings other apps add when a case closes: closing is allowed, with a reason (a need no
+# department was asked to meet).
+_close_warnings: list[CloseGuard] = []
+
+
+def register_close_warning(check: CloseGuard) -> None:
+    if check not in _close_warnings:
+        _close_warnings.append(check)
+
+
+def close_warnings(case: Case) -> list[str]:
+    """What the person closing the case is warned of and must give a reason for (empty: nothing)."""
+    return [text for check in _close_warnings if (text := check(case))]
 
 
 def close_blockers(case: Case) -> list[str]:
@@ -119,6 +134,8 @@ class ActionOption:
     transition: Transition
     allowed: bool
     why: str = ""
+    # Allowed, but the person is warned and asked for a reason (closing with a need never routed).
+    warnings: list[str] = field(default_factory=list)
 
 
 def case_actions_for_user(*, user: Any, case: Case) -> list[ActionOption]:
@@ -129,15 +146,44 @@ def case_actions_for_user(*, user: Any, case: Case) -> list[ActionOption]:
         region = case.transfer_to if t.receiving_side and case.transfer_to is not None else case.handling_region
         if not can(user, t.action, Target(region_prefix=region.prefix)):
             continue
-        why = ""
         if t.name in ("makeup_review", "makeup_approve") and not case.paperwork_owed:
             continue
-        if t.name == "approve" or t.name == "makeup_approve":
-            why = "；".join(text for _code, text in approval_blockers(case)) if case.decision_id else _("请先审核")
-        elif t.name == "close":
-            why = "；".join(close_blockers(case))
-        out.append(ActionOption(t, not why, why))
+        why = "；".join(move_blockers(case, t.name))
+        out.append(ActionOption(t, not why, why, close_warnings(case) if t.name == "close" else []))
     return out
+
+
+NEEDS_SUBJECT = frozenset({"review", "fast_track", "makeup_review"})
+
+
+def move_blockers(case: Case, name: str) -> list[str]:
+    """Why the service would refuse move ``name`` on this case now, beyond role and stage."""
+    if name in NEEDS_SUBJECT and case.subject_kind == SubjectKind.UNIDENTIFIED:
+        return [_("对象身份不明：请先确认对象身份（关联或登记救助对象），再审核或先行救助")]
+    if name == "approve":
+        return [text for _code, text in approval_blockers(case)] if case.decision_id else [_("请先审核")]
+    if name == "makeup_approve":
+        if not case.reviews.filter(makeup=True, at__gte=last_fast_track_at(case)).exists():
+            return [_("请先补办审核")]
+        return [text for _code, text in approval_blockers(case)]
+    if name == "close":
+        return close_blockers(case)
+    if name == "transfer" and case.objections.filter(resolved_at__isnull=True).exists():
+        return [_("有未办结的公示异议，不能转出")]
+    return []
+
+
+def fast_track_total(case: Case) -> int:
+    """What the current round paid first (a reopened case's earlier rounds were approved already)."""
+    return int(case.aid.filter(fast_track=True, given_at__gte=round_start(case))
+               .aggregate(total=Sum("amount_fen"))["total"] or 0)
+
+
+def last_fast_track_at(case: Case) -> datetime:
+    """When the current round last paid first (the make-up review must come after it)."""
+    last = case.aid.filter(fast_track=True, given_at__gte=round_start(case)).order_by("-given_at").values_list(
+        "given_at", flat=True).first()
+    return last or case.created_at
 
 
 def case_reviews(*, case: Case) -> list[CaseReview]:

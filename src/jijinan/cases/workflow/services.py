@@ -54,7 +54,10 @@ from jijinan.cases.services import case_event_record
 from jijinan.cases.workflow.selectors import (
     approval_blockers,
     close_blockers,
+    close_warnings,
     current_notice,
+    fast_track_total,
+    last_fast_track_at,
     last_follow_up,
     round_start,
 )
@@ -116,6 +119,12 @@ def _locked(case: Case, version: Any) -> Case:
             "current": locked.version, "given": expected}, code=E.STALE,
             field_errors={"version": [_("版本已过期")]})
     return locked
+
+
+def case_locked(case: Case, version: Any) -> Case:
+    """The case row locked and its version compared, for the writers of a case outside the stage
+    line (identifying its subject, adding a work order): 409 when ``version`` is stale."""
+    return _locked(case, version)
 
 
 def _target(case: Case, t: Transition) -> Target:
@@ -316,17 +325,23 @@ def case_follow_up(*, actor: Any, case: Case, version: Any, note: str = "") -> C
         return _move(locked, t, actor=actor, now=timezone.now(), data={"note": _note(note)})
 
 
-def case_close(*, actor: Any, case: Case, version: Any, note: str = "") -> Case:
-    """Close the case (结案): never while make-up paperwork or another app's work is owed."""
+def case_close(*, actor: Any, case: Case, version: Any, note: str = "", reason: str = "") -> Case:
+    """Close the case (结案): never while make-up paperwork or another app's work is owed; with a
+    reason when something is left that the person is warned of (a need no department was asked to meet)."""
     with transaction.atomic():
-        locked, t, _reason = _begin(actor, case, "close", version)
+        locked, t, reason = _begin(actor, case, "close", version, reason)
         blockers = close_blockers(locked)
         if blockers:
             raise DomainError(_("不能结案：%(reasons)s") % {"reasons": "；".join(blockers)}, code=E.CLOSE_BLOCKED,
                               status=409)
+        warnings = close_warnings(locked)
+        if warnings and not reason:
+            raise DomainError.for_field("reason", _("%(warnings)s：请说明结案理由") % {"warnings": "；".join(warnings)},
+                                        code=E.CLOSE_REASON_REQUIRED)
         now = timezone.now()
         locked.closed_at = now
-        return _move(locked, t, actor=actor, now=now, data={"note": _note(note)})
+        return _move(locked, t, actor=actor, now=now, reason=reason,
+                     data={"note": _note(note), "warnings": warnings})
 
 
 def _new_round(case: Case) -> dict[str, tuple[Any, Any]]:
@@ -464,6 +479,11 @@ class ReviewInput:
     verification_report_id: int | None = None
     appraisal: str = Appraisal.NOT_USED
     appraisal_note: str = ""
+    # A subject with no registered household: the income and property the applicant declared
+    # (both needed by the expense kind's means test), or that they declared none.
+    declared_monthly_income_fen: int | None = None
+    declared_assets_fen: int | None = None
+    declared_none: bool = False
 
 
 def _subject_persons(case: Case) -> list[int]:
@@ -473,15 +493,58 @@ def _subject_persons(case: Case) -> list[int]:
     return sorted(set(ids))
 
 
-def _members_and_property(case: Case, actor: Any) -> tuple[tuple[calc.Member, ...], calc.PropertyFacts, int]:
+@dataclass(frozen=True)
+class Means:
+    """The income and property the engine was told, and where they came from (kept with the review)."""
+
+    members: tuple[calc.Member, ...]
+    property: calc.PropertyFacts
+    annual_income_fen: int
+    record: dict[str, Any]
+
+
+def _declared_means(data: ReviewInput | None) -> tuple[int, calc.PropertyFacts, dict[str, Any]]:
+    """A lone applicant's own declaration: both amounts, or that there is neither (400 otherwise)."""
+    if data is not None and data.declared_none:
+        return 0, calc.PropertyFacts(), {"source": "declared_none"}
+    income = data.declared_monthly_income_fen if data is not None else None
+    assets = data.declared_assets_fen if data is not None else None
+    errors: dict[str, list[str]] = {}
+    for name, value, missing in (
+            ("declared_monthly_income_fen", income, _("申请人未登记家庭：请填写申请人月收入（没有收入填 0），"
+                                                      "或勾选“申请人声明无收入、无财产”")),
+            ("declared_assets_fen", assets, _("申请人未登记家庭：请填写申请人存款等金融资产（没有填 0），"
+                                              "或勾选“申请人声明无收入、无财产”"))):
+        if value is None:
+            errors[name] = [missing]
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000_000_00:
+            errors[name] = [_("金额应为不小于零的整数（单位：分）")]
+    if errors:
+        raise DomainError(_("支出型救助须核对收入和财产：请填写申请人申报的收入和财产"), field_errors=errors,
+                          code=E.MEANS_MISSING)
+    assert income is not None and assets is not None
+    return income * 12, calc.PropertyFacts(financial_assets_fen=assets), {
+        "source": "declared", "monthly_income_fen": income, "assets_fen": assets}
+
+
+def _means(case: Case, actor: Any, *, kind: str, data: ReviewInput | None = None) -> Means:
+    """What the engine is told about the subject's members, income and property. A household's are
+    its own (the verification report in force, else its declaration); a lone person's are what
+    they declared, asked for whenever the test needs them (the expense kind) — never taken as none."""
     if case.household is not None:
-        facts, _source = household_property(actor, case.household)
-        return household_members(case.household), facts, case.household.monthly_income_fen * 12
+        facts, source = household_property(actor, case.household)
+        income = case.household.monthly_income_fen * 12
+        return Means(household_members(case.household), facts, income,
+                     {"source": "household", "property_source": str(source), "annual_income_fen": income})
     if case.person is not None:
         p: Person = case.person
-        return (calc.Member(birth_date=p.birth_date, sex=p.sex or "U", disability_category=p.disability_category or "",
-                            disability_grade=p.disability_grade, serious_illness=p.serious_illness,
-                            living_alone=p.living_alone),), calc.PropertyFacts(), 0
+        member = (calc.Member(birth_date=p.birth_date, sex=p.sex or "U",
+                              disability_category=p.disability_category or "", disability_grade=p.disability_grade,
+                              serious_illness=p.serious_illness, living_alone=p.living_alone),)
+        if kind != calc.AssistanceKind.EXPENSE:
+            return Means(member, calc.PropertyFacts(), 0, {"source": "not_tested"})
+        income, facts, record = _declared_means(data)
+        return Means(member, facts, income, record)
     raise DomainError(_("身份不明的对象须先登记身份（关联救助对象或家庭），才能审核或先行救助"), code=E.UNIDENTIFIED)
 
 
@@ -501,10 +564,11 @@ def _prior_grants(case: Case, cause: str, on: date) -> int:
 
 
 def _evaluate(case: Case, actor: Any, *, amount_fen: int, kind: str, severity: str, cause: str,
-              expenses: list[tuple[str, int]], difficulty_months: int, repeat_reason: str, note: str
-              ) -> tuple[Decision, Any]:
+              expenses: list[tuple[str, int]], difficulty_months: int, repeat_reason: str, note: str,
+              means: Means | None = None) -> tuple[Decision, Any]:
     """Ask the policy engine and keep its decision record (inputs, parameter versions, explanation)."""
-    members, facts, income = _members_and_property(case, actor)
+    means = means or _means(case, actor, kind=kind)
+    members, facts, income = means.members, means.property, means.annual_income_fen
     on = timezone.localdate()
     if not cause:
         table = CAUSES if kind == calc.AssistanceKind.EMERGENCY else EXPENSE_CAUSES
@@ -573,11 +637,14 @@ def _record_review(locked: Case, actor: Any, data: ReviewInput, *, makeup: bool,
             raise Forbidden(_("申请人为工作人员或村（社区）干部的近亲属（已备案），须由县级民政部门审核"),
                             code=E.ABOVE_AUTHORITY)
     report = _verification_report(actor, locked, data.verification_report_id)
+    if data.kind not in set(calc.AssistanceKind):
+        raise DomainError.for_field("kind", _("救助类型无效"))
+    means = _means(locked, actor, kind=data.kind, data=data)
     decision, result = _evaluate(locked, actor, amount_fen=requested, kind=data.kind, severity=data.severity,
                                  cause=data.cause, expenses=data.expenses, difficulty_months=data.difficulty_months,
                                  repeat_reason=data.repeat_reason,
-                                 note=_("补办审核") if makeup else _("审核"))
-    review = CaseReview.objects.create(
+                                 note=_("补办审核") if makeup else _("审核"), means=means)
+    review = CaseReview.objects.create(means=means.record,
         case=locked, home_visit_on=data.home_visit_on, home_visit_note=(data.home_visit_note or "").strip(),
         verification_report=report, appraisal=data.appraisal, appraisal_note=(data.appraisal_note or "").strip(),
         opinion=opinion, program="temporary_assistance", requested_amount_fen=requested, decision=decision,
@@ -635,7 +702,14 @@ def case_makeup_review(*, actor: Any, case: Case, version: Any, data: ReviewInpu
         locked, t, _reason = _begin(actor, case, "makeup_review", version)
         _require_paperwork(locked)
         now = timezone.now()
-        paid = _fast_track_total(locked)
+        paid = fast_track_total(locked)
+        entered = data.requested_amount_fen
+        if isinstance(entered, int) and not isinstance(entered, bool) and entered > 0 and entered != paid:
+            # The make-up review confirms what was paid first; more help is a new decision.
+            raise DomainError.for_field("requested_amount_fen", _(
+                "补办审核确认的是已先行救助的 %(paid)s 元，不能改为 %(entered)s 元；如需追加救助，"
+                "请补办手续后在回访时“回访后重新办理”，另行审核") % {
+                "paid": _yuan(paid), "entered": _yuan(entered)}, code=E.AMOUNT)
         review, result = _record_review(locked, actor, data, makeup=True, now=now, amount_fen=paid)
         case = _move(locked, t, actor=actor, now=now, summary=_review_summary(t, result, paid),
                      data={"review_id": review.pk, "decision_id": review.decision_id})
@@ -704,10 +778,10 @@ def case_makeup_approve(*, actor: Any, case: Case, version: Any, note: str = "")
     with transaction.atomic():
         locked, t, _reason = _begin(actor, case, "makeup_approve", version)
         _require_paperwork(locked)
-        if not locked.reviews.filter(makeup=True, at__gte=_last_fast_track_at(locked)).exists():
+        if not locked.reviews.filter(makeup=True, at__gte=last_fast_track_at(locked)).exists():
             raise DomainError(_("请先补办审核"), code=E.PAPERWORK_OWED, status=409)
         now = timezone.now()
-        paid = _fast_track_total(locked)
+        paid = fast_track_total(locked)
         amount = _approve(locked, actor, paid, now)
         locked.decided_amount_fen = amount
         locked.paperwork_owed = False
@@ -723,18 +797,6 @@ def case_makeup_approve(*, actor: Any, case: Case, version: Any, note: str = "")
 def _require_paperwork(case: Case) -> None:
     if not case.paperwork_owed:
         raise DomainError(_("该事项没有待补办的手续"), code=E.INVALID_TRANSITION, status=409)
-
-
-def _fast_track_total(case: Case) -> int:
-    """What the current round paid first (a reopened case's earlier rounds were approved already)."""
-    return int(case.aid.filter(fast_track=True, given_at__gte=round_start(case))
-               .aggregate(total=Sum("amount_fen"))["total"] or 0)
-
-
-def _last_fast_track_at(case: Case) -> datetime:
-    last = case.aid.filter(fast_track=True, given_at__gte=round_start(case)).order_by("-given_at").values_list(
-        "given_at", flat=True).first()
-    return last or case.created_at
 
 
 def _method(method: str) -> str:

@@ -105,7 +105,8 @@ CALLS: dict[str, Call] = {
                                                    method=f.cleaned_data["method"], note=_note(f),
                                                    instalments=f.cleaned_data.get("instalments") or 1),
     "follow_up": lambda u, c, f: services.case_follow_up(actor=u, case=c, version=_version(f), note=_note(f)),
-    "close": lambda u, c, f: services.case_close(actor=u, case=c, version=_version(f), note=_note(f)),
+    "close": lambda u, c, f: services.case_close(actor=u, case=c, version=_version(f), note=_note(f),
+                                                 reason=f.cleaned_data.get("reason") or ""),
     "reopen": lambda u, c, f: services.case_reopen(actor=u, case=c, version=_version(f), reason=_reason(f)),
     "reconsider": lambda u, c, f: services.case_reconsider(actor=u, case=c, version=_version(f), reason=_reason(f)),
     "transfer": lambda u, c, f: services.case_transfer(actor=u, case=c, version=_version(f),
@@ -119,7 +120,8 @@ CALLS: dict[str, Call] = {
 
 
 # The amount fields of the forms are in 元; the services name them in fen.
-ALIASES = {"amount_fen": "amount", "requested_amount_fen": "requested_amount"}
+ALIASES = {"amount_fen": "amount", "requested_amount_fen": "requested_amount", "expenses": "expense_medical",
+           "declared_monthly_income_fen": "declared_income", "declared_assets_fen": "declared_assets"}
 
 
 def _act_view(t: Transition) -> Callable[[HttpRequest, int], HttpResponse]:

@@ -82,4 +82,7 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ExtensionPoint("jijinan.cases.workflow.selectors.register_close_guard",
                    "a reason a case may not close yet (e.g. open department tasks)",
                    "closing a case, and the case page's list of what still blocks it"),
+    ExtensionPoint("jijinan.cases.workflow.selectors.register_close_warning",
+                   "something a case may close with only when a reason is given (e.g. a need never routed)",
+                   "closing a case, and the warning beside the case page's close form"),
 )
