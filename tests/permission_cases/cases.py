@@ -81,6 +81,12 @@ CASES: dict[str, Case] = {
     "GET /api/v1/cases/<case_id>/timeline": Case("GET", _pk(A + "/timeline"), api=True, scoped_record=True),
     "POST /api/v1/cases/<case_id>/attachments": Case("POST", _pk(A + "/attachments"), _png, api=True,
                                                      multipart=True, scoped_record=True),
+    # Identifying the subject: the page opens for township staff; through the API a body choosing
+    # nobody is refused as incomplete (400) once the role and scope let the request in.
+    "* /cases/<int:pk>/identify-subject/": Case("GET", _pk(C + "identify-subject/"), scoped_record=True),
+    "POST /api/v1/cases/<case_id>/identify-subject": Case(
+        "POST", _pk(A + "/identify-subject"), lambda w, s: {"version": _case(w, s).version}, api=True,
+        scoped_record=True, ok=frozenset({400})),
     "GET /api/v1/case-categories": Case("GET", fixed("/api/v1/case-categories"), api=True),
     "GET /api/v1/need-types": Case("GET", fixed("/api/v1/need-types"), api=True),
 }
