@@ -330,3 +330,20 @@ def test_closing_on_the_page_with_a_need_never_routed_warns_and_asks_for_a_reaso
     done = reviewer.post(f"/cases/{case.pk}/act/close/", {"close-version": case.version,
                                                           "close-reason": "医疗费用已由医院疾病应急救助解决"})
     assert done.status_code == 302 and Case.objects.get(pk=case.pk).stage == "closed"
+
+
+def test_the_workflow_says_why_a_move_is_above_the_users_authority_before_they_try(people, world):
+    from jijinan.cases.workflow.services import relative_filing_add
+
+    head = _person("王建国", TOWNSHIP, 81)
+    relative_filing_add(actor=people[Role.TOWNSHIP_LEAD], person=head, relative_name="王科长", relative_post="科长",
+                        relation="兄弟")
+    case = case_intake(actor=people[Role.WINDOW_CLERK], data=intake(person_id=head.pk, subject_name="",
+                                                                    needs=["money"])).case
+    reviewer = _client(people[Role.TOWNSHIP_REVIEWER])
+    review = _action(_workflow(reviewer, case.pk), "review")
+    assert not review["allowed"] and "近亲属" in review["why"]
+    refused = _post(reviewer, f"/api/v1/cases/{case.pk}/review", _review_body(case.version))
+    assert refused.status_code == 403  # what the workflow said
+    county = _client(persona(world, Role.COUNTY_APPROVER, at=XUANWU))
+    assert _action(_workflow(county, case.pk), "review")["allowed"]

@@ -205,6 +205,15 @@ def test_the_approval_form_shows_the_applicant_masked_the_review_the_decision_an
     assert _flat(lead.full_name or lead.username) in text
 
 
+def test_a_household_case_prints_its_head_as_the_applicant(people, subject):
+    _head, household = subject
+    case = _case(people, subject, person_id=None, household_id=household.pk)  # the household alone
+    case = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
+                          data=_review())
+    text = _flat(_text(printing.render_pdf(_fresh(case), printing.APPROVAL).pdf))
+    assert "申请人王建国" in text and _masked_id(_fresh(case)) in text and "申请人—" not in text
+
+
 def test_an_approval_form_before_approval_leaves_the_approval_blank(people, subject):
     case = _case(people, subject)
     case = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,

@@ -13,7 +13,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jijinan.cases.choices import ObjectionOutcome, Stage, SubjectKind
+from jijinan.cases.choices import ApproverLevel, ObjectionOutcome, Stage, SubjectKind
 from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.models import (
     Case,
@@ -25,7 +25,13 @@ from jijinan.cases.models import (
     RelativeFiling,
 )
 from jijinan.cases.selectors import case_get_for_user
-from jijinan.cases.workflow.transitions import RELATIVE_FILING_VIEW, Transition, transitions_from
+from jijinan.cases.workflow.transitions import (
+    APPROVE_COUNTY,
+    RELATIVE_FILING_VIEW,
+    REVIEW_CLOSE_RELATIVE,
+    Transition,
+    transitions_from,
+)
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, restrict
 
@@ -148,12 +154,38 @@ def case_actions_for_user(*, user: Any, case: Case) -> list[ActionOption]:
             continue
         if t.name in ("makeup_review", "makeup_approve") and not case.paperwork_owed:
             continue
-        why = "；".join(move_blockers(case, t.name))
+        why = "；".join(move_blockers(case, t.name) + _authority_blockers(user, case, t.name))
         out.append(ActionOption(t, not why, why, close_warnings(case) if t.name == "close" else []))
     return out
 
 
 NEEDS_SUBJECT = frozenset({"review", "fast_track", "makeup_review"})
+
+
+def _authority_blockers(user: Any, case: Case, name: str) -> list[str]:
+    """Moves this user's role allows in general but not on this case (the county's authority)."""
+    region = Target(region_prefix=case.handling_region.prefix)
+    if name in ("approve", "makeup_approve") and case.approver_level == ApproverLevel.COUNTY and not can(
+            user, APPROVE_COUNTY, region):
+        return [_("救助金额超过乡镇审批限额，须由县级民政部门审批")]
+    if name in ("review", "makeup_review") and not can(user, REVIEW_CLOSE_RELATIVE, region) and (
+            case.close_relative or close_relative_filed(case)):
+        return [_("申请人为工作人员或村（社区）干部的近亲属（已备案），须由县级民政部门审核")]
+    return []
+
+
+def subject_persons(case: Case) -> list[int]:
+    """The case's person and the current members of its household."""
+    ids = [case.person_id] if case.person_id else []
+    if case.household is not None:
+        ids += list(case.household.members.filter(left_on__isnull=True).values_list("person_id", flat=True))
+    return sorted(set(ids))
+
+
+def close_relative_filed(case: Case) -> bool:
+    """Someone of the case is a filed close relative of staff or cadres (近亲属备案)."""
+    persons = subject_persons(case)
+    return bool(persons) and RelativeFiling.objects.filter(active=True, person_id__in=persons).exists()
 
 
 def move_blockers(case: Case, name: str) -> list[str]:

@@ -54,6 +54,7 @@ from jijinan.cases.services import case_event_record
 from jijinan.cases.workflow.selectors import (
     approval_blockers,
     close_blockers,
+    close_relative_filed,
     close_warnings,
     current_notice,
     fast_track_total,
@@ -486,13 +487,6 @@ class ReviewInput:
     declared_none: bool = False
 
 
-def _subject_persons(case: Case) -> list[int]:
-    ids = [case.person_id] if case.person_id else []
-    if case.household is not None:
-        ids += list(case.household.members.filter(left_on__isnull=True).values_list("person_id", flat=True))
-    return sorted(set(ids))
-
-
 @dataclass(frozen=True)
 class Means:
     """The income and property the engine was told, and where they came from (kept with the review)."""
@@ -622,16 +616,11 @@ def _verification_report(actor: Any, case: Case, pk: int | None) -> Any:
     return report
 
 
-def _close_relative(case: Case) -> bool:
-    persons = _subject_persons(case)
-    return bool(persons) and RelativeFiling.objects.filter(active=True, person_id__in=persons).exists()
-
-
 def _record_review(locked: Case, actor: Any, data: ReviewInput, *, makeup: bool, now: datetime,
                    amount_fen: int | None = None) -> tuple[CaseReview, Any]:
     opinion, requested = _check_review(data, now)
     requested = amount_fen if amount_fen is not None else requested
-    if _close_relative(locked):
+    if close_relative_filed(locked):
         locked.close_relative = True
         if not can(actor, REVIEW_CLOSE_RELATIVE, Target(region_prefix=locked.handling_region.prefix)):
             raise Forbidden(_("申请人为工作人员或村（社区）干部的近亲属（已备案），须由县级民政部门审核"),
