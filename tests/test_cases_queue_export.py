@@ -180,3 +180,17 @@ def test_the_headers_follow_the_page_language(cases, jiangsu):
         stage, unassigned = str(Stage.ACCEPTED.label), gettext("未分配")
     assert header == expected and header[0] != "事项编号" and all(re.search(r"[A-Za-z]", h) for h in header)
     assert (rows[0][header[6]], rows[0][header[13]]) == (stage, unassigned) != ("受理", "未分配")
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_the_query_count_does_not_grow_with_the_rows(jiangsu, n, django_assert_max_num_queries):
+    county = staff("county", "county_approver", XUANWU)
+    for i in range(n):
+        person = _person(f"人{i}", region(MEIYUAN), valid_id("320102", "19800101", 100 + i))
+        person.save()
+        deadline(make_case(person=person, subject_kind="person", owner=county if i % 2 else None,
+                           reporter_phone=REPORTER_PHONE), NOW + timedelta(hours=i + 1))
+    client = _client(county)
+    with django_assert_max_num_queries(14):
+        response = client.post("/cases/queue/export/", {"scope": "area", "unmask": "on", "reason": "核对"})
+    assert len(_rows(_sheet(response))[1]) == n
