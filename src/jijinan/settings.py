@@ -252,6 +252,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("JIJINAN_EMAIL_FROM", "jijinan@localhost")
 JIJINAN_SITE_URL = os.environ.get("JIJINAN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Excel exports: more rows than this must be narrowed by filters first.
 JIJINAN_EXPORT_MAX_ROWS = int(os.environ.get("JIJINAN_EXPORT_MAX_ROWS", "200000"))
+# Printed forms (PDF) are made again from the case on request: a file is kept this many days.
+JIJINAN_PRINT_RETENTION_DAYS = max(1, int(os.environ.get("JIJINAN_PRINT_RETENTION_DAYS", "7")))
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 JIJINAN_TRUSTED_PROXY_HOPS = int(os.environ.get("JIJINAN_TRUSTED_PROXY_HOPS", "0"))
 JIJINAN_PAGE_SIZE = 50

@@ -20,6 +20,7 @@ class CasesConfig(AppConfig):
         from jijinan.cases.intake import triage
         from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN, ROWS
         from jijinan.cases.printing import services as printing  # noqa: F401
+        from jijinan.cases.printing.permissions import PRINT_ROWS
         from jijinan.cases.queues.permissions import QUEUE_ROWS, QUEUE_VIEW
         from jijinan.cases.workflow import transitions as workflow
         from jijinan.core.nav import NavItem, register_nav
@@ -28,6 +29,7 @@ class CasesConfig(AppConfig):
         register_actions(ROWS)
         extensions.install()
         register_actions(QUEUE_ROWS)
+        register_actions(PRINT_ROWS)
         register_actions(workflow.workflow_rules())
         triage.deadline_kinds_install()
         workflow.deadline_kinds_install()

@@ -21,6 +21,7 @@ urlpatterns: list = [
     path("<int:pk>/identify-subject/", views.identify_subject, name="identify_subject"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("queue/", queue_views.case_queue, name="queue"),
+    path("queue/export/", queue_views.case_queue_export, name="queue_export"),
     path("overdue/", queue_views.case_overdue, name="overdue"),
     # The staged workflow: one URL per move of the table, each with its own permission.
     *workflow_views.act_urlpatterns(),

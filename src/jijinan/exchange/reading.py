@@ -7,7 +7,6 @@ import codecs
 import csv
 import hashlib
 import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +134,12 @@ class OpenedFile:
 
 
 def open_rows(path: Path, info: FileInfo) -> OpenedFile:
-    """The header and the data rows of the file; blank rows are skipped."""
+    """The header and the data rows of the file; blank rows are skipped.
+
+    The one way every caller (the pages, the API, the worker and the command line) reads a file:
+    the format is the one ``inspect_file`` found in the content, never the file's name, because
+    an upload is kept under a name of our own without the department's extension.
+    """
     if info.file_format == "xlsx":
         return _open_xlsx(path)
     return _open_csv(path, info.encoding)
@@ -177,17 +181,26 @@ def _corrupt() -> FileProblem:
 def _open_xlsx(path: Path) -> OpenedFile:
     import openpyxl
 
+    # openpyxl given a path refuses one without an Excel extension; given the open file it reads
+    # the content, which inspect_file has already recognised as a zip container.
+    handle = path.open("rb")
+    workbook: Any = None
+
+    def close() -> None:
+        if workbook is not None:
+            workbook.close()
+        handle.close()
+
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         iterator = sheet.iter_rows(values_only=True)
         header_row = next(iterator, None)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, TypeError, IndexError) as exc:
-        raise _corrupt() from exc
-    except Exception as exc:  # XML parse errors of a truncated member come in several types
+    except Exception as exc:  # a bad zip, a missing member, XML errors of a truncated one …
+        close()
         raise _corrupt() from exc
     if header_row is None:
-        workbook.close()
+        close()
         raise FileProblem(_("文件是空的"), code=E.FILE_EMPTY)
     header = [("" if c is None else str(c)).strip() for c in header_row]
     while header and header[-1] == "":
@@ -204,7 +217,7 @@ def _open_xlsx(path: Path) -> OpenedFile:
         except Exception as exc:
             raise _corrupt() from exc
 
-    return OpenedFile(header, rows(), workbook.close)
+    return OpenedFile(header, rows(), close)
 
 
 def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:

@@ -1,7 +1,9 @@
 """Pages of the printed forms: ask for a PDF (queued for the worker), watch it being made, download it.
 
-Each page first finds the case among those the user may see (404 otherwise, and nothing is queued);
-every download is written to the access log.
+Each page first finds the case among those its handling area shows the user (404 otherwise, a case
+their area transferred away included, and nothing is queued), then checks that the user's role
+there prints forms (403 otherwise: a supervisor or a social worker reads the case on screen but does
+not print it); every download is written to the access log.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
-from jijinan.cases.permissions import CASE_VIEW
 from jijinan.cases.printing import render as printed
 from jijinan.cases.printing import services as printing
+from jijinan.cases.printing.permissions import CASE_PRINT
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import requires
 
@@ -30,28 +32,28 @@ def _form(form: str) -> str:
     return form
 
 
-@requires(CASE_VIEW)
+@requires(CASE_PRINT)
 @require_POST
 def print_request(request: HttpRequest, pk: int, form: str) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=CASE_PRINT)
     request_id = printing.print_request(actor=request.user, case=case, form=_form(form))
     return redirect("cases:print_status", pk=case.pk, form=form, request_id=request_id)
 
 
-@requires(CASE_VIEW)
+@requires(CASE_PRINT)
 @require_GET
 def print_status(request: HttpRequest, pk: int, form: str, request_id: uuid.UUID) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=CASE_PRINT)
     status = printing.print_status(case=case, form=_form(form), request_id=request_id)
     return render(request, "cases/print/status.html", {
         "case": case, "form": form, "form_label": printed.FORMS[form], "request_id": request_id,
         "status": status, "poll_seconds": POLL_SECONDS})
 
 
-@requires(CASE_VIEW)
+@requires(CASE_PRINT)
 @require_GET
 def print_download(request: HttpRequest, pk: int, form: str, request_id: uuid.UUID) -> FileResponse:
-    case = selectors.case_get_for_user(user=request.user, pk=pk)
+    case = selectors.case_get_for_user(user=request.user, pk=pk, action=CASE_PRINT)
     status = printing.print_status(case=case, form=_form(form), request_id=request_id)
     if status.state != "ready" or status.path is None:
         raise NotFound(_("PDF 尚未生成"), code="not_found")

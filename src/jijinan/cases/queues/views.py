@@ -1,25 +1,39 @@
-"""Pages of the work queues: my queue and my area's (/cases/queue/), and the overdue list
-(/cases/overdue/). Every list reads through ``cases.queues.selectors`` (scoped) and marks overdue and
-due-today rows."""
+"""Pages of the work queues: my queue and my area's (/cases/queue/), its Excel export
+(/cases/queue/export/), and the overdue list (/cases/overdue/). Every list reads through
+``cases.queues.selectors`` (scoped) and marks overdue and due-today rows."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from jijinan.audit.decorators import refusals_recorded
 from jijinan.cases.choices import Channel, Stage, Urgency
 from jijinan.cases.models import CaseCategory
 from jijinan.cases.queues import selectors as queues
-from jijinan.cases.queues.permissions import OVERDUE_VIEW, QUEUE_AREA_VIEW, QUEUE_VIEW
+from jijinan.cases.queues.export import queue_export_file
+from jijinan.cases.queues.permissions import (
+    OVERDUE_VIEW,
+    QUEUE_AREA_VIEW,
+    QUEUE_EXPORT,
+    QUEUE_EXPORT_UNMASK,
+    QUEUE_VIEW,
+)
+from jijinan.core import exports
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import can, requires
+from jijinan.core.protected.ids import mask_phone
 
 PAGE_SIZE = 50
 _ANY = ("", _("全部"))
@@ -92,7 +106,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
 
     return _list_page(request, "cases/queue.html", select, scope=scope.value, may_area=may_area,
-                      may_overdue=can(request.user, OVERDUE_VIEW))
+                      may_overdue=can(request.user, OVERDUE_VIEW), **_export_context(request))
 
 
 @requires(OVERDUE_VIEW)
@@ -102,3 +116,64 @@ def case_overdue(request: HttpRequest) -> HttpResponse:
         return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
 
     return _list_page(request, "cases/queue_overdue.html", select)
+
+
+# --- the queue's Excel export ------------------------------------------------------------------------
+# The filters travel in the body of a POST, never in the address: one of them is a phone number.
+QUEUE_FILTERS = ("q", "phone", "stage", "region", "category", "urgency", "channel", "crisis")
+
+
+def _queue_scope(user: Any, asked: str) -> queues.QueueScope:
+    return queues.QueueScope.AREA if asked == "area" and can(user, QUEUE_AREA_VIEW) else queues.QueueScope.MINE
+
+
+def _export_context(request: HttpRequest) -> dict[str, Any]:
+    may_export = can(request.user, QUEUE_EXPORT)
+    return {"may_export": may_export, "may_unmask_export": may_export and can(request.user, QUEUE_EXPORT_UNMASK),
+            "export_filters": [(name, request.GET[name]) for name in QUEUE_FILTERS if request.GET.get(name)],
+            "export_form": exports.ExportForm()}
+
+
+def _shown_filters(form: QueueFilterForm, scope: queues.QueueScope) -> dict[str, str]:
+    """The filters as the page labels them, for the file's header line and the access log; a phone
+    number is masked there."""
+    shown = {str(_("范围")): str(_("辖区待办") if scope == queues.QueueScope.AREA else _("我的待办"))}
+    for name in QUEUE_FILTERS:
+        value = form.cleaned_data.get(name)
+        if value in ("", None):
+            continue
+        field = form.fields[name]
+        if name == "phone":
+            text = mask_phone(re.sub(r"\D", "", str(value)))
+        elif name == "crisis":
+            text = str(_("是") if value else _("否"))
+        elif hasattr(field, "choices"):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        shown[str(field.label)] = text
+    return shown
+
+
+@refusals_recorded
+@requires(QUEUE_EXPORT)
+@require_POST
+def case_queue_export(request: HttpRequest) -> HttpResponseBase:
+    """The queue as filtered on the page, as an Excel file; refused → back to the queue with why."""
+    scope = _queue_scope(request.user, request.POST.get("scope", ""))
+    form = QueueFilterForm(request.POST)
+    try:
+        options = exports.ExportForm(request.POST).options()
+        if not form.is_valid():
+            exports.refuse_invalid(form)(options)
+        export = queue_export_file(user=request.user, scope=scope, filters=form.filters(), options=options,
+                                   shown_filters=_shown_filters(form, scope))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, "；".join(e for errors in exc.field_errors.values() for e in errors)
+                       or str(exc.message))
+        kept = [("scope", scope.value)] + [(name, request.POST[name]) for name in QUEUE_FILTERS
+                                            if name != "phone" and request.POST.get(name)]
+        return redirect(f"{reverse('cases:queue')}?{urlencode(kept)}")
+    return exports.export_response(export)
