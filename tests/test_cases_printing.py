@@ -354,3 +354,11 @@ def test_outside_the_scope_nothing_is_queued_and_nothing_is_shown(world, people,
     informant = _client(persona(world, Role.INFORMANT, at=XUANWU))
     assert informant.post(f"/cases/{case.pk}/print/approval/").status_code == 403
     assert Job.objects.count() == jobs
+
+
+def test_the_print_buttons_show_only_to_those_who_may_print(people, subject):
+    case = _approved(people, subject)
+    reviewer = _client(people[Role.TOWNSHIP_REVIEWER]).get(f"/cases/{case.pk}/")
+    assert 'data-testid="print-forms"' in reviewer.content.decode()
+    supervisor = _client(people[Role.SUPERVISOR]).get(f"/cases/{case.pk}/")
+    assert supervisor.status_code == 200 and 'data-testid="print-forms"' not in supervisor.content.decode()

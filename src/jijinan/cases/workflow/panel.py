@@ -13,6 +13,7 @@ from jijinan.cases.aid import selectors as aid_selectors
 from jijinan.cases.choices import IDENTIFY_STAGES, REFUSED_STAGES, Stage, SubjectKind
 from jijinan.cases.models import Case
 from jijinan.cases.permissions import CASE_VIEW, PAYMENT_MANAGE, SUBJECT_IDENTIFY
+from jijinan.cases.printing.permissions import CASE_PRINT
 from jijinan.cases.workflow import selectors as workflow_selectors
 from jijinan.cases.workflow.forms import action_form, fen_to_yuan
 from jijinan.cases.workflow.selectors import fast_track_total
@@ -73,6 +74,7 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
             Stage.FOLLOW_UP, Stage.CLOSED, Stage.ACCEPTED) and moved("follow_up") else [],
         "wf_may_follow_up": not read_only and case.stage == Stage.FOLLOW_UP and can(user, FOLLOW_UP_RECORD, region),
         "wf_refused": case.stage in REFUSED_STAGES,
+        "wf_may_print": not read_only and can(user, CASE_PRINT, region),
         "wf_may_identify": not read_only and case.subject_kind == SubjectKind.UNIDENTIFIED
         and case.stage in IDENTIFY_STAGES and can(user, SUBJECT_IDENTIFY, region),
     }
