@@ -179,7 +179,9 @@ def test_a_transfer_hands_the_running_deadline_on_without_restarting_it(world, p
 
 def test_an_expense_kind_case_has_no_aid_deadline(people, subject):
     reviewer = _client(people[Role.TOWNSHIP_REVIEWER])
+    fire = _case(people, subject, categories=["fire"])  # accepted beside it, an emergency has one
     case = _case(people, subject, categories=["schooling"], needs=["education"])
+    assert [d["status"] for d in _aid_deadlines(reviewer, fire)] == ["open"]
     assert case.stage == Stage.ACCEPTED and _aid_deadlines(reviewer, case) == []
     reviewed = _review(reviewer, case, kind="expense", cause="education", expenses=[["education", 600000]],
                        requested_amount_fen=200000)
