@@ -1,6 +1,7 @@
 """Reads of one case, always with the user's scope: whether they see it, its page, its timeline, its
-attachments, the vocabularies, the crisis duty rota, an informant's own reports; and the handling
-township a region code names. Outside the user's scope and missing answer the same 404."""
+attachments, the vocabularies, the crisis duty rota, an informant's own reports, a sending area's
+record of a case it handed over; and the handling township a region code names. Outside the user's
+scope and missing answer the same 404."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from jijinan.audit.labels import action_label
 from jijinan.audit.models import AuditEvent
 from jijinan.audit.services import access_log_record
+from jijinan.cases.choices import TransferStatus
 from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.models import (
     Case,
@@ -43,14 +45,15 @@ def _cases() -> QuerySet[Case]:
 
 
 def cases_visible_to(user: Any, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Cases in the user's area, cases their area handed over to another (read-only: every action
-    checks the handling region), and an informant's own reports."""
+    """Cases in the user's area, cases handed over to their area and waiting for its decision (only
+    those: not the sending area's other cases), and an informant's own reports. A case the user's
+    area handed over is no longer theirs once accepted: they keep their record of the hand-over
+    (``transfer_record_for_user``), not the live case."""
     queryset = queryset if queryset is not None else _cases()
     by_region = restrict(queryset, user, CASE_VIEW, CASE_PATHS)
     own = restrict(queryset, user, CASE_VIEW_OWN, CASE_PATHS)
-    sent = restrict(CaseTransfer.objects.all(), user, CASE_VIEW, TRANSFER_PATHS)
     incoming = restrict(queryset.filter(transfer_to__isnull=False), user, CASE_VIEW, INCOMING_PATHS)
-    return by_region | own | incoming | queryset.filter(pk__in=sent.values("case_id"))
+    return by_region | own | incoming
 
 
 def case_get_for_user(*, user: Any, pk: int, action: str = CASE_VIEW) -> Case:
@@ -126,6 +129,33 @@ def case_detail_for_user(*, user: Any, pk: int, log: bool = True) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class TransferRecord:
+    """What a sending area keeps of a case it handed over: the hand-over and its own part of the
+    timeline, up to the hand-over (nothing the receiving township did after it)."""
+
+    case: Case
+    transfer: CaseTransfer
+    timeline: list[TimelineEntry]
+
+
+def transfer_record_for_user(*, user: Any, case_pk: int, log: bool = True) -> TransferRecord:
+    """The user's area's record of the last accepted hand-over of a case it no longer handles; 404
+    when there is none (or the user sees the live case: then the case page is theirs)."""
+    sent = restrict(CaseTransfer.objects.select_related("case", "from_region", "to_region", "requested_by",
+                                                        "decided_by"),
+                    user, CASE_VIEW, TRANSFER_PATHS)
+    transfer = sent.filter(case_id=case_pk, status=TransferStatus.ACCEPTED).order_by("-requested_at", "-id").first()
+    if transfer is None or cases_visible_to(user).filter(pk=case_pk).exists():
+        raise NotFound(_("未找到该记录"), code="not_found")
+    case = transfer.case
+    timeline = [e for e in case_timeline(case=case) if e.at <= transfer.requested_at]
+    if log:
+        access_log_record(actor=user, kind="view", subject=case, subject_label=case.number,
+                          region_code=transfer.from_region.code, fields=["transfer_record"])
+    return TransferRecord(case=case, transfer=transfer, timeline=timeline)
+
+
 def on_call_list_for_user(*, user: Any) -> list[OnCallContact]:
     """The duty rota of the user's counties, current and future periods first."""
     rows = restrict(OnCallContact.objects.select_related("county", "user"), user, ON_CALL_MANAGE, ON_CALL_PATHS)
@@ -139,7 +169,8 @@ def own_reports_for_user(*, user: Any, limit: int = 100) -> list[Case]:
 
 
 def case_read_only_for_user(*, user: Any, case: Case) -> bool:
-    """True when the user sees the case only because their area handed it over."""
+    """True when the user sees the case without acting for its area (an informant's own report of a
+    case handed over)."""
     if can(user, CASE_VIEW, Target(region_prefix=case.handling_region.prefix)):
         return False
     if case.transfer_to is not None and can(user, CASE_VIEW, Target(region_prefix=case.transfer_to.prefix)):

@@ -1,6 +1,6 @@
 """The case page: the summary, triage, deadlines, attachments and timeline of one case, and the
 stage line's panel (its forms post to the workflow's views, which render this page again with a
-refused form showing why)."""
+refused form showing why); for a case the user's area handed over, its record of the hand-over."""
 
 from __future__ import annotations
 
@@ -14,13 +14,19 @@ from jijinan.cases import selectors
 from jijinan.cases.intake.forms import AttachmentForm
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_VIEW
 from jijinan.cases.workflow.panel import workflow_context
+from jijinan.core.errors import NotFound
 from jijinan.core.permissions import Target, can, requires
 
 
 @requires(CASE_VIEW)
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.case_detail_for_user(user=request.user, pk=pk)
+    try:
+        case = selectors.case_detail_for_user(user=request.user, pk=pk)
+    except NotFound:
+        # A case the user's area handed over: its record of the hand-over, read-only (else 404).
+        record = selectors.transfer_record_for_user(user=request.user, case_pk=pk)
+        return render(request, "cases/transfer_record.html", {"record": record})
     return render(request, "cases/case_detail.html", case_page_context(request, case))
 
 

@@ -6,6 +6,9 @@ payment moves ``pending → paid | failed`` and ``paid → returned``; a failed 
 reissued as a new pending one, the old one kept. A transfer to a bank account needs the bank's
 reference to count as paid; a failure or a return needs the reason. Each change is one
 transaction with its version check, case event, audit event and outbox message.
+
+The first payment of a case that is paid (handed over with the aid, or recorded paid later) meets
+the emergency kind's aid deadline (``AID_DEADLINE``, started at acceptance by the stage line).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from jijinan.cases.errors import CaseErrorCode as E
 from jijinan.cases.models import AidPayment, CaseAid
 from jijinan.cases.permissions import PAYMENT_MANAGE
 from jijinan.cases.services import case_event_record
+from jijinan.core.deadlines.selectors import deadline_find_open
+from jijinan.core.deadlines.services import deadline_meet
 from jijinan.core.errors import Conflict, DomainError
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
@@ -41,6 +46,8 @@ NEXT: dict[str, frozenset[str]] = {
 }
 # Handed over in person: the first payment is made when the aid is given.
 IN_PERSON = frozenset({AidMethod.CASH, AidMethod.IN_KIND, AidMethod.SERVICE})
+# The deadline kind of the emergency kind's aid (急难型, counted in hours from acceptance).
+AID_DEADLINE = "cases.aid_within_limit"
 
 
 def _yuan(fen: int) -> str:
@@ -78,7 +85,18 @@ def payments_create(*, aid: CaseAid, instalments: int, actor: Any, paid_now: boo
                                reference=reference if first_paid else "",
                                changed_by=actor if first_paid and getattr(actor, "pk", None) else None,
                                changed_at=now if first_paid else None))
-    return AidPayment.objects.bulk_create(rows)
+    created = AidPayment.objects.bulk_create(rows)
+    if paid_now:
+        aid_deadline_meet(case=aid.case, actor=actor)
+    return created
+
+
+def aid_deadline_meet(*, case: Any, actor: Any) -> None:
+    """A payment of the case is paid: the aid deadline, if one is still owed, is met (inside the
+    caller's transaction)."""
+    deadline = deadline_find_open(subject_type="cases.case", subject_id=case.pk, kind=AID_DEADLINE)
+    if deadline is not None:
+        deadline_meet(actor=actor, deadline=deadline)
 
 
 def _locked(payment: AidPayment, version: Any) -> AidPayment:
@@ -140,6 +158,8 @@ def payment_update(*, actor: Any, payment: AidPayment, version: Any, status: str
         locked.changed_at = timezone.now()
         locked.version += 1
         locked.save()
+        if status == PaymentStatus.PAID:
+            aid_deadline_meet(case=locked.aid.case, actor=actor)
         _record(locked, actor=actor, action="cases.payment.update",
                 summary=_("第 %(n)s 期 %(amount)s 元：%(status)s") % {
                     "n": locked.sequence, "amount": _yuan(locked.amount_fen),

@@ -38,6 +38,9 @@ class QueueCaseOut(Schema):
     next_due: datetime | None = Field(None, description="最近的未完成期限 / the nearest running deadline")
     overdue: bool = Field(..., description="有期限已超期 / a deadline has run out")
     due_today: bool = Field(..., description="今日（北京时间）到期 / due later today (Asia/Shanghai)")
+    awaiting_transfer_decision: bool = Field(
+        ..., description="已转出，待转入地决定接收或拒收 / handed over, waiting for the receiving township's decision")
+    transfer_to_name: str | None = Field(None, description="转入地 / the township it is handed over to")
 
     @staticmethod
     def resolve_subject_name(obj: Case) -> str:
@@ -50,6 +53,14 @@ class QueueCaseOut(Schema):
     @staticmethod
     def resolve_due_today(obj: Case) -> bool:
         return queues.due_today(obj, now=timezone.now())
+
+    @staticmethod
+    def resolve_awaiting_transfer_decision(obj: Case) -> bool:
+        return queues.awaiting_transfer_decision(obj)
+
+    @staticmethod
+    def resolve_transfer_to_name(obj: Case) -> str | None:
+        return obj.transfer_to.name if queues.awaiting_transfer_decision(obj) and obj.transfer_to else None
 
 
 class QueueFiltersIn(Schema):

@@ -5,6 +5,10 @@ A case's deadlines live in the core engine (subject type ``cases.case``, the cas
 each list annotates the nearest deadline still owed (``next_due``) and whether one has run out
 (``overdue``) with two correlated subqueries, so a page costs the same few queries whatever its
 length. Cases without an owed deadline sort after the rest, oldest first.
+
+A case handed over to another township (转出, waiting for its decision) is listed on the receiving
+side too: in the area list of the township it is going to and in the "my queue" of the roles that
+accept or refuse it there (``RECEIVING_ROLES``), whoever holds it on the sending side.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from jijinan.registry.models import PHONE_PURPOSE, Person
 
 CASE_SUBJECT = "cases.case"
 CASE_PATHS = ScopePaths(region="handling_region")
+INCOMING_PATHS = ScopePaths(region="transfer_to")
 KEYWORDS_MAX_LENGTH = 60
 
 R = Role
@@ -48,10 +53,13 @@ ROLE_STAGES: dict[str, frozenset[str]] = {
     R.HOTLINE_OPERATOR: frozenset({Stage.DISCOVERED, Stage.REPORTED}),
     R.RELIEF_STATION_STAFF: frozenset({Stage.DISCOVERED, Stage.REPORTED, Stage.ACCEPTED}),
     R.TOWNSHIP_REVIEWER: frozenset({Stage.ACCEPTED, Stage.ASSISTED, Stage.FOLLOW_UP}),
-    R.TOWNSHIP_LEAD: frozenset({Stage.REVIEWED, Stage.TRANSFERRED_OUT}),
-    R.COUNTY_APPROVER: frozenset({Stage.REVIEWED, Stage.TRANSFERRED_OUT}),
+    R.TOWNSHIP_LEAD: frozenset({Stage.REVIEWED}),
+    R.COUNTY_APPROVER: frozenset({Stage.REVIEWED}),
     R.SOCIAL_WORKER: frozenset({Stage.ASSISTED, Stage.FOLLOW_UP}),
 }
+# The roles that accept or refuse a case handed over, in the township it is going to (the stage
+# line's ``transfer_accept``; a test keeps the two equal).
+RECEIVING_ROLES: frozenset[str] = frozenset({R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD, R.COUNTY_APPROVER})
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
 _REGION_CODE = re.compile(r"^\d{12}$")
@@ -132,7 +140,9 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
             raise _bad("stage", _("没有这个阶段"))
         cases = cases.filter(stage=f.stage)
     if f.region:
-        cases = cases.filter(handling_region__prefix__startswith=region_prefix(f.region))
+        prefix = region_prefix(f.region)
+        cases = cases.filter(Q(handling_region__prefix__startswith=prefix)
+                             | Q(stage=Stage.TRANSFERRED_OUT, transfer_to__prefix__startswith=prefix))
     if f.category:
         if not _SLUG.match(f.category) or not CaseCategory.objects.filter(code=f.category).exists():
             raise _bad("category", _("没有这个急难类别"))
@@ -161,18 +171,26 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
 
 
 def _listed(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("handling_region", "person", "owner")
+    return cases.select_related("handling_region", "transfer_to", "person", "owner")
+
+
+def awaiting_transfer_decision(case: Case) -> bool:
+    """Handed over and waiting for the receiving township to accept or refuse it."""
+    return case.stage == Stage.TRANSFERRED_OUT and case.transfer_to_id is not None
 
 
 # --- the lists -------------------------------------------------------------------------------------
 def my_queue_condition(user: Any) -> Q:
-    """Mine: owned by me, or unassigned inside a grant's area at a stage that grant's role works."""
+    """Mine: owned by me, unassigned inside a grant's area at a stage that grant's role works, or
+    handed over into a grant's area whose role decides on it (whoever holds it on the sending side)."""
     condition = Q(owner_id=user.pk)
     for grant in grant_scopes(user):
         stages = ROLE_STAGES.get(grant.role)
         if stages:
             condition |= Q(owner__isnull=True, stage__in=sorted(stages),
                            handling_region__prefix__startswith=grant.prefix)
+        if grant.role in RECEIVING_ROLES:
+            condition |= Q(stage=Stage.TRANSFERRED_OUT, transfer_to__prefix__startswith=grant.prefix)
     return condition
 
 
@@ -186,7 +204,8 @@ def case_queue_for_user(*, user: Any, scope: str = QueueScope.MINE, filters: Que
         raise _bad("scope", _("只能是“我的待办”或“辖区待办”")) from None
     action = QUEUE_AREA_VIEW if scope == QueueScope.AREA else QUEUE_VIEW
     require(user, action)
-    cases = restrict(Case.objects.filter(stage__in=sorted(OPEN_STAGES)), user, action, CASE_PATHS)
+    cases = (restrict(Case.objects.filter(stage__in=sorted(OPEN_STAGES)), user, action, CASE_PATHS)
+             | restrict(Case.objects.filter(stage=Stage.TRANSFERRED_OUT), user, action, INCOMING_PATHS))
     if scope == QueueScope.MINE:
         cases = cases.filter(my_queue_condition(user))
     cases = apply_filters(cases, filters or QueueFilters())

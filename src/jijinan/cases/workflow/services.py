@@ -12,7 +12,7 @@ event and the outbox message are written together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -63,6 +63,7 @@ from jijinan.cases.workflow.selectors import (
     round_start,
 )
 from jijinan.cases.workflow.transitions import (
+    AID_WITHIN_LIMIT,
     APPROVE_COUNTY,
     FAST_TRACK_COUNTY,
     FOLLOW_UP_RECORD,
@@ -79,13 +80,20 @@ from jijinan.cases.workflow.transitions import (
 )
 from jijinan.core.calendar.workdays import deadline_at
 from jijinan.core.deadlines.selectors import deadline_find_open
-from jijinan.core.deadlines.services import deadline_meet, deadline_pause, deadline_resume, deadline_start
-from jijinan.core.errors import Conflict, DomainError, Forbidden
+from jijinan.core.deadlines.services import (
+    deadline_cancel,
+    deadline_meet,
+    deadline_pause,
+    deadline_resume,
+    deadline_start,
+)
+from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Target, can, require
 from jijinan.policy import calculators as calc
 from jijinan.policy.lookup import value as parameter_value
+from jijinan.policy.lookup import value_or_none as parameter_value_or_none
 from jijinan.policy.models import Decision, DecisionPurpose
 from jijinan.policy.services import decision_record
 from jijinan.registry.models import Person
@@ -172,8 +180,9 @@ def _owner(case: Case, actor: Any) -> Any:
 
 
 def _start(case: Case, sd: StageDeadline, *, actor: Any, now: datetime, owner: Any = None,
-           limit: Any = None) -> Deadline:
-    """Start a deadline whose length is the policy parameter in force in the case's township."""
+           limit: Any = None, parameters: dict[str, int] | None = None) -> Deadline:
+    """Start a deadline whose length is the policy parameter in force in the case's township
+    (``parameters``: the versions of other parameters that decided it is owed, kept with it)."""
     name = sd.parameter(case.program)
     region_code = case.handling_region.code
     limit = limit or parameter_value(name, region_code, now)
@@ -185,7 +194,8 @@ def _start(case: Case, sd: StageDeadline, *, actor: Any, now: datetime, owner: A
         raise DomainError(_("该事项没有责任人，办理地也没有民政机构，不能设定期限"), code=E.INVALID_TRANSITION)
     return deadline_start(actor=actor, subject_type=CASE_SUBJECT, subject_id=case.pk, region_code=region_code,
                           kind=sd.kind, start=now, limit=limit.value.count, unit=limit.value.unit,
-                          owner_user=responsible, owner_organisation=office, parameters={name: limit.version_id})
+                          owner_user=responsible, owner_organisation=office,
+                          parameters={name: limit.version_id, **(parameters or {})})
 
 
 def _office(case: Case) -> Organisation | None:
@@ -208,6 +218,8 @@ def stage_deadline_start(*, case: Case, actor: Any, now: datetime) -> Deadline |
 
     A case is never refused for want of a parameter: without one in force the case carries the
     reason in its timeline (and the deadline report shows the stage without a deadline)."""
+    if case.stage == Stage.ACCEPTED:
+        aid_deadline_at_acceptance(case=case, actor=actor, now=now)
     sd = STAGE_DEADLINES.get(case.stage)
     if sd is None:
         return None
@@ -221,6 +233,83 @@ def stage_deadline_start(*, case: Case, actor: Any, now: datetime) -> Deadline |
                               "kind": sd.label, "reason": exc.message})[:300])
         return None
     return _start(case, sd, actor=actor, now=now, limit=limit)
+
+
+# --- the emergency kind's aid deadline (急难型: aid within hours of acceptance) ------------------------------
+#
+# Started at acceptance when one of the case's categories is listed as an emergency by the policy
+# parameters (``temporary_assistance.emergency_category.<category>``, boolean), since the kind is
+# only chosen at review; the review cancels it when it chooses the expense kind and starts it (from
+# the review) when it chooses the emergency kind for a case without one. The first payment paid
+# meets it (``jijinan.cases.aid.services``). Refusing the intake, denying or handing the case over
+# cancels it with the reason; the receiving township carries on the person's running deadline (same
+# due time), never a fresh one.
+
+EMERGENCY_CATEGORY = "temporary_assistance.emergency_category.{code}"
+
+
+def emergency_category(case: Case, on: datetime) -> Any:
+    """The parameter value that makes the case an emergency from acceptance (the first of its
+    categories the township's parameters list as one), else None."""
+    for code in case.categories or []:
+        try:
+            found = parameter_value_or_none(EMERGENCY_CATEGORY.format(code=code), case.handling_region.code, on)
+        except NotFound:  # a category no parameter names is not an emergency
+            continue
+        if found is not None and found.value is True:
+            return found
+    return None
+
+
+def _aid_deadline(case: Case) -> Deadline | None:
+    return deadline_find_open(subject_type=CASE_SUBJECT, subject_id=case.pk, kind=AID_WITHIN_LIMIT.kind)
+
+
+def _aid_deadline_start(case: Case, *, actor: Any, now: datetime, because: Any = None) -> Deadline | None:
+    """Start the aid deadline from ``now``; without a limit in force the case says why in its
+    timeline (a case is never refused for want of a parameter)."""
+    try:
+        limit = parameter_value(AID_WITHIN_LIMIT.parameter(case.program), case.handling_region.code, now)
+        if _owner(case, actor) is None and _office(case) is None and _user(actor) is None:
+            raise DomainError(_("该事项没有责任人，办理地也没有民政机构"))
+    except DomainError as exc:
+        case_event_record(case=case, kind="deadline_missing", actor=_user(actor), at=now,
+                          summary=(_("未能设定%(kind)s：%(reason)s") % {
+                              "kind": AID_WITHIN_LIMIT.label, "reason": exc.message})[:300])
+        return None
+    return _start(case, AID_WITHIN_LIMIT, actor=actor, now=now, limit=limit,
+                  parameters={because.name: because.version_id} if because is not None else None)
+
+
+def aid_deadline_at_acceptance(*, case: Case, actor: Any, now: datetime) -> Deadline | None:
+    """At acceptance (受理): the aid deadline of a case whose category is an emergency."""
+    because = emergency_category(case, now)
+    if because is None or _aid_deadline(case) is not None:
+        return None
+    return _aid_deadline_start(case, actor=actor, now=now, because=because)
+
+
+def _aid_deadline_cancel(case: Case, *, actor: Any, reason: str) -> Deadline | None:
+    deadline = _aid_deadline(case)
+    if deadline is None:
+        return None
+    return deadline_cancel(actor=actor, deadline=deadline, version=deadline.version, reason=reason[:500],
+                           authorised=True)
+
+
+def _aid_deadline_carry_on(case: Case, old: Deadline, *, actor: Any) -> Deadline:
+    """A transfer took effect (the sender's aid deadline was cancelled with the reason): the
+    receiving township's starts with the same due time, for the person's hours do not start again.
+    A pause of the old one ends at the hand-over."""
+    responsible = _owner(case, actor)
+    office = None if responsible is not None else _office(case)
+    if responsible is None and office is None:
+        responsible = _user(actor)
+    return deadline_start(actor=actor, subject_type=CASE_SUBJECT, subject_id=case.pk,
+                          region_code=case.handling_region.code, kind=AID_WITHIN_LIMIT.kind,
+                          start=old.counted_from + timedelta(seconds=old.paused_seconds), limit=old.counted_units,
+                          unit=old.unit, owner_user=responsible, owner_organisation=office,
+                          parameters=old.parameters)
 
 
 def _move(case: Case, t: Transition, *, actor: Any, now: datetime, reason: str = "", summary: str = "",
@@ -298,7 +387,9 @@ def case_accept(*, actor: Any, case: Case, version: Any, note: str = "") -> Case
         locked.accepted_at = now
         if locked.owner is None:
             locked.owner = _user(actor)
-        return _move(locked, t, actor=actor, now=now, data={"note": _note(note)})
+        case = _move(locked, t, actor=actor, now=now, data={"note": _note(note)})
+        aid_deadline_at_acceptance(case=case, actor=actor, now=now)
+        return case
 
 
 def _refusal_notice(case: Case, text: str) -> None:
@@ -315,6 +406,7 @@ def case_not_accept(*, actor: Any, case: Case, version: Any, reason: str) -> Cas
         locked.closed_at = now
         case = _move(locked, t, actor=actor, now=now, reason=reason,
                      changes={"refusal_reason": ("", reason)})
+        _aid_deadline_cancel(case, actor=actor, reason=_("不予受理：%(reason)s") % {"reason": reason})
         _refusal_notice(case, _("不予受理：%(reason)s") % {"reason": reason})
         return case
 
@@ -682,7 +774,20 @@ def case_review(*, actor: Any, case: Case, version: Any, data: ReviewInput) -> C
                               "needs_consultation": (None, locked.needs_consultation)})
         if case.public_notice_required:
             _start_notice(case, actor, now)
+        _aid_deadline_for_kind(case, actor=actor, now=now, kind=data.kind)
         return case
+
+
+def _aid_deadline_for_kind(case: Case, *, actor: Any, now: datetime, kind: str) -> None:
+    """The review chose the kind: the expense kind owes no aid within hours; the emergency kind
+    does, from the review, when the case's category did not start it at acceptance."""
+    if kind != calc.AssistanceKind.EMERGENCY:
+        _aid_deadline_cancel(case, actor=actor, reason=_("审核确定为支出型临时救助，不适用急难救助发放时限"))
+        return
+    started = Deadline.objects.filter(subject_type=CASE_SUBJECT, subject_id=str(case.pk), kind=AID_WITHIN_LIMIT.kind,
+                                      cancelled_at__isnull=True, started_at__gte=round_start(case))
+    if not started.exists():
+        _aid_deadline_start(case, actor=actor, now=now)
 
 
 def case_makeup_review(*, actor: Any, case: Case, version: Any, data: ReviewInput) -> Case:
@@ -758,6 +863,7 @@ def case_deny(*, actor: Any, case: Case, version: Any, reason: str) -> Case:
         locked.refusal_reason = reason
         locked.decided_amount_fen = 0
         case = _move(locked, t, actor=actor, now=now, reason=reason, changes={"refusal_reason": ("", reason)})
+        _aid_deadline_cancel(case, actor=actor, reason=_("不予救助：%(reason)s") % {"reason": reason})
         _refusal_notice(case, _("不予救助：%(reason)s") % {"reason": reason})
         return case
 
@@ -913,11 +1019,18 @@ def case_transfer_accept(*, actor: Any, case: Case, version: Any, note: str = ""
         locked.approver_level = ""
         locked.needs_consultation = locked.public_notice_required = locked.close_relative = False
         locked.decision = None
+        aid = _aid_deadline(locked)
+        if aid is not None:  # the sender's own part ends here and stays in its area
+            aid_reason = _("转出至%(region)s，由接收地按原到期时间继续计时") % {"region": transfer.to_region.name}
+            aid = deadline_cancel(actor=actor, deadline=aid, version=aid.version, reason=aid_reason, authorised=True)
         Deadline.objects.filter(subject_type=CASE_SUBJECT, subject_id=str(locked.pk), met_at__isnull=True,
                                 cancelled_at__isnull=True).update(region_code=transfer.to_region.code)
-        return _move(locked, t, actor=actor, now=now, data={"transfer_id": transfer.pk, "note": _note(note)},
+        case = _move(locked, t, actor=actor, now=now, data={"transfer_id": transfer.pk, "note": _note(note)},
                      summary=_("%(region)s 接收转入，继续办理") % {"region": transfer.to_region.name},
                      changes={"handling_region": (old_region.code, transfer.to_region.code)})
+        if aid is not None:
+            _aid_deadline_carry_on(case, aid, actor=actor)
+        return case
 
 
 def case_transfer_refuse(*, actor: Any, case: Case, version: Any, reason: str) -> Case:

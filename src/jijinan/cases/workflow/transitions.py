@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from jijinan.cases.aid.services import AID_DEADLINE
 from jijinan.cases.choices import Stage
 from jijinan.cases.permissions import PAYMENT_MANAGE
 from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
@@ -181,6 +182,11 @@ STAGE_DEADLINES: dict[str, StageDeadline] = {
 MAKEUP_PAPERWORK = StageDeadline("cases.makeup_paperwork", _("补办手续期限"),
                                  _stage_limit("makeup_paperwork", "temporary_assistance.makeup_paperwork_limit"),
                                  _("先行救助后补办审核审批手续"))
+# The emergency kind's aid (急难型): counted in wall-clock hours from acceptance, met by the case's
+# first payment (see ``aid_deadline_start`` in the services for which cases carry it).
+AID_WITHIN_LIMIT = StageDeadline(AID_DEADLINE, _("急难救助发放时限"),
+                                 _stage_limit("fast_track", "temporary_assistance.aid_limit"),
+                                 _("急难型事项自受理起按小时连续计算，不分昼夜；首笔救助金发放即完成"))
 PUBLIC_NOTICE = StageDeadline("cases.public_notice", _("公示期"),
                               _stage_limit("public_notice", "temporary_assistance.public_notice_period"),
                               _("审核后、审批前的公示期，按自然日计"))
@@ -194,10 +200,11 @@ def _case_url(subject_id: str) -> str:
 
 def deadline_kinds_install() -> None:
     seen = set()
-    for sd in [*STAGE_DEADLINES.values(), MAKEUP_PAPERWORK]:  # a notice period is no deadline
+    for sd in [*STAGE_DEADLINES.values(), MAKEUP_PAPERWORK, AID_WITHIN_LIMIT]:  # a notice period is no deadline
         if sd.kind in seen:
             continue
         seen.add(sd.kind)
-        deadline_kind_register(DeadlineKind(code=sd.kind, label=sd.label, default_unit="working_days",
+        unit = "hours" if sd is AID_WITHIN_LIMIT else "working_days"
+        deadline_kind_register(DeadlineKind(code=sd.kind, label=sd.label, default_unit=unit,
                                             subject_types=frozenset({"cases.case"}), subject_url=_case_url,
                                             description=sd.description))
