@@ -32,6 +32,7 @@ class CaseErrorCode(StrEnum):
     AMOUNT = "amount_invalid"
     TRANSFER_TARGET = "transfer_target"
     CLOSE_BLOCKED = "close_blocked"
+    WORK_ORDER_EXISTS = "work_order_exists"
     # Aid and its payments (cases.aid).
     PAYMENT_STATUS = "payment_status"
     INSTALMENTS_PAST_YEAR = "instalments_past_year"

@@ -19,6 +19,7 @@ urlpatterns: list = [
     path("<int:pk>/", case_views.case_detail, name="case"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
+    path("<int:pk>/work-orders/", case_views.work_order_add, name="work_order_add"),
     path("queue/", queue_views.case_queue, name="queue"),
     path("overdue/", queue_views.case_overdue, name="overdue"),
     # The staged workflow: one URL per move of the table, each with its own permission.

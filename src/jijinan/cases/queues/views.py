@@ -1,6 +1,10 @@
 """Pages of the work queues: my queue and my area's (/cases/queue/), and the overdue list
 (/cases/overdue/). Every list reads through ``cases.queues.selectors`` (scoped) and marks overdue and
-due-today rows."""
+due-today rows.
+
+The filters are a GET form (a list can be bookmarked and paged); the search by phone is a POST form
+of its own, so the number never enters a URL, the browser's history or a server log. Its result is
+one page, without page links (a phone finds a handful of cases)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from jijinan.cases.choices import Channel, Stage, Urgency
 from jijinan.cases.models import CaseCategory
@@ -28,7 +32,6 @@ _ANY = ("", _("全部"))
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), max_length=queues.KEYWORDS_MAX_LENGTH, required=False,
                         help_text=_("事项编号、姓名或情况描述"))
-    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[_ANY, *Stage.choices])
     region = forms.RegexField(label=_("区划代码"), regex=r"^\d{12}$", required=False,
                               error_messages={"invalid": _("区划代码应为 12 位数字")})
@@ -47,7 +50,14 @@ class QueueFilterForm(forms.Form):
         d = self.cleaned_data
         return queues.QueueFilters(stage=d["stage"], region=d["region"], category=d["category"],
                                    urgency=d["urgency"], channel=d["channel"], crisis=d["crisis"],
-                                   q=d["q"], phone=d["phone"])
+                                   q=d["q"])
+
+
+class PhoneSearchForm(forms.Form):
+    """Sent by POST: a phone number never travels in a URL."""
+
+    phone = forms.CharField(label=_("按电话查找"), max_length=30,
+                            help_text=_("报告人或救助对象的电话"))
 
 
 def _apply_errors(form: forms.Form, exc: DomainError) -> None:
@@ -59,34 +69,40 @@ def _apply_errors(form: forms.Form, exc: DomainError) -> None:
 
 
 def _list_page(request: HttpRequest, template: str, select: Any, **context: Any) -> HttpResponse:
-    """Filter form, one page of rows with their marks, and 400 when a filter is refused."""
-    form = QueueFilterForm(request.GET or None)
+    """Filter form (GET) or phone search (POST), one page of rows with their marks, and 400 when a
+    filter is refused."""
+    by_phone = request.method == "POST"
+    phone_form = PhoneSearchForm(request.POST if by_phone else None, auto_id="phone_%s")
+    form = QueueFilterForm(None if by_phone else (request.GET or None))
+    active: forms.Form = phone_form if by_phone else form  # the form the user sent
     filters = queues.QueueFilters()
-    if form.is_bound and form.is_valid():
-        filters = form.filters()
-    status = 400 if form.errors else 200
+    if active.is_bound and active.is_valid():
+        filters = (queues.QueueFilters(phone=phone_form.cleaned_data["phone"]) if by_phone
+                   else form.filters())
     now = timezone.now()
     page = None
-    if not form.errors:
+    if not active.errors:
         try:
-            page = Paginator(select(filters, now), PAGE_SIZE).get_page(request.GET.get("page"))
+            page = Paginator(select(filters, now), PAGE_SIZE).get_page(1 if by_phone else request.GET.get("page"))
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            _apply_errors(form, exc)
-            status = 400
+            _apply_errors(active, exc)
         else:
             page.object_list = list(page.object_list)
             for case in page.object_list:
                 case.due_today = queues.due_today(case, now=now)
-    return render(request, template, {"form": form, "page": page, **context}, status=status)
+    status = 400 if active.errors else 200
+    return render(request, template, {"form": form, "phone_form": phone_form, "phone_search": by_phone,
+                                      "page": page, **context}, status=status)
 
 
 @requires(QUEUE_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_queue(request: HttpRequest) -> HttpResponse:
     may_area = can(request.user, QUEUE_AREA_VIEW)
-    scope = queues.QueueScope.AREA if request.GET.get("scope") == "area" and may_area else queues.QueueScope.MINE
+    wanted = (request.POST if request.method == "POST" else request.GET).get("scope")
+    scope = queues.QueueScope.AREA if wanted == "area" and may_area else queues.QueueScope.MINE
 
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
@@ -96,7 +112,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
 
 
 @requires(OVERDUE_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_overdue(request: HttpRequest) -> HttpResponse:
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
