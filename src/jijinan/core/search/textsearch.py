@@ -149,14 +149,16 @@ def _fts_sync(entry_ids: list[int], token_lists: list[list[str]] | None) -> None
     if connection.vendor != "sqlite" or not entry_ids:
         return
     with connection.cursor() as cursor:
+        if token_lists is not None:
+            # FTS5 replaces a row of the same rowid: one statement whether the entry is new or not.
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, tokens) VALUES (%s, %s)",  # noqa: S608
+                [(pk, " ".join(_hex(t) for t in toks)) for pk, toks in zip(entry_ids, token_lists, strict=True)])
+            return
         for start in range(0, len(entry_ids), 500):
             chunk = entry_ids[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
-        if token_lists is not None:
-            cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, tokens) VALUES (%s, %s)",  # noqa: S608
-                [(pk, " ".join(_hex(t) for t in toks)) for pk, toks in zip(entry_ids, token_lists, strict=True)])
 
 
 def textsearch_index(*, subject_type: str, subject_id: str | int, text: str, region_code: str = "") -> None:
