@@ -172,6 +172,9 @@ def test_a_hotline_operator_links_orders_to_hotline_cases_only(world, clerk):  #
     hotline = _intake(clerk, work_orders={})
     window = _intake(clerk, channel="window", work_orders={})
     operator = _client(world, Role.HOTLINE_OPERATOR)
+    # The case page offers the form only where it would be taken.
+    assert 'data-testid="work-order-add"' in operator.get(f"/cases/{hotline['id']}/").content.decode()
+    assert 'data-testid="work-order-add"' not in operator.get(f"/cases/{window['id']}/").content.decode()
     assert _add(operator, hotline["id"], version=hotline["version"], kind="120", number="JJ120-9").status_code == 200
     refused = _add(operator, window["id"], version=window["version"], kind="120", number="JJ120-9")
     assert refused.status_code == 403

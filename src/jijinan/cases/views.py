@@ -18,7 +18,7 @@ from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.intake.forms import AttachmentForm
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_VIEW, WORK_ORDER_ADD
-from jijinan.cases.work_orders import KIND_LABELS, NUMBER_MAX, REASON_MAX, case_work_order_add
+from jijinan.cases.work_orders import KIND_LABELS, NUMBER_MAX, REASON_MAX, case_work_order_add, work_order_may_add
 from jijinan.cases.workflow.panel import workflow_context
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors, form_status
@@ -46,7 +46,7 @@ def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | N
         "timeline": timeline,
         "may_attach": can(request.user, ATTACHMENT_ADD, Target(region_prefix=case.handling_region.prefix)),
         "attachment_form": AttachmentForm(),
-        "may_add_work_order": can(request.user, WORK_ORDER_ADD, Target(region_prefix=case.handling_region.prefix)),
+        "may_add_work_order": work_order_may_add(request.user, case),
         "work_order_form": WorkOrderForm(initial={"version": case.version}, auto_id="wo_%s"),
         **workflow_context(request.user, case, bound, kinds={e.kind for e in timeline}),
     }

@@ -27,7 +27,7 @@ from jijinan.cases.services import case_event_record
 from jijinan.cases.workflow.services import _locked
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.jobs.outbox import outbox_write
-from jijinan.core.permissions import Role, Target, require
+from jijinan.core.permissions import Role, Target, can, require
 
 CASE_SUBJECT = "cases.case"
 WORK_ORDER_KINDS = ("12345", "110", "120")
@@ -57,6 +57,13 @@ def _may_edit(actor: Any, case: Case) -> bool:
     if roles & (WORK_ORDER_ROLES - {Role.HOTLINE_OPERATOR}):
         return True
     return Role.HOTLINE_OPERATOR in roles and (case.channel in HOTLINE_CHANNELS or case.created_by_id == actor.pk)
+
+
+def work_order_may_add(user: Any, case: Case) -> bool:
+    """Whether the case page offers ``user`` the form: the role in the case's area, an open stage,
+    and for a hotline operator a case of the hotline or their own."""
+    return (case.stage in OPEN_STAGES and can(user, WORK_ORDER_ADD, Target(region_prefix=case.handling_region.prefix))
+            and _may_edit(user, case))
 
 
 def case_work_order_add(*, actor: Any, case: Case, version: Any, kind: str, number: str, reason: str = "") -> Case:
