@@ -103,8 +103,11 @@ def test_search_by_phone_with_a_token(client: Any, clerk: Any) -> None:
     make_case(at=NINGHAI, reporter_phone_index=crypto.blind_index("13812345678", purpose=REPORTER_PHONE_PURPOSE))
     _, secret = token_create(user=clerk, name="测试", days=1)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    body = client.get("/api/v1/cases/search?phone=138%201234%205678", **headers).json()
+    body = client.post("/api/v1/cases/search", {"phone": "138 1234 5678"}, content_type="application/json",
+                       **headers).json()
     assert [i["number"] for i in body["items"]] == [found.number]
+    in_url = client.get("/api/v1/cases/search?phone=138%201234%205678", **headers)  # never in a URL
+    assert in_url.status_code == 400 and "phone" in in_url.json()["field_errors"]
     empty = client.get("/api/v1/cases/search", **headers)
     assert empty.status_code == 400 and "q" in empty.json()["field_errors"]
 

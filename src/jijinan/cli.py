@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "import a department data file (jijinan import SOURCE FILE)"),
     "audit": ("审计链：校验或立即封存（audit verify | seal）",
               "audit chains: verify, or seal now (audit verify | seal)"),
+    "search": ("关键词检索索引：全部重建（search rebuild）", "the keyword search index: rebuild it (search rebuild)"),
     "keys": ("受保护数据的密钥：轮换、状态（keys rotate | status）",
              "keys of protected data: rotate, status"),
     "manage": ("运行任意 Django 管理命令", "run any Django management command"),

@@ -16,5 +16,7 @@ if any(router is queue_router for _, router in api._routers):
     CASES.update({
         "GET /api/v1/cases/queue": Case("GET", fixed("/api/v1/cases/queue?urgency=urgent"), api=True),
         "GET /api/v1/cases/overdue": Case("GET", fixed("/api/v1/cases/overdue?region=320102000000"), api=True),
-        "GET /api/v1/cases/search": Case("GET", fixed("/api/v1/cases/search?phone=13812345678"), api=True),
+        "GET /api/v1/cases/search": Case("GET", fixed("/api/v1/cases/search?q=%E7%81%AB%E7%81%BE"), api=True),
+        "POST /api/v1/cases/search": Case("POST", fixed("/api/v1/cases/search"), lambda w, s: {
+            "phone": "13812345678"}, api=True),
     })

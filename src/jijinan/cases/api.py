@@ -1,5 +1,6 @@
-"""API of a case: one case, its timeline, and the vocabularies (categories, needs). Intake and
-attachments are in :mod:`jijinan.cases.intake.api`, the stage line in :mod:`jijinan.cases.workflow.api`."""
+"""API of a case: one case, its timeline, its hotline work orders, and the vocabularies (categories,
+needs). Intake and attachments are in :mod:`jijinan.cases.intake.api`, the stage line in
+:mod:`jijinan.cases.workflow.api`."""
 
 # No `from __future__ import annotations`: django-ninja resolves these annotations at import.
 from datetime import datetime
@@ -8,9 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.models import Case
-from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW
+from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW, WORK_ORDER_ADD
+from jijinan.cases.work_orders import case_work_order_add
 from jijinan.core.apitools import ERROR_RESPONSES
 from jijinan.core.permissions import requires
 
@@ -112,3 +115,21 @@ def list_categories(request: HttpRequest) -> list[Any]:
 @requires(VOCABULARY_VIEW)
 def list_need_types(request: HttpRequest) -> list[Any]:
     return selectors.need_type_list()
+
+
+class WorkOrderIn(Schema):
+    version: int = Field(..., description="事项当前版本号；过期返回 409 / the case's version (stale: 409)")
+    kind: str = Field(..., max_length=10, description="12345、110 或 120 / the hotline")
+    number: str = Field(..., max_length=40, description="工单编号：字母、数字、连字符 / letters, digits, hyphens")
+    reason: str = Field("", max_length=300,
+                        description="更正已关联编号时必填 / required to replace a number already linked")
+
+
+@router.post("/cases/{case_id}/work-orders", response={200: CaseOut, **ERROR_RESPONSES},
+             summary="关联热线工单（12345、110、120），返回新版本的事项 / link a hotline work order; "
+                     "answers the case with its new version")
+@requires(WORK_ORDER_ADD)
+def add_work_order(request: HttpRequest, case_id: int, payload: WorkOrderIn) -> dict[str, Any]:
+    case = selectors.case_get_for_user(user=request.user, pk=case_id)
+    return case_out(case_work_order_add(actor=acting_user(request), case=case, version=payload.version,
+                                        kind=payload.kind, number=payload.number, reason=payload.reason))

@@ -41,6 +41,7 @@ class CasesConfig(AppConfig):
             "cases.case.intake": _("受理急难事项"),
             "cases.attachment.add": _("上传急难事项附件"),
             "cases.case.identify_subject": _("确认对象身份"),
+            "cases.case.work_order_add": _("关联热线工单"),
             "cases.on_call.add": _("添加危机预警值班"),
             "cases.objection.add": _("登记公示异议"),
             "cases.objection.resolve": _("办结公示异议"),

@@ -35,6 +35,7 @@ class CaseErrorCode(StrEnum):
     TRANSFER_TARGET = "transfer_target"
     CLOSE_BLOCKED = "close_blocked"
     CLOSE_REASON_REQUIRED = "close_reason_required"
+    WORK_ORDER_EXISTS = "work_order_exists"
     # Aid and its payments (cases.aid).
     PAYMENT_STATUS = "payment_status"
     INSTALMENTS_PAST_YEAR = "instalments_past_year"

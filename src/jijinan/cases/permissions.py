@@ -19,12 +19,17 @@ ATTACH_ROLES = INTAKE_ROLES - {R.INFORMANT}
 # Township staff attach a registry person to a case taken up without one (a hotline may not register).
 IDENTIFY_ROLES = frozenset({R.WINDOW_CLERK, R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD, R.RELIEF_STATION_STAFF,
                             R.COUNTY_APPROVER})
+# Who edits a case's details in its area (a hotline operator only the hotline's cases or their own:
+# jijinan.cases.work_orders checks that).
+WORK_ORDER_ROLES = frozenset({R.WINDOW_CLERK, R.HOTLINE_OPERATOR, R.TOWNSHIP_REVIEWER, R.TOWNSHIP_LEAD,
+                              R.RELIEF_STATION_STAFF, R.COUNTY_APPROVER})
 
 CASE_CREATE = "cases.case.create"
 CASE_VIEW = "cases.case.view"
 CASE_VIEW_OWN = "cases.case.view_own"
 ATTACHMENT_ADD = "cases.attachment.add"
 SUBJECT_IDENTIFY = "cases.case.identify_subject"
+WORK_ORDER_ADD = "cases.case.work_order_add"
 VOCABULARY_VIEW = "cases.vocabulary.view"
 ON_CALL_MANAGE = "cases.on_call.manage"
 # Its row is the workflow's (cases.workflow.transitions); the aid services check it too.
@@ -40,6 +45,8 @@ ROWS = [
     Rule(CASE_VIEW_OWN, frozenset({R.INFORMANT}), ScopeKind.OWN, _("查看本人报告的急难事项")),
     Rule(ATTACHMENT_ADD, ATTACH_ROLES, ScopeKind.REGION, _("上传急难事项附件"), view_action=CASE_VIEW),
     Rule(SUBJECT_IDENTIFY, IDENTIFY_ROLES, ScopeKind.REGION, _("确认身份不明对象的身份"), view_action=CASE_VIEW),
+    Rule(WORK_ORDER_ADD, WORK_ORDER_ROLES, ScopeKind.REGION, _("关联热线工单（12345、110、120）"),
+         view_action=CASE_VIEW),
     Rule(VOCABULARY_VIEW, ALL_ROLES, ScopeKind.SIGNED_IN, _("查看急难类别和需求类型")),
     Rule(ON_CALL_MANAGE, frozenset({R.COUNTY_APPROVER, R.ADMINISTRATOR}), ScopeKind.REGION,
          _("维护危机预警值班表")),

@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("<int:pk>/identify-subject/", views.identify_subject, name="identify_subject"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
+    path("<int:pk>/work-orders/", case_views.work_order_add, name="work_order_add"),
     path("queue/", queue_views.case_queue, name="queue"),
     path("queue/export/", queue_views.case_queue_export, name="queue_export"),
     path("overdue/", queue_views.case_overdue, name="overdue"),

@@ -1,4 +1,9 @@
-"""API of the work queues: my queue or my area's, a county's overdue list, the case search."""
+"""API of the work queues: my queue or my area's, a county's overdue list, the case search.
+
+No phone number travels in a URL: the lists read keywords and filters from the query string, and
+a search by phone sends the number in the body of ``POST /cases/search``. A query string that
+carries ``phone`` anyway is refused (400), so a client learns to move it rather than have it
+silently ignored."""
 
 # No `from __future__ import annotations`: django-ninja resolves these annotations at import.
 from datetime import datetime
@@ -71,13 +76,12 @@ class QueueFiltersIn(Schema):
     channel: str = Field("", max_length=20)
     crisis: bool | None = Field(None, description="只看（或排除）危机个案 / crisis cases only (or none)")
     q: str = Field("", max_length=queues.KEYWORDS_MAX_LENGTH,
-                   description="关键词：事项编号、姓名、情况描述 / keywords: number, names, description")
-    phone: str = Field("", max_length=30, description="报告人或救助对象电话 / reporter's or subject's phone")
+                   description="关键词：事项编号、工单编号、姓名、情况描述 / keywords: case or work-order "
+                               "number, names, description")
 
     def filters(self) -> queues.QueueFilters:
         return queues.QueueFilters(stage=self.stage, region=self.region, category=self.category,
-                                   urgency=self.urgency, channel=self.channel, crisis=self.crisis,
-                                   q=self.q, phone=self.phone)
+                                   urgency=self.urgency, channel=self.channel, crisis=self.crisis, q=self.q)
 
 
 class QueueIn(QueueFiltersIn):
@@ -85,9 +89,19 @@ class QueueIn(QueueFiltersIn):
                                      description="mine：我的待办；area：辖区待办 / my queue or my area's")
 
 
-class SearchIn(Schema):
-    q: str = Field("", max_length=queues.KEYWORDS_MAX_LENGTH, description="关键词 / keywords")
-    phone: str = Field("", max_length=30, description="电话 / phone")
+class SearchQueryIn(Schema):
+    q: str = Field("", max_length=queues.KEYWORDS_MAX_LENGTH,
+                   description="关键词；事项编号、工单编号完整输入时精确匹配 / keywords; a whole case or "
+                               "work-order number matches exactly")
+
+
+class SearchIn(SearchQueryIn):
+    phone: str = Field("", max_length=30, description="报告人或救助对象电话 / reporter's or subject's phone")
+
+
+def _no_phone_in_url(request: HttpRequest) -> None:
+    if "phone" in request.GET:
+        raise queues.phone_in_url()
 
 
 @router.get("/cases/queue", response={200: list[QueueCaseOut], **ERROR_RESPONSES},
@@ -95,6 +109,7 @@ class SearchIn(Schema):
 @requires(QUEUE_VIEW)
 @paginate(PagePagination)
 def list_queue(request: HttpRequest, filters: Query[QueueIn]) -> Any:
+    _no_phone_in_url(request)
     return queues.case_queue_for_user(user=request.user, scope=filters.scope, filters=filters.filters())
 
 
@@ -103,12 +118,24 @@ def list_queue(request: HttpRequest, filters: Query[QueueIn]) -> Any:
 @requires(OVERDUE_VIEW)
 @paginate(PagePagination)
 def list_overdue(request: HttpRequest, filters: Query[QueueFiltersIn]) -> Any:
+    _no_phone_in_url(request)
     return queues.case_overdue_for_user(user=request.user, filters=filters.filters())
 
 
 @router.get("/cases/search", response={200: list[QueueCaseOut], **ERROR_RESPONSES},
-            summary="按关键词或电话查找事项 / find cases by keywords or phone")
+            summary="按关键词查找事项（按电话查找请用 POST）/ find cases by keywords (by phone: POST)")
 @requires(CASE_SEARCH)
 @paginate(PagePagination)
-def search_cases(request: HttpRequest, filters: Query[SearchIn]) -> Any:
-    return queues.case_search_for_user(user=request.user, q=filters.q, phone=filters.phone)
+def search_cases(request: HttpRequest, filters: Query[SearchQueryIn]) -> Any:
+    _no_phone_in_url(request)
+    return queues.case_search_for_user(user=request.user, q=filters.q)
+
+
+@router.post("/cases/search", response={200: list[QueueCaseOut], **ERROR_RESPONSES},
+             summary="按电话和/或关键词查找事项（电话在请求体中）/ find cases by phone and/or keywords "
+                     "(the phone in the body)")
+@requires(CASE_SEARCH)
+@paginate(PagePagination)
+def search_cases_by_body(request: HttpRequest, body: SearchIn) -> Any:
+    _no_phone_in_url(request)
+    return queues.case_search_for_user(user=request.user, q=body.q, phone=body.phone)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from jijinan.cases.queues import selectors as queues
 from jijinan.cases.queues.permissions import QUEUE_EXPORT, QUEUE_EXPORT_UNMASK
@@ -25,19 +25,21 @@ from jijinan.core.permissions import Target, can, restrict
 C, K = exports.Column, exports.ColumnKind
 
 QUEUE_EXPORT_SPEC = exports.ExportSpec(
-    title=_lazy("待办事项"), subject_type="cases.case",
+    title=gettext_lazy("待办事项"), subject_type="cases.case",
     fields=["subject_id_number", "subject_phone", "reporter_phone"],
     columns=[
-        C("number", _lazy("事项编号"), width=20), C("subject", _lazy("对象")),
-        C("id_number", _lazy("身份证号"), K.ID_NUMBER), C("subject_phone", _lazy("对象电话"), K.PHONE),
-        C("reporter_name", _lazy("报告人")), C("reporter_phone", _lazy("报告人电话"), K.PHONE),
-        C("stage", _lazy("阶段")), C("handling_region", _lazy("办理乡镇（街道）")),
-        C("categories", _lazy("急难类别"), width=20), C("needs", _lazy("需求"), width=20),
-        C("urgency", _lazy("紧急程度")), C("crisis", _lazy("危机个案"), K.BOOL), C("channel", _lazy("来源渠道")),
-        C("owner", _lazy("责任人")), C("next_due", _lazy("最近期限"), K.DATETIME), C("mark", _lazy("期限状态")),
-        C("requested_amount_fen", _lazy("拟救助金额（元）"), K.MONEY_FEN),
-        C("decided_amount_fen", _lazy("审批金额（元）"), K.MONEY_FEN),
-        C("event_at", _lazy("发生时间"), K.DATETIME), C("created_at", _lazy("登记时间"), K.DATETIME),
+        C("number", gettext_lazy("事项编号"), width=20), C("subject", gettext_lazy("对象")),
+        C("id_number", gettext_lazy("身份证号"), K.ID_NUMBER), C("subject_phone", gettext_lazy("对象电话"), K.PHONE),
+        C("reporter_name", gettext_lazy("报告人")), C("reporter_phone", gettext_lazy("报告人电话"), K.PHONE),
+        C("stage", gettext_lazy("阶段")), C("handling_region", gettext_lazy("办理乡镇（街道）")),
+        C("categories", gettext_lazy("急难类别"), width=20), C("needs", gettext_lazy("需求"), width=20),
+        C("urgency", gettext_lazy("紧急程度")), C("crisis", gettext_lazy("危机个案"), K.BOOL),
+        C("channel", gettext_lazy("来源渠道")),
+        C("owner", gettext_lazy("责任人")), C("next_due", gettext_lazy("最近期限"), K.DATETIME),
+        C("mark", gettext_lazy("期限状态")),
+        C("requested_amount_fen", gettext_lazy("拟救助金额（元）"), K.MONEY_FEN),
+        C("decided_amount_fen", gettext_lazy("审批金额（元）"), K.MONEY_FEN),
+        C("event_at", gettext_lazy("发生时间"), K.DATETIME), C("created_at", gettext_lazy("登记时间"), K.DATETIME),
     ])
 
 

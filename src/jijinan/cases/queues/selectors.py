@@ -30,6 +30,7 @@ from jijinan.accounts.scopes import grant_scopes
 from jijinan.cases.choices import OPEN_STAGES, Channel, Stage, Urgency
 from jijinan.cases.models import REPORTER_PHONE_PURPOSE, Case, CaseCategory
 from jijinan.cases.queues.permissions import CASE_SEARCH, OVERDUE_VIEW, QUEUE_AREA_VIEW, QUEUE_VIEW
+from jijinan.cases.search import case_keyword_filter
 from jijinan.core.calendar.workdays import local_date
 from jijinan.core.deadlines.selectors import overdue_condition
 from jijinan.core.errors import DomainError
@@ -37,7 +38,6 @@ from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role, ScopePaths, require, restrict
 from jijinan.core.protected import crypto
 from jijinan.core.protected.ids import normalise_phone
-from jijinan.core.search.textsearch import textsearch_filter
 from jijinan.regions.models import Region
 from jijinan.registry.models import PHONE_PURPOSE, Person
 
@@ -124,6 +124,11 @@ def region_prefix(code: str, *, field: str = "region") -> str:
     return prefix
 
 
+def phone_in_url() -> DomainError:
+    """The refusal of a phone number sent in a URL (it belongs in a request body)."""
+    return _bad("phone", _("电话号码不能放在网址中：请在请求体中提交（POST /api/v1/cases/search）"))
+
+
 def phone_condition(phone: str) -> Q:
     """Cases whose reporter, or whose registered subject, has this phone number (blind indexes)."""
     number = normalise_phone(phone, field="phone")
@@ -163,10 +168,11 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
     keywords = f.q.strip()
     if len(keywords) > KEYWORDS_MAX_LENGTH:
         raise _bad("q", _("关键词最多 %(n)s 个字符") % {"n": KEYWORDS_MAX_LENGTH})
-    if keywords:
-        cases = textsearch_filter(cases, subject_type=CASE_SUBJECT, query=keywords)
     if f.phone.strip():
         cases = cases.filter(phone_condition(f.phone))
+    if keywords:
+        # Last: a number typed in full is looked for whole among the cases the other filters left.
+        cases = case_keyword_filter(cases, keywords)
     return cases
 
 

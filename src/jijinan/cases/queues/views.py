@@ -1,10 +1,15 @@
 """Pages of the work queues: my queue and my area's (/cases/queue/), its Excel export
 (/cases/queue/export/), and the overdue list (/cases/overdue/). Every list reads through
-``cases.queues.selectors`` (scoped) and marks overdue and due-today rows."""
+``cases.queues.selectors`` (scoped) and marks overdue and due-today rows.
+
+The filters are a GET form (a list can be bookmarked and paged); the search by phone is a POST form
+of its own, so the number never enters a URL, the browser's history or a server log. Its result is
+one page, without page links (a phone finds a handful of cases)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.cases.choices import Channel, Stage, Urgency
@@ -42,7 +47,6 @@ _ANY = ("", _("全部"))
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), max_length=queues.KEYWORDS_MAX_LENGTH, required=False,
                         help_text=_("事项编号、姓名或情况描述"))
-    phone = forms.CharField(label=_("电话"), max_length=30, required=False)
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[_ANY, *Stage.choices])
     region = forms.RegexField(label=_("区划代码"), regex=r"^\d{12}$", required=False,
                               error_messages={"invalid": _("区划代码应为 12 位数字")})
@@ -61,7 +65,14 @@ class QueueFilterForm(forms.Form):
         d = self.cleaned_data
         return queues.QueueFilters(stage=d["stage"], region=d["region"], category=d["category"],
                                    urgency=d["urgency"], channel=d["channel"], crisis=d["crisis"],
-                                   q=d["q"], phone=d["phone"])
+                                   q=d["q"])
+
+
+class PhoneSearchForm(forms.Form):
+    """Sent by POST: a phone number never travels in a URL."""
+
+    phone = forms.CharField(label=_("按电话查找"), max_length=30,
+                            help_text=_("报告人或救助对象的电话"))
 
 
 def _apply_errors(form: forms.Form, exc: DomainError) -> None:
@@ -73,34 +84,40 @@ def _apply_errors(form: forms.Form, exc: DomainError) -> None:
 
 
 def _list_page(request: HttpRequest, template: str, select: Any, **context: Any) -> HttpResponse:
-    """Filter form, one page of rows with their marks, and 400 when a filter is refused."""
-    form = QueueFilterForm(request.GET or None)
+    """Filter form (GET) or phone search (POST), one page of rows with their marks, and 400 when a
+    filter is refused."""
+    by_phone = request.method == "POST"
+    phone_form = PhoneSearchForm(request.POST if by_phone else None, auto_id="phone_%s")
+    form = QueueFilterForm(None if by_phone else (request.GET or None))
+    active: forms.Form = phone_form if by_phone else form  # the form the user sent
     filters = queues.QueueFilters()
-    if form.is_bound and form.is_valid():
-        filters = form.filters()
-    status = 400 if form.errors else 200
+    if active.is_bound and active.is_valid():
+        filters = (queues.QueueFilters(phone=phone_form.cleaned_data["phone"]) if by_phone
+                   else form.filters())
     now = timezone.now()
     page = None
-    if not form.errors:
+    if not active.errors:
         try:
-            page = Paginator(select(filters, now), PAGE_SIZE).get_page(request.GET.get("page"))
+            page = Paginator(select(filters, now), PAGE_SIZE).get_page(1 if by_phone else request.GET.get("page"))
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            _apply_errors(form, exc)
-            status = 400
+            _apply_errors(active, exc)
         else:
             page.object_list = list(page.object_list)
             for case in page.object_list:
                 case.due_today = queues.due_today(case, now=now)
-    return render(request, template, {"form": form, "page": page, **context}, status=status)
+    status = 400 if active.errors else 200
+    return render(request, template, {"form": form, "phone_form": phone_form, "phone_search": by_phone,
+                                      "page": page, **context}, status=status)
 
 
 @requires(QUEUE_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_queue(request: HttpRequest) -> HttpResponse:
     may_area = can(request.user, QUEUE_AREA_VIEW)
-    scope = queues.QueueScope.AREA if request.GET.get("scope") == "area" and may_area else queues.QueueScope.MINE
+    wanted = (request.POST if request.method == "POST" else request.GET).get("scope")
+    scope = queues.QueueScope.AREA if wanted == "area" and may_area else queues.QueueScope.MINE
 
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
@@ -110,7 +127,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
 
 
 @requires(OVERDUE_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_overdue(request: HttpRequest) -> HttpResponse:
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
@@ -129,23 +146,25 @@ def _queue_scope(user: Any, asked: str) -> queues.QueueScope:
 
 def _export_context(request: HttpRequest) -> dict[str, Any]:
     may_export = can(request.user, QUEUE_EXPORT)
+    source = request.POST if request.method == "POST" else request.GET
     return {"may_export": may_export, "may_unmask_export": may_export and can(request.user, QUEUE_EXPORT_UNMASK),
-            "export_filters": [(name, request.GET[name]) for name in QUEUE_FILTERS if request.GET.get(name)],
+            # The filters of the page shown: the GET form's, or the phone of a phone search (POST).
+            "export_filters": [(name, source[name]) for name in QUEUE_FILTERS if source.get(name)],
             "export_form": exports.ExportForm()}
 
 
-def _shown_filters(form: QueueFilterForm, scope: queues.QueueScope) -> dict[str, str]:
+def _shown_filters(form: QueueFilterForm, scope: queues.QueueScope, phone: str) -> dict[str, str]:
     """The filters as the page labels them, for the file's header line and the access log; a phone
     number is masked there."""
     shown = {str(_("范围")): str(_("辖区待办") if scope == queues.QueueScope.AREA else _("我的待办"))}
+    if phone:
+        shown[str(PhoneSearchForm.base_fields["phone"].label)] = mask_phone(re.sub(r"\D", "", phone))
     for name in QUEUE_FILTERS:
         value = form.cleaned_data.get(name)
-        if value in ("", None):
+        if value in ("", None) or name not in form.fields:
             continue
         field = form.fields[name]
-        if name == "phone":
-            text = mask_phone(re.sub(r"\D", "", str(value)))
-        elif name == "crisis":
+        if name == "crisis":
             text = str(_("是") if value else _("否"))
         elif hasattr(field, "choices"):
             text = str(dict(field.choices).get(value, value))
@@ -166,8 +185,9 @@ def case_queue_export(request: HttpRequest) -> HttpResponseBase:
         options = exports.ExportForm(request.POST).options()
         if not form.is_valid():
             exports.refuse_invalid(form)(options)
-        export = queue_export_file(user=request.user, scope=scope, filters=form.filters(), options=options,
-                                   shown_filters=_shown_filters(form, scope))
+        phone = request.POST.get("phone", "").strip()
+        export = queue_export_file(user=request.user, scope=scope, filters=replace(form.filters(), phone=phone),
+                                   options=options, shown_filters=_shown_filters(form, scope, phone))
     except DomainError as exc:
         if exc.status in (403, 404):
             raise

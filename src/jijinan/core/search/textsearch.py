@@ -20,7 +20,9 @@ uses the single character, a longer one the bigrams of it: 张小伟 looks for �
 in the text, so it also finds "张小 … 小伟" in two different places. That over-match is accepted;
 an exact phrase is not promised. 伟张 does not find a text holding only 张伟. Latin words and
 digits match as prefixes of a word; a hyphenated number (``JJ-320102-2026-000123``) is indexed
-whole and by its parts, so ``000123`` and the full number (or its beginning) both find it.
+whole and by its parts, so ``000123`` and the full number (or its beginning) both find it. With
+``whole_words`` a latin or digit word matches only a whole indexed word: a number typed in full
+then finds that number and not the longer ones it begins (``NJ-0001`` and not ``NJ-00012``).
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ def tokens(text: str) -> list[str]:
     return list(seen)
 
 
-def query_terms(query: str) -> list[tuple[str, bool]]:
-    """The terms a query must all match, as ``(token, is_prefix)``, distinct, at most 32."""
+def query_terms(query: str, *, whole_words: bool = False) -> list[tuple[str, bool]]:
+    """The terms a query must all match, as ``(token, is_prefix)``, distinct, at most 32; with
+    ``whole_words`` no term is a prefix."""
     terms: dict[tuple[str, bool], None] = {}
     for kind, run in _runs(query):
         if kind == "han":
@@ -103,7 +106,7 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
             parts, whole = _word_parts(run)
             # A joined word is looked up whole (so "JJ-320102-2026" finds every number it begins);
             # its parts alone would also match parts scattered across the text.
-            terms.setdefault((whole or parts[0], True), None)
+            terms.setdefault((whole or parts[0], not whole_words), None)
     return list(terms)[:MAX_QUERY_TERMS]
 
 
@@ -146,14 +149,16 @@ def _fts_sync(entry_ids: list[int], token_lists: list[list[str]] | None) -> None
     if connection.vendor != "sqlite" or not entry_ids:
         return
     with connection.cursor() as cursor:
+        if token_lists is not None:
+            # FTS5 replaces a row of the same rowid: one statement whether the entry is new or not.
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, tokens) VALUES (%s, %s)",  # noqa: S608
+                [(pk, " ".join(_hex(t) for t in toks)) for pk, toks in zip(entry_ids, token_lists, strict=True)])
+            return
         for start in range(0, len(entry_ids), 500):
             chunk = entry_ids[start:start + 500]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", chunk)  # noqa: S608
-        if token_lists is not None:
-            cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, tokens) VALUES (%s, %s)",  # noqa: S608
-                [(pk, " ".join(_hex(t) for t in toks)) for pk, toks in zip(entry_ids, token_lists, strict=True)])
 
 
 def textsearch_index(*, subject_type: str, subject_id: str | int, text: str, region_code: str = "") -> None:
@@ -169,7 +174,8 @@ def textsearch_index_many(*, subject_type: str, items: Iterable[tuple[str | int,
     now = timezone.now()
     entries = [SearchEntry(subject_type=subject_type, subject_id=sid, region_code=region,
                            text_tokens=" ".join(toks), updated_at=now) for sid, (toks, region) in rows.items()]
-    with transaction.atomic():
+    # No savepoint of its own: it runs in its subject's transaction, and fails with it.
+    with transaction.atomic(savepoint=False):
         # An upsert, so two transactions indexing the same new subject cannot collide.
         SearchEntry.objects.bulk_create(
             entries, batch_size=500, update_conflicts=True, unique_fields=["subject_type", "subject_id"],
@@ -194,7 +200,29 @@ def textsearch_remove(*, subject_type: str, subject_id: str | int) -> None:
         SearchEntry.objects.filter(pk__in=ids).delete()
 
 
-def textsearch_ids(*, subject_type: str, query: str, region_prefix: str | None = None) -> QuerySet[Any]:
+def textsearch_prune(*, subject_type: str, keep: QuerySet[Any]) -> int:
+    """Forget the subjects of this type whose id (as text) is not in ``keep`` (a ``values_list``
+    queryset of the ids that still exist); returns how many were forgotten."""
+    stale = (SearchEntry.objects.filter(subject_type=subject_type).exclude(subject_id__in=keep)
+             .order_by("pk").values_list("pk", flat=True))
+    removed = 0
+    while True:
+        ids = list(stale[:500])
+        if not ids:
+            return removed
+        with transaction.atomic():
+            _fts_sync(ids, None)
+            SearchEntry.objects.filter(pk__in=ids).delete()
+        removed += len(ids)
+
+
+def has_words(query: str) -> bool:
+    """Whether ``query`` holds a latin or digit word (the terms ``whole_words`` changes)."""
+    return any(kind == "word" for kind, _run in _runs(query))
+
+
+def textsearch_ids(*, subject_type: str, query: str, region_prefix: str | None = None,
+                   whole_words: bool = False) -> QuerySet[Any]:
     """The ``subject_id`` values (str) of the subjects whose text holds every term of ``query``.
 
     A lazy ``values_list`` queryset, so ``Model.objects.filter(pk__in=...)`` runs it as a subquery.
@@ -203,7 +231,7 @@ def textsearch_ids(*, subject_type: str, query: str, region_prefix: str | None =
     entries = SearchEntry.objects.filter(subject_type=subject_type)
     if region_prefix:
         entries = entries.filter(region_code__startswith=region_prefix)
-    terms = query_terms(query)
+    terms = query_terms(query, whole_words=whole_words)
     if not terms:
         entries = entries.none()
     elif connection.vendor == "postgresql":
@@ -230,10 +258,10 @@ def _target_field(model: type[models.Model], path: str) -> models.Field[Any, Any
     return field
 
 
-def textsearch_filter(queryset: QuerySet[Any], *, subject_type: str, query: str, id_field: str = "pk"
-                      ) -> QuerySet[Any]:
+def textsearch_filter(queryset: QuerySet[Any], *, subject_type: str, query: str, id_field: str = "pk",
+                      whole_words: bool = False) -> QuerySet[Any]:
     """``queryset`` narrowed to the subjects matching ``query``, ``id_field`` holding their id."""
-    ids = textsearch_ids(subject_type=subject_type, query=query)
+    ids = textsearch_ids(subject_type=subject_type, query=query, whole_words=whole_words)
     field = _target_field(queryset.model, id_field)
     if isinstance(field, _INTEGER_FIELDS):
         # Compare as integers so the subject table's own index is used; rows of this type whose
