@@ -45,8 +45,9 @@ def task_labels(ids: list[str]) -> dict[str, SubjectLabel]:
     pks = [int(i) for i in ids if i.isdigit()]
     tasks = Task.objects.filter(pk__in=pks).select_related("case", "office").only(
         "pk", "sequence", "case__number", "office__name")
-    return {str(t.pk): SubjectLabel(_("部门任务 %(number)s · %(office)s") % {"number": t.number, "office": t.office.name},
-                                    reverse("referrals:task_locate", args=[t.pk])) for t in tasks}
+    return {str(t.pk): SubjectLabel(
+        _("部门任务 %(number)s · %(office)s") % {"number": t.number, "office": t.office.name},
+        reverse("referrals:task_locate", args=[t.pk])) for t in tasks}
 
 
 def install() -> None:

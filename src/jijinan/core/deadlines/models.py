@@ -132,14 +132,6 @@ class Deadline(models.Model):
     def subject_url(self) -> str:
         return self.subject_label.url or kinds.subject_url(self.kind, self.subject_id)
 
-
-def label_subjects(deadlines: list[Deadline]) -> list[Deadline]:
-    """Read the subjects' labels of a list of deadlines at once (one query per subject type)."""
-    found = subject_labels((d.subject_type, d.subject_id) for d in deadlines)
-    for d in deadlines:
-        d._subject_label = found[(d.subject_type, d.subject_id)]
-    return deadlines
-
     @property
     def run_out(self) -> bool:
         """Still running and past its time, before the sweep has marked it breached."""
@@ -148,3 +140,11 @@ def label_subjects(deadlines: list[Deadline]) -> list[Deadline]:
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.breached_at is not None
+
+
+def label_subjects(deadlines: list[Deadline]) -> list[Deadline]:
+    """Read the subjects' labels of a list of deadlines at once (one query per subject type)."""
+    found = subject_labels((d.subject_type, d.subject_id) for d in deadlines)
+    for d in deadlines:
+        d._subject_label = found[(d.subject_type, d.subject_id)]
+    return deadlines

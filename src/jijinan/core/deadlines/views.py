@@ -27,9 +27,9 @@ from jijinan.core.calendar.workdays import MAX_COUNT
 from jijinan.core.deadlines import selectors, services
 from jijinan.core.deadlines.kinds import deadline_kinds, kind_label
 from jijinan.core.deadlines.models import Deadline, DeadlineStatus, label_subjects
-from jijinan.core.extensions.subjects import subject_labels
 from jijinan.core.deadlines.rules import REASON_MAX_LENGTH
 from jijinan.core.errors import DomainError
+from jijinan.core.extensions.subjects import subject_labels
 from jijinan.core.permissions import Target, can, requires
 
 PAGE_SIZE = 50
