@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from jijinan.policy.choices import Program
 from jijinan.policy.models import ParameterDefinition
 from jijinan.policy.values import display
 from jijinan.regions.models import Region
@@ -58,6 +61,15 @@ def parameter_titles(names: list[str]) -> dict[str, str]:
     """Each parameter's title in the active language, by its code (the code when it is unknown)."""
     found = {d.name: d.display_label() for d in ParameterDefinition.objects.filter(name__in=names)}
     return {name: found.get(name, name) for name in names}
+
+
+def calculator_version_text(version: str) -> str:
+    """The rules version a decision was computed with, as it reads: "temporary_assistance/1" →
+    "临时救助 第 1 版" (an unknown form reads as it is)."""
+    program, _slash, number = (version or "").partition("/")
+    if not number or program not in Program.values:
+        return version or ""
+    return _("%(program)s 第 %(n)s 版") % {"program": Program(program).label, "n": number}
 
 
 # The shipped defaults mark their figures for whoever maintains them: "（demo default）",

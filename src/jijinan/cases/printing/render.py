@@ -23,7 +23,7 @@ from jijinan.cases.choices import REFUSED_STAGES, AidMethod, Stage
 from jijinan.cases.models import Case, CaseAid, CaseEvent, CaseReview
 from jijinan.cases.selectors import vocabulary_names
 from jijinan.core.errors import Conflict, NotFound
-from jijinan.policy.display import used_parameters
+from jijinan.policy.display import calculator_version_text, used_parameters
 
 FONT_FAMILY = "WenQuanYi Zen Hei"
 APPROVAL_EVENTS = ("stage.approve", "stage.makeup_approve")
@@ -178,6 +178,7 @@ def approval_context(case: Case) -> dict[str, Any]:
         "lines": lines,
         "parameters": parameters,
         "decision": decision,
+        "rules_version": calculator_version_text(decision.calculator_version),
         "approval": approval,
         "approved_fen": approved_fen,
         "approved_words": amount_in_words(int(approved_fen)) if approved_fen is not None else "",

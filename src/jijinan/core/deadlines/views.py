@@ -29,7 +29,7 @@ from jijinan.core.deadlines.kinds import deadline_kinds, kind_label
 from jijinan.core.deadlines.models import Deadline, DeadlineStatus, label_subjects
 from jijinan.core.deadlines.rules import REASON_MAX_LENGTH
 from jijinan.core.errors import DomainError
-from jijinan.core.extensions.subjects import subject_labels
+from jijinan.core.extensions.subjects import parameter_titles, subject_labels
 from jijinan.core.permissions import Target, can, requires
 
 PAGE_SIZE = 50
@@ -150,6 +150,13 @@ def _deadlines_of_page(request: HttpRequest) -> tuple[QuerySet[Deadline], dict[s
                        "subject_id": subject_id, "kind": kind, "overdue": overdue}
 
 
+def _parameters(deadline: Deadline) -> list[tuple[str, Any]]:
+    """The parameters the deadline was computed from, by title, with their versions."""
+    used = dict(deadline.parameters or {})
+    titles = parameter_titles(list(used))
+    return [(titles[name], version) for name, version in used.items()]
+
+
 def _detail(request: HttpRequest, deadline: Deadline, *, forms_bound: dict[str, forms.Form] | None = None,
             status: int = 200) -> HttpResponse:
     may_manage = can(request.user, "deadlines.manage", Target(region_prefix=deadline.region_code))
@@ -157,6 +164,7 @@ def _detail(request: HttpRequest, deadline: Deadline, *, forms_bound: dict[str, 
     context: dict[str, Any] = {
         "deadline": deadline, "may_manage": may_manage, "extensions": _extensions(deadline),
         "paused_for": _duration(deadline.paused_seconds) if deadline.paused_seconds else "",
+        "parameters": _parameters(deadline),
         "pause_form": PauseForm(initial=initial), "resume_form": ResumeForm(initial=initial),
         "extend_form": ExtendForm(initial=initial), "cancel_form": CancelForm(initial=initial),
     }

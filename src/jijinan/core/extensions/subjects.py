@@ -1,4 +1,5 @@
-"""The subjects of deadlines: how each app names its records and links to their pages.
+"""The subjects of deadlines: how each app names its records and links to their pages, and how
+the policy parameters a deadline was computed from are titled.
 
 The deadline engine refers to a subject by type and id (``cases.case`` 10); pages show it as the
 owning app describes it (急难事项 JJ320102…, 部门任务 JJ320102…-01 · 玄武区卫健委) with a link to
@@ -61,3 +62,21 @@ def subject_labels(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Sub
         for subject_id in ids:
             found[(subject_type, subject_id)] = labels.get(subject_id) or SubjectLabel(f"{fallback} {subject_id}")
     return found
+
+
+# The titles of the policy parameters a deadline was computed from (policy registers them): a
+# deadline keeps their codes and versions, and its page shows their titles.
+_parameter_titles: list[Callable[[list[str]], dict[str, str]]] = []
+
+
+def register_parameter_titles(titles: Callable[[list[str]], dict[str, str]]) -> None:
+    if titles not in _parameter_titles:
+        _parameter_titles.append(titles)
+
+
+def parameter_titles(names: list[str]) -> dict[str, str]:
+    """Each parameter's title by its code; a code nobody titles reads as "政策参数"."""
+    found: dict[str, str] = {}
+    for titles in _parameter_titles:
+        found.update(titles(names))
+    return {name: found.get(name) or _("政策参数") for name in names}
