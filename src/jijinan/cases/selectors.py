@@ -105,17 +105,19 @@ def _audited_as(kind: str) -> frozenset[str]:
     return _TOLD_BY_CASE_EVENT.get(kind, frozenset())
 
 
-def case_timeline(*, case: Case) -> list[TimelineEntry]:
-    """The case's own events and the audit events about it, in time order, each move once: an
-    audit event that records the same move as a case event (same action, same actor, written
-    together) is left out; refusals and audited acts without a case event stay."""
+def case_timeline(*, case: Case, each_move_once: bool = False) -> list[TimelineEntry]:
+    """The case's own events and the audit events about it, in time order.
+
+    ``each_move_once`` (the case page): an audit event that records the same move as a case event
+    (same action, same actor, written together) is left out, as the case event says more; refusals
+    and audited acts without a case event stay. The API gives both, each with its source."""
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     entries = [TimelineEntry(e.at, (e.actor.full_name or e.actor.username) if e.actor else _("系统"), e.kind,
                              e.summary, "case") for e in events]
     untwinned = [(e, _audited_as(e.kind)) for e in events if _audited_as(e.kind)]
     for event in AuditEvent.objects.filter(subject_type="cases.case", subject_id=str(case.pk)).order_by(
             "occurred_at", "id"):
-        if event.outcome == "done":
+        if each_move_once and event.outcome == "done":
             twin = next((i for i, (e, actions) in enumerate(untwinned)
                          if event.action in actions and e.actor_id == event.actor_id
                          and abs(event.occurred_at - e.at) <= _SAME_MOVE), None)
