@@ -282,3 +282,28 @@ def test_each_move_shows_once_on_the_case_timeline(world, people, language):
     with translation.override(language):
         twins = {str(action_label(a)) for a in ("cases.case.intake", "cases.case.review", "cases.case.approve")}
     assert not twins & set(rows), rows  # each move once, by its case event, not again by its audit event
+
+
+# --- triage on the case page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_triage_names_the_repeated_category_and_gives_a_reason(world, people, language):
+    head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
+    first, second = (case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+        person_id=head.pk, subject_name="", categories=["serious_illness"], needs=["money"])).case for _ in (1, 2))
+    page = _page(_client(people[Role.TOWNSHIP_REVIEWER], language), f"/cases/{second.pk}/")
+    triage = _text(page[page.index('data-testid="case-triage"'):page.index('data-testid="case-deadlines"')])
+    assert f"本年度已因相同原因（重病）登记过事项 {first.number}" in triage
+    assert "serious_illness" not in _text(page)
+    assert "（一般）" not in triage and "未见需紧急处理的情形" in triage
+
+
+def test_the_task_text_field_is_labelled_as_a_note(world, people):
+    case = _case(people)
+    medical = _office("medical_security", "玄武区医保局")
+    task = referrals.tasks_open(actor=people[Role.TOWNSHIP_REVIEWER], case=case, drafts=[referrals.TaskDraft(
+        office_id=medical.pk, description="请核实并办理", required_result="办理结果")])[0]
+    page = _page(_client(people[Role.TOWNSHIP_REVIEWER], "en"), f"/referrals/cases/{case.pk}/tasks/{task.pk}/")
+    assert "Provide more information" in page
+    assert "Payload" not in page and "Note" in page
