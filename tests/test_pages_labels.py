@@ -147,7 +147,7 @@ def test_deadlines_show_the_case_and_task_numbers_with_links(world, people, lang
 @pytest.mark.parametrize(("language", "expected"), [
     ("zh-hans", ("低保标准", "945.00 元/人·月", "急难型救助金额区间", "1–3 倍月低保标准", "限额以下是否公示",
                  "<td>否</td>", "南京市", "临时救助 第 1 版")),
-    ("en", ("Dibao standard", "945.00 yuan per person per month", "Amount band: emergency kind",
+    ("en", ("<th>Parameter</th>", "Dibao standard", "945.00 yuan per person per month", "Amount band: emergency kind",
             "1–3 × monthly dibao standard", "Public notice below the township ceiling", "<td>No</td>",
             "Temporary assistance, version 1")),
 ])
@@ -219,11 +219,13 @@ def test_an_office_whose_name_says_its_type_shows_the_type_once(world, people):
 # --- policy citations ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("language", "badge"), [("zh-hans", "演示默认值"), ("en", "Demo default")])
-def test_policy_pages_show_citations_without_maintenance_markers(world, people, language, badge):
+@pytest.mark.parametrize(("language", "badge", "column"), [("zh-hans", "演示默认值", "参数"),
+                                                         ("en", "Demo default", "Parameter")])
+def test_policy_pages_show_citations_without_maintenance_markers(world, people, language, badge, column):
     client = _client(people[Role.SUPERVISOR], language)
     index = _page(client, "/policy/?region=320100000000")
     assert badge in index and "演示默认值，待县（区）按本地标准替换" in index
+    assert f"<th>{column}</th>" in index and "Payload" not in index
     _no_raw(index)
     detail = _page(client, "/policy/parameters/temporary_assistance.township_ceiling/")
     assert "3 倍为外省做法，待本省文件替换" in detail
