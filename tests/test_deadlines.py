@@ -666,7 +666,7 @@ def test_the_list_page_shows_shanghai_time_and_the_provisional_badge(world, revi
     assert "2027-02-16 23:59:59" in html and 'data-testid="provisional-badge"' in html
     assert "测试审核期限" in html
     overdue = reviewer_client.get("/deadlines/?overdue=1").content.decode()
-    assert "tests.subject#p1" in html and "tests.subject#p1" not in overdue
+    assert "其他记录 p1" in html and "其他记录 p1" not in overdue
     mine = reviewer_client.get("/deadlines/?owner=me").content.decode()
     assert "没有符合条件的期限" in mine
 

@@ -1,5 +1,5 @@
 """What the cases app adds to the platform's registries: its home-page panel (the user's queue),
-its indicators, and the webhook event types it writes."""
+its indicators, the webhook event types it writes, and how its cases read beside their deadlines."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from jijinan.cases.queues.selectors import case_queue_for_user
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
 from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
 from jijinan.core.extensions.panels import HomePanel, PanelContent, register_home_panel
+from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, register_deadline_subject
 
 
 def queue_panel(user: Any) -> PanelContent:
@@ -49,7 +50,16 @@ def fast_track_share(prefix: str, start: datetime, end: datetime) -> IndicatorVa
     return IndicatorValue(value=None if total == 0 else cases.filter(fast_tracked=True).count() / total)
 
 
+def case_labels(ids: list[str]) -> dict[str, SubjectLabel]:
+    """Each case as its number, linked to the case page (one query)."""
+    pks = [int(i) for i in ids if i.isdigit()]
+    return {str(pk): SubjectLabel(_("急难事项 %(number)s") % {"number": number}, reverse("cases:case", args=[pk]))
+            for pk, number in Case.objects.filter(pk__in=pks).values_list("pk", "number")}
+
+
 def install() -> None:
+    register_deadline_subject(DeadlineSubject(subject_type="cases.case", title=gettext_lazy("急难事项"),
+                                              labels=case_labels))
     register_home_panel(HomePanel(code="cases.queue", order=10, title=gettext_lazy("待办事项"),
                                   action=QUEUE_VIEW, content=queue_panel))
     register_indicator(Indicator(

@@ -6,7 +6,7 @@ scope and missing answer the same 404."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -88,13 +88,45 @@ class TimelineEntry:
     source: str  # "case" or "audit"
 
 
-def case_timeline(*, case: Case) -> list[TimelineEntry]:
-    """The case's own events and the audit events about it, in time order."""
+# The audit actions a case event already tells, by the event's kind (a move of the stage line,
+# ``stage.<name>``, is audited as ``cases.case.<name>``): the timeline shows the case event, which
+# says more (amounts, the stages, the reason), and leaves its audit twin out.
+_TOLD_BY_CASE_EVENT: dict[str, frozenset[str]] = {
+    "intake": frozenset({"cases.case.intake"}),
+    "follow_up_record": frozenset({"cases.follow_up.record"}),
+    "objection": frozenset({"cases.objection.add"}),
+    "objection_resolved": frozenset({"cases.objection.resolve"}),
+    "payment": frozenset({"cases.payment.update", "cases.payment.reissue"}),
+}
+# A service writes the case event and its audit event in one transaction: well within this.
+_SAME_MOVE = timedelta(seconds=60)
+
+
+def _audited_as(kind: str) -> frozenset[str]:
+    if kind.startswith("stage."):
+        return frozenset({f"cases.case.{kind.removeprefix('stage.')}"})
+    return _TOLD_BY_CASE_EVENT.get(kind, frozenset())
+
+
+def case_timeline(*, case: Case, each_move_once: bool = False) -> list[TimelineEntry]:
+    """The case's own events and the audit events about it, in time order.
+
+    ``each_move_once`` (the case page): an audit event that records the same move as a case event
+    (same action, same actor, written together) is left out, as the case event says more; refusals
+    and audited acts without a case event stay. The API gives both, each with its source."""
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     entries = [TimelineEntry(e.at, (e.actor.full_name or e.actor.username) if e.actor else _("系统"), e.kind,
-                             e.summary, "case")
-               for e in CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")]
+                             e.summary, "case") for e in events]
+    untwinned = [(e, _audited_as(e.kind)) for e in events if _audited_as(e.kind)]
     for event in AuditEvent.objects.filter(subject_type="cases.case", subject_id=str(case.pk)).order_by(
             "occurred_at", "id"):
+        if each_move_once and event.outcome == "done":
+            twin = next((i for i, (e, actions) in enumerate(untwinned)
+                         if event.action in actions and e.actor_id == event.actor_id
+                         and abs(event.occurred_at - e.at) <= _SAME_MOVE), None)
+            if twin is not None:
+                untwinned.pop(twin)
+                continue
         label = str(action_label(event.action))
         if event.outcome != "done":
             label = _("%(action)s（被拒绝：%(note)s）") % {"action": label, "note": event.note}

@@ -41,7 +41,7 @@ def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | N
     """The case page's context; ``bound``: workflow forms refused by a service, shown with why."""
     categories, needs = selectors.vocabulary_names()
     triage = case.triage or {}
-    timeline = selectors.case_timeline(case=case)
+    timeline = selectors.case_timeline(case=case, each_move_once=True)
     return {
         "case": case, "triage": triage,
         "categories": [categories.get(c, c) for c in case.categories],

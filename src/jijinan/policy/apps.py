@@ -12,12 +12,15 @@ class PolicyConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
+        from jijinan.core.extensions.subjects import register_parameter_titles
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.policy import demo  # noqa: F401
+        from jijinan.policy.display import parameter_titles
         from jijinan.policy.permissions import DECISION_VIEW, POLICY_EVALUATE, POLICY_VIEW, ROWS
 
         register_actions(ROWS)
+        register_parameter_titles(parameter_titles)
         register_nav(NavItem(45, _("政策参数"), "policy:index", POLICY_VIEW, "policy"))
         register_nav(NavItem(30, _("资格测算"), "policy:calculator", POLICY_EVALUATE, "policy"))
         register_nav(NavItem(46, _("决定记录"), "policy:decisions", DECISION_VIEW, "policy"))

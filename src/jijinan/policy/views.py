@@ -21,6 +21,7 @@ from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.permissions import Target, can, requires
 from jijinan.policy import selectors, services
 from jijinan.policy.choices import Program, VersionStatus
+from jijinan.policy.display import parameter_titles, used_parameters
 from jijinan.policy.forms import CompareForm, LookupForm, VersionForm, WithdrawForm, apply_errors
 from jijinan.policy.permissions import (
     DECISION_EXPORT,
@@ -304,6 +305,9 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             day = None
         what_if = selectors.decision_what_if(decision=decision, on=day)
+    changed = [] if what_if is None else list(what_if.parameter_changes)
+    titles = parameter_titles([name for name, _before, _after in changed])
     return render(request, "policy/decision_detail.html", {
         "decision": decision, "reproduced": reproduced, "what_if": what_if,
-        "result": reproduced.result})
+        "parameter_changes": [(titles[name], before, after) for name, before, after in changed],
+        "parameters": used_parameters(list(decision.parameters or [])), "result": reproduced.result})

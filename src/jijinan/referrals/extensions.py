@@ -1,5 +1,5 @@
 """What referrals add to the platform's registries: the office's home-page panel, an indicator
-of returned tasks, and the webhook event types they write."""
+of returned tasks, the webhook event types they write, and how a task reads beside its deadline."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
 from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
 from jijinan.core.extensions.panels import HomePanel, PanelContent, register_home_panel
+from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, register_deadline_subject
 from jijinan.referrals.choices import TaskEventKind
-from jijinan.referrals.models import TaskEvent
+from jijinan.referrals.models import Task, TaskEvent
 from jijinan.referrals.notify import FLAG_EVENT, NOTICE_EVENT
 from jijinan.referrals.permissions import OFFICE_VIEW
 from jijinan.referrals.selectors import office_tasks
@@ -39,7 +40,19 @@ def tasks_returned(prefix: str, start: datetime, end: datetime) -> IndicatorValu
     return IndicatorValue(value=returns.count())
 
 
+def task_labels(ids: list[str]) -> dict[str, SubjectLabel]:
+    """Each task as its number and office, linked to the side of the task the reader works on."""
+    pks = [int(i) for i in ids if i.isdigit()]
+    tasks = Task.objects.filter(pk__in=pks).select_related("case", "office").only(
+        "pk", "sequence", "case__number", "office__name")
+    return {str(t.pk): SubjectLabel(
+        _("部门任务 %(number)s · %(office)s") % {"number": t.number, "office": t.office.name},
+        reverse("referrals:task_locate", args=[t.pk])) for t in tasks}
+
+
 def install() -> None:
+    register_deadline_subject(DeadlineSubject(subject_type="referrals.task", title=gettext_lazy("部门任务"),
+                                              labels=task_labels))
     register_home_panel(HomePanel(code="referrals.office_tasks", order=20, title=gettext_lazy("部门任务"),
                                   action=OFFICE_VIEW, content=office_panel))
     register_indicator(Indicator(

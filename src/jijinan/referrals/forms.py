@@ -82,7 +82,7 @@ class AskForm(forms.Form):
 
 class TextForm(UploadsMixin, forms.Form):
     version = _version()
-    text = _textarea(_("内容"), required=False)
+    text = _textarea(_("说明"), required=False)
     documents = MultipleFileField(label=_("附件（PDF、JPEG 或 PNG）"), required=False)
 
 

@@ -38,6 +38,7 @@ from jijinan.core.permissions import can, requires
 from jijinan.core.uploads import inline_response
 from jijinan.referrals import selectors, services
 from jijinan.referrals.choices import OPEN_STATUSES, TaskStatus
+from jijinan.referrals.deflection.selectors import history_when
 from jijinan.referrals.forms import (
     AcceptForm,
     AskForm,
@@ -71,8 +72,15 @@ PAGE_SIZE = 50
 FREE_ROWS = 2
 
 
+def office_label(office: Any) -> str:
+    """An office as a picker shows it: its name, with its department type when the name does not
+    already say it (玄武区卫健委（卫健）, but 玄武区委政法委（综治办） once)."""
+    kind = office.department_type.name if office.department_type_id else ""
+    return office.name if not kind or kind in office.name else f"{office.name}（{kind}）"
+
+
 def _office_choices(offices: list[Any]) -> list[tuple[int, str]]:
-    return [(o.pk, f"{o.name}（{o.department_type.name}）") for o in offices]
+    return [(o.pk, office_label(o)) for o in offices]
 
 
 def _need_choices() -> list[tuple[str, str]]:
@@ -421,7 +429,7 @@ def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
     writer.writerow([_("预警时间"), _("更新时间"), _("预警类型"), _("事项编号"), _("任务编号"), _("说明"),
                      _("涉及部门"), _("统筹区划"), _("统筹机构"), _("触发次数"), _("交办经过")])
     for f in rows:
-        steps = "；".join(f"{h['at'][:16].replace('T', ' ')} {h['label']} {h['from']}→{h['to']} {h['reason']}".strip()
+        steps = "；".join(f"{history_when(h['at'])} {h['label']} {h['from']}→{h['to']} {h['reason']}".strip()
                          for h in f.history)
         writer.writerow([timezone.localtime(f.raised_at).strftime("%Y-%m-%d %H:%M"),
                          timezone.localtime(f.updated_at).strftime("%Y-%m-%d %H:%M"), f.get_reason_display(),

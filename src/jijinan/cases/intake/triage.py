@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from jijinan.accounts.models import Grant, User
 from jijinan.cases.choices import OPEN_STAGES, Urgency
 from jijinan.cases.facts import CAUSES, household_members, household_property
-from jijinan.cases.models import Case, CaseEvent, OnCallContact
+from jijinan.cases.models import Case, CaseCategory, CaseEvent, OnCallContact
 from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import Role
@@ -48,7 +48,7 @@ def _urgency(case: Case, declared: str) -> tuple[str, str]:
         return declared, _("受理人判定")
     if URGENT_CATEGORIES.intersection(case.categories):
         return Urgency.URGENT, _("急难类别属突发事件")
-    return Urgency.NORMAL, _("一般")
+    return Urgency.NORMAL, _("未见需紧急处理的情形")
 
 
 def duplicate_warnings(case: Case) -> list[dict[str, Any]]:
@@ -67,6 +67,7 @@ def duplicate_warnings(case: Case) -> list[dict[str, Any]]:
     others = list(found.only(
         "pk", "number", "stage", "categories", "created_at", "person_id", "household_id").order_by("-created_at")[:50])
     year = timezone.localdate(case.created_at).year
+    names = dict(CaseCategory.objects.filter(code__in=case.categories).values_list("code", "name"))
     warnings: list[dict[str, Any]] = []
     for other in others:
         if other.stage in OPEN_STAGES:
@@ -77,7 +78,7 @@ def duplicate_warnings(case: Case) -> list[dict[str, Any]]:
             warnings.append({"kind": "repeat_cause", "case_id": other.pk, "number": other.number,
                              "categories": shared,
                              "text": _("本年度已因相同原因（%(cats)s）登记过事项 %(number)s") % {
-                                 "cats": "、".join(shared), "number": other.number}})
+                                 "cats": "、".join(names.get(c, c) for c in shared), "number": other.number}})
     return warnings
 
 

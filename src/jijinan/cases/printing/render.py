@@ -23,7 +23,7 @@ from jijinan.cases.choices import REFUSED_STAGES, AidMethod, Stage
 from jijinan.cases.models import Case, CaseAid, CaseEvent, CaseReview
 from jijinan.cases.selectors import vocabulary_names
 from jijinan.core.errors import Conflict, NotFound
-from jijinan.policy.models import ParameterDefinition
+from jijinan.policy.display import calculator_version_text, used_parameters
 
 FONT_FAMILY = "WenQuanYi Zen Hei"
 APPROVAL_EVENTS = ("stage.approve", "stage.makeup_approve")
@@ -157,11 +157,7 @@ def approval_context(case: Case) -> dict[str, Any]:
     explanation = (decision.result or {}).get("explanation") or {}
     lines = [{"label": line.get("label_zh", ""), "value": line.get("value_zh", ""), "passed": line.get("passed")}
              for line in explanation.get("lines", [])]
-    used = list(decision.parameters or [])
-    labels = dict(ParameterDefinition.objects.filter(name__in=[p.get("name") for p in used])
-                  .values_list("name", "label"))
-    parameters = [{"name": p.get("name", ""), "label": labels.get(p.get("name", ""), ""),
-                   "version": p.get("version_id"), "region_code": p.get("region_code", "")} for p in used]
+    parameters = used_parameters(list(decision.parameters or []))
     approval = (CaseEvent.objects.filter(case=case, kind__in=APPROVAL_EVENTS).select_related("actor")
                 .order_by("-at", "-id").first())
     categories, _needs = vocabulary_names()
@@ -182,6 +178,7 @@ def approval_context(case: Case) -> dict[str, Any]:
         "lines": lines,
         "parameters": parameters,
         "decision": decision,
+        "rules_version": calculator_version_text(decision.calculator_version),
         "approval": approval,
         "approved_fen": approved_fen,
         "approved_words": amount_in_words(int(approved_fen)) if approved_fen is not None else "",

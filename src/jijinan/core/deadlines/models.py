@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.core.deadlines import kinds
+from jijinan.core.extensions.subjects import SubjectLabel, subject_labels
 
 # One generic table for every deadline (cases, tasks, orders, visits): the supervision board
 # reads only this. The rules live beside it: kinds.py (the registry), rules.py (the clock) and
@@ -94,7 +95,7 @@ class Deadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind_label} {self.subject_type}#{self.subject_id}"
+        return f"{self.kind_label} {self.subject_label.text}"
 
     @property
     def status(self) -> str:
@@ -119,8 +120,17 @@ class Deadline(models.Model):
         return kinds.kind_label(self.kind)
 
     @property
+    def subject_label(self) -> SubjectLabel:
+        """The subject as its app names it, with the link to its page (see ``label_subjects``)."""
+        found: SubjectLabel | None = getattr(self, "_subject_label", None)
+        if found is None:
+            found = subject_labels([(self.subject_type, self.subject_id)])[(self.subject_type, self.subject_id)]
+            self._subject_label = found
+        return found
+
+    @property
     def subject_url(self) -> str:
-        return kinds.subject_url(self.kind, self.subject_id)
+        return self.subject_label.url or kinds.subject_url(self.kind, self.subject_id)
 
     @property
     def run_out(self) -> bool:
@@ -130,3 +140,11 @@ class Deadline(models.Model):
     @property
     def met_late(self) -> bool:
         return self.met_at is not None and self.breached_at is not None
+
+
+def label_subjects(deadlines: list[Deadline]) -> list[Deadline]:
+    """Read the subjects' labels of a list of deadlines at once (one query per subject type)."""
+    found = subject_labels((d.subject_type, d.subject_id) for d in deadlines)
+    for d in deadlines:
+        d._subject_label = found[(d.subject_type, d.subject_id)]
+    return deadlines

@@ -26,9 +26,10 @@ from jijinan.core import exports
 from jijinan.core.calendar.workdays import MAX_COUNT
 from jijinan.core.deadlines import selectors, services
 from jijinan.core.deadlines.kinds import deadline_kinds, kind_label
-from jijinan.core.deadlines.models import Deadline, DeadlineStatus
+from jijinan.core.deadlines.models import Deadline, DeadlineStatus, label_subjects
 from jijinan.core.deadlines.rules import REASON_MAX_LENGTH
 from jijinan.core.errors import DomainError
+from jijinan.core.extensions.subjects import parameter_titles, subject_labels
 from jijinan.core.permissions import Target, can, requires
 
 PAGE_SIZE = 50
@@ -102,18 +103,22 @@ def deadline_list(request: HttpRequest) -> HttpResponse:
     status, owner, owner_user, owner_organisation = f["status"], f["owner"], f["owner_user"], f["owner_organisation"]
     subject_type, subject_id, kind, overdue = f["subject_type"], f["subject_id"], f["kind"], f["overdue"]
     if request.GET.get("panel") == "1" and getattr(request, "htmx", False):
-        rows = list(deadlines[:selectors.PANEL_ROWS + 1])
+        rows = label_subjects(list(deadlines[:selectors.PANEL_ROWS + 1]))
         return render(request, "core/deadlines/_panel_table.html", {
             "deadlines": rows[:selectors.PANEL_ROWS], "more": len(rows) > selectors.PANEL_ROWS,
             "subject_type": subject_type, "subject_id": subject_id})
     page = Paginator(deadlines, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = label_subjects(list(page.object_list))
+    subject_label = ""
+    if subject_type and subject_id:
+        subject_label = subject_labels([(subject_type, subject_id)])[(subject_type, subject_id)].text
     return render(request, "core/deadlines/list.html", {
         "page": page, "status": status, "statuses": DeadlineStatus.choices,
         "kind": kind, "kinds": sorted(((k.code, str(k.label)) for k in deadline_kinds().values()),
                                       key=lambda k: k[0]),
         "owner": owner, "owner_user": owner_user if owner != "me" else None,
         "owner_organisation": owner_organisation if owner != "organisation" else None,
-        "overdue": overdue, "subject_type": subject_type, "subject_id": subject_id,
+        "overdue": overdue, "subject_type": subject_type, "subject_id": subject_id, "subject_label": subject_label,
         **exports.export_link_context(request, url=reverse("deadlines:export"), may_export=can(request.user, EXPORT)),
     })
 
@@ -145,6 +150,13 @@ def _deadlines_of_page(request: HttpRequest) -> tuple[QuerySet[Deadline], dict[s
                        "subject_id": subject_id, "kind": kind, "overdue": overdue}
 
 
+def _parameters(deadline: Deadline) -> list[tuple[str, Any]]:
+    """The parameters the deadline was computed from, by title, with their versions."""
+    used = dict(deadline.parameters or {})
+    titles = parameter_titles(list(used))
+    return [(titles[name], version) for name, version in used.items()]
+
+
 def _detail(request: HttpRequest, deadline: Deadline, *, forms_bound: dict[str, forms.Form] | None = None,
             status: int = 200) -> HttpResponse:
     may_manage = can(request.user, "deadlines.manage", Target(region_prefix=deadline.region_code))
@@ -152,6 +164,7 @@ def _detail(request: HttpRequest, deadline: Deadline, *, forms_bound: dict[str, 
     context: dict[str, Any] = {
         "deadline": deadline, "may_manage": may_manage, "extensions": _extensions(deadline),
         "paused_for": _duration(deadline.paused_seconds) if deadline.paused_seconds else "",
+        "parameters": _parameters(deadline),
         "pause_form": PauseForm(initial=initial), "resume_form": ResumeForm(initial=initial),
         "extend_form": ExtendForm(initial=initial), "cancel_form": CancelForm(initial=initial),
     }
@@ -232,7 +245,7 @@ DEADLINE_EXPORT_SPEC = exports.ExportSpec(
     title=gettext_lazy("期限"), subject_type="core.deadline", fields=["deadlines"],
     columns=[
         C("id", gettext_lazy("编号"), K.NUMBER), C("kind", gettext_lazy("期限类型"), width=20),
-        C("subject_type", gettext_lazy("对象类型"), width=18), C("subject_id", gettext_lazy("对象编号")),
+        C("subject", gettext_lazy("对象"), width=36), C("subject_id", gettext_lazy("对象编号")),
         C("region_code", gettext_lazy("区划代码"), width=14), C("owner_user", gettext_lazy("负责人")),
         C("owner_organisation", gettext_lazy("负责机构"), width=20), C("status", gettext_lazy("状态"), width=8),
         C("started_at", gettext_lazy("起算时间"), K.DATETIME), C("due_at", gettext_lazy("到期时间"), K.DATETIME),
@@ -251,9 +264,9 @@ def deadline_export_file(*, user: Any, deadlines: QuerySet[Deadline], options: e
 
     def rows() -> Iterator[dict[str, Any]]:
         for batch in exports.chunked(deadlines):
-            for d in batch:
+            for d in label_subjects(list(batch)):
                 owner = d.owner_user
-                yield {"id": d.pk, "kind": kind_label(d.kind), "subject_type": d.subject_type,
+                yield {"id": d.pk, "kind": kind_label(d.kind), "subject": d.subject_label.text,
                        "subject_id": d.subject_id, "region_code": d.region_code,
                        "owner_user": (owner.display_name() if hasattr(owner, "display_name") else owner.get_username())
                        if owner is not None else "",

@@ -5,8 +5,9 @@ from its ``AppConfig.ready()`` (or as its module loads, for the decorators), and
 finds it there. A new app reads this list first. ``tests/test_extensions.py`` fails when a hook
 exists that is not listed here, or a listed one no longer exists.
 
-This package also holds three registries that only later capabilities fill in full: home-page
-panels (``panels``), indicators (``indicators``) and webhook event types (``events``).
+This package also holds the registries that only later capabilities fill in full: home-page
+panels (``panels``), indicators (``indicators``), webhook event types (``events``) and the
+subjects of deadlines (``subjects``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ExtensionPoint("jijinan.core.deadlines.kinds.deadline_kind_register",
                    "a kind of deadline: its label, default unit, subjects and the page of its subject",
                    "the deadline engine, its pages and the deadlines board"),
+    ExtensionPoint("jijinan.core.extensions.subjects.register_deadline_subject",
+                   "how an app's records read beside their deadlines: their number and the link to their page",
+                   "the deadline list, the deadline page, the deadlines panel of record pages and the export"),
+    ExtensionPoint("jijinan.core.extensions.subjects.register_parameter_titles",
+                   "the titles of policy parameters by their codes (installed by policy)",
+                   "the deadline page's list of the parameters a deadline was computed from"),
     ExtensionPoint("jijinan.core.calendar.workdays.on_calendar_change",
                    "a handler told which years changed after a working-day calendar change commits",
                    "the calendar services (deadlines recompute through it)"),

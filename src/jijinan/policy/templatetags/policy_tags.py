@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from jijinan.core.vocabulary import english_active
+from jijinan.policy.display import calculator_version_text, citation_text
 
 register = template.Library()
 
@@ -30,3 +31,15 @@ def in_language(record: dict[str, Any], key: str) -> str:
 def pick(form: Any, names: str) -> list[Any]:
     """The bound fields of ``form`` named in the space-separated ``names``, in that order."""
     return [form[name] for name in names.split()]
+
+
+@register.filter
+def citation(text: str | None) -> str:
+    """A version's citation without the shipped defaults' maintenance markers (see policy.display)."""
+    return citation_text(text or "")
+
+
+@register.filter
+def rules_version(version: str | None) -> str:
+    """A calculator version as it reads: "temporary_assistance/1" → "临时救助 第 1 版"."""
+    return calculator_version_text(version or "")

@@ -11,7 +11,7 @@ that region; a later trigger of the same kind updates the flag instead of adding
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q
@@ -54,6 +54,24 @@ def history(task: Task) -> list[dict[str, Any]]:
                      "reason": str(ReturnReason(e.reason_code).label) if e.reason_code else "",
                      "text": e.text[:300], "actor": e.actor.display_name() if e.actor else ""})
     return rows
+
+
+def history_time(at: Any) -> datetime | None:
+    """When a step of a kept history happened: the stored text (ISO 8601, UTC) as an aware time,
+    shown in Beijing time by the page's ``date`` filter; None for a missing or unreadable one."""
+    if isinstance(at, datetime):
+        return at
+    try:
+        found = datetime.fromisoformat(str(at))
+    except ValueError:
+        return None
+    return found if timezone.is_aware(found) else timezone.make_aware(found, UTC)
+
+
+def history_when(at: Any) -> str:
+    """A step's time as exports write it: Beijing time, to the minute ("2026-12-07 22:52")."""
+    found = history_time(at)
+    return timezone.localtime(found).strftime("%Y-%m-%d %H:%M") if found is not None else ""
 
 
 def office_path(task: Task) -> list[Organisation]:
