@@ -52,6 +52,13 @@ def _workflow(client: Client, case_id: int) -> dict[str, Any]:
     return response.json()
 
 
+def _found(client: Client, q: str) -> list[int]:
+    response = client.get("/api/v1/cases/search", {"q": q})
+    assert response.status_code == 200, response.content
+    rows = response.json()
+    return [r["id"] for r in (rows["items"] if isinstance(rows, dict) else rows)]
+
+
 def _action(state: dict[str, Any], name: str) -> dict[str, Any]:
     return next(a for a in state["actions"] if a["name"] == name)
 
@@ -82,6 +89,7 @@ def test_a_hotline_case_for_an_unregistered_caller_goes_from_intake_to_closure_t
         "reporter_phone": "13905171234", "work_orders": {"12345": "NJ12345-2026-0007"}, "client_key": "wo-0007"})
     assert created.status_code == 201, created.content
     case_id = created.json()["id"]
+    assert _found(reviewer, "NJ12345-2026-0007") == [case_id]  # by the hotline's work-order number
 
     # Not reviewable yet, and the workflow says so before anyone tries.
     state = _workflow(reviewer, case_id)
@@ -108,6 +116,7 @@ def test_a_hotline_case_for_an_unregistered_caller_goes_from_intake_to_closure_t
     event = case.events.get(kind="subject_identified")
     assert "来电人" in event.summary and "男，约五十岁" in event.summary and "本人到窗口出示身份证" in event.summary
     assert AuditEvent.objects.filter(action="cases.case.identify_subject", subject_id=str(case_id)).exists()
+    assert _found(reviewer, "张来电") == [case_id]  # the name now on the case
     again = _post(reviewer, f"/api/v1/cases/{case_id}/identify-subject", {**body, "version": out["version"]})
     assert again.status_code == 409 and again.json()["code"] == "subject_identified"
 
@@ -144,6 +153,7 @@ def test_a_hotline_case_for_an_unregistered_caller_goes_from_intake_to_closure_t
                    {"version": state["version"], "reason": "受灾救助已由街道统一申报，无需另行转办"})
     assert closed.status_code == 200 and closed.json()["stage"] == "closed"
     assert "无需另行转办" in Case.objects.get(pk=case_id).events.get(kind="stage.close").summary
+    assert _found(reviewer, "NJ12345-2026-0007") == [case_id]  # a caller asking later still finds it
 
 
 def test_identifying_through_the_page_picks_a_household_and_names_its_head(people):
