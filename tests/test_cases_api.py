@@ -180,8 +180,9 @@ def test_an_intake_costs_a_fixed_number_of_queries(api, django_assert_max_num_qu
     # Session and user, grants, client key, region (a village, then its township), categories,
     # needs; then in one transaction (a savepoint here): the number, the case (triage included), its
     # events, the audit event, the outbox messages, their deliveries, the stage's deadline (5 when
-    # its parameter is missing, as here); no read-back; the session saved.
-    with django_assert_max_num_queries(24):
+    # its parameter is missing, as here), the emergency's aid deadline, the search entry; no
+    # read-back; the session saved.
+    with django_assert_max_num_queries(25):
         response = post(api, body(client_key="k-count"))
     assert response.status_code == 201 and response.json()["triage"]["urgency"] == "urgent"
     kinds = list(CaseEvent.objects.filter(case_id=response.json()["id"]).order_by("id").values_list("kind", flat=True))
