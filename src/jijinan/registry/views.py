@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jijinan.accounts.context import acting_user
@@ -534,42 +534,48 @@ HOUSEHOLD_FILTERS = ("q", "region", "program")
 MEMBERSHIP_FILTERS = ("program", "status", "region")
 
 PERSON_EXPORT_SPEC = exports.ExportSpec(
-    title=_lazy("救助对象"), subject_type="registry.person",
+    title=gettext_lazy("救助对象"), subject_type="registry.person",
     fields=["id_number", "phone", "residence_address", "disability", "serious_illness", "memberships"],
     columns=[
-        C("id", _lazy("人员编号"), K.NUMBER), C("name", _lazy("姓名")), C("sex", _lazy("性别"), width=6),
-        C("birth_date", _lazy("出生日期"), K.DATE), C("age", _lazy("年龄"), K.NUMBER, width=6),
-        C("id_number", _lazy("身份证号"), K.ID_NUMBER), C("temporary_number", _lazy("临时编号"), width=24),
-        C("phone", _lazy("联系电话"), K.PHONE), C("residence_region_code", _lazy("居住地区划代码"), width=14),
-        C("residence_region", _lazy("居住地")), C("residence_address", _lazy("居住地址"), width=30),
-        C("living_alone", _lazy("独居"), K.BOOL), C("disability", _lazy("残疾类别")),
-        C("serious_illness", _lazy("患重病"), K.BOOL), C("programs", _lazy("在保项目"), width=24),
-        C("visibility", _lazy("可见范围")),
+        C("id", gettext_lazy("人员编号"), K.NUMBER), C("name", gettext_lazy("姓名")),
+        C("sex", gettext_lazy("性别"), width=6),
+        C("birth_date", gettext_lazy("出生日期"), K.DATE), C("age", gettext_lazy("年龄"), K.NUMBER, width=6),
+        C("id_number", gettext_lazy("身份证号"), K.ID_NUMBER),
+        C("temporary_number", gettext_lazy("临时编号"), width=24),
+        C("phone", gettext_lazy("联系电话"), K.PHONE),
+        C("residence_region_code", gettext_lazy("居住地区划代码"), width=14),
+        C("residence_region", gettext_lazy("居住地")), C("residence_address", gettext_lazy("居住地址"), width=30),
+        C("living_alone", gettext_lazy("独居"), K.BOOL), C("disability", gettext_lazy("残疾类别")),
+        C("serious_illness", gettext_lazy("患重病"), K.BOOL), C("programs", gettext_lazy("在保项目"), width=24),
+        C("visibility", gettext_lazy("可见范围")),
     ])
 
 HOUSEHOLD_EXPORT_SPEC = exports.ExportSpec(
-    title=_lazy("家庭"), subject_type="registry.household",
+    title=gettext_lazy("家庭"), subject_type="registry.household",
     fields=["bank_account", "household_income", "household_property"],
     columns=[
-        C("id", _lazy("家庭编号"), K.NUMBER), C("head_name", _lazy("户主")),
-        C("region_code", _lazy("所在区划代码"), width=14), C("region", _lazy("所在区划")),
-        C("address", _lazy("住址"), width=30), C("monthly_income_fen", _lazy("家庭月收入（元）"), K.MONEY_FEN),
-        C("financial_assets_fen", _lazy("金融资产（元）"), K.MONEY_FEN),
-        C("housing_area_m2", _lazy("住房面积（平方米）"), K.NUMBER), C("vehicles", _lazy("机动车数量"), K.NUMBER),
-        C("declared_on", _lazy("申报日期"), K.DATE), C("bank_name", _lazy("开户银行")),
-        C("bank_account", _lazy("银行账号"), width=24), C("bank_account_holder", _lazy("账户户名")),
-        C("created_at", _lazy("登记时间"), K.DATETIME),
+        C("id", gettext_lazy("家庭编号"), K.NUMBER), C("head_name", gettext_lazy("户主")),
+        C("region_code", gettext_lazy("所在区划代码"), width=14), C("region", gettext_lazy("所在区划")),
+        C("address", gettext_lazy("住址"), width=30),
+        C("monthly_income_fen", gettext_lazy("家庭月收入（元）"), K.MONEY_FEN),
+        C("financial_assets_fen", gettext_lazy("金融资产（元）"), K.MONEY_FEN),
+        C("housing_area_m2", gettext_lazy("住房面积（平方米）"), K.NUMBER),
+        C("vehicles", gettext_lazy("机动车数量"), K.NUMBER),
+        C("declared_on", gettext_lazy("申报日期"), K.DATE), C("bank_name", gettext_lazy("开户银行")),
+        C("bank_account", gettext_lazy("银行账号"), width=24), C("bank_account_holder", gettext_lazy("账户户名")),
+        C("created_at", gettext_lazy("登记时间"), K.DATETIME),
     ])
 
 MEMBERSHIP_EXPORT_SPEC = exports.ExportSpec(
-    title=_lazy("救助项目记录"), subject_type="registry.membership", fields=["memberships"],
+    title=gettext_lazy("救助项目记录"), subject_type="registry.membership", fields=["memberships"],
     columns=[
-        C("id", _lazy("记录编号"), K.NUMBER), C("program", _lazy("项目")), C("person_id", _lazy("人员编号"), K.NUMBER),
-        C("person_name", _lazy("救助对象")), C("household_id", _lazy("家庭编号"), K.NUMBER),
-        C("region_code", _lazy("所在区划代码"), width=14), C("region", _lazy("所在区划")),
-        C("status", _lazy("状态")), C("start_date", _lazy("开始日期"), K.DATE),
-        C("end_date", _lazy("结束日期"), K.DATE), C("reporting_department", _lazy("认定/报送部门")),
-        C("reference", _lazy("批准文号或证号")), C("note", _lazy("备注"), width=30),
+        C("id", gettext_lazy("记录编号"), K.NUMBER), C("program", gettext_lazy("项目")),
+        C("person_id", gettext_lazy("人员编号"), K.NUMBER),
+        C("person_name", gettext_lazy("救助对象")), C("household_id", gettext_lazy("家庭编号"), K.NUMBER),
+        C("region_code", gettext_lazy("所在区划代码"), width=14), C("region", gettext_lazy("所在区划")),
+        C("status", gettext_lazy("状态")), C("start_date", gettext_lazy("开始日期"), K.DATE),
+        C("end_date", gettext_lazy("结束日期"), K.DATE), C("reporting_department", gettext_lazy("认定/报送部门")),
+        C("reference", gettext_lazy("批准文号或证号")), C("note", gettext_lazy("备注"), width=30),
     ])
 
 
