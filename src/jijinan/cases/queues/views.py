@@ -123,7 +123,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
 
     return _list_page(request, "cases/queue.html", select, scope=scope.value, may_area=may_area,
-                      may_overdue=can(request.user, OVERDUE_VIEW), **_export_context(request))
+                      may_overdue=can(request.user, OVERDUE_VIEW), **_export_context(request, scope))
 
 
 @requires(OVERDUE_VIEW)
@@ -144,12 +144,14 @@ def _queue_scope(user: Any, asked: str) -> queues.QueueScope:
     return queues.QueueScope.AREA if asked == "area" and can(user, QUEUE_AREA_VIEW) else queues.QueueScope.MINE
 
 
-def _export_context(request: HttpRequest) -> dict[str, Any]:
+def _export_context(request: HttpRequest, scope: queues.QueueScope) -> dict[str, Any]:
     may_export = can(request.user, QUEUE_EXPORT)
     source = request.POST if request.method == "POST" else request.GET
     return {"may_export": may_export, "may_unmask_export": may_export and can(request.user, QUEUE_EXPORT_UNMASK),
             # The filters of the page shown: the GET form's, or the phone of a phone search (POST).
-            "export_filters": [(name, source[name]) for name in QUEUE_FILTERS if source.get(name)],
+            "export_filters": [("scope", scope.value), *(
+                (name, source[name]) for name in QUEUE_FILTERS if source.get(name))],
+            "export_url": reverse("cases:queue_export"), "export_method": "post",
             "export_form": exports.ExportForm()}
 
 
