@@ -54,6 +54,40 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+# axe-core impacts that fail a page: "serious" and "critical" (minor and moderate are reported only).
+FAILING_IMPACTS = {"serious", "critical"}
+
+
+def accessibility_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious or critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") in FAILING_IMPACTS:
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]][:5]
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found
+
+
+def overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How many pixels the page is wider than the window (0 when nothing scrolls sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def check_page(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """What every page a journey visits must pass: no serious or critical axe-core violation, no
+    sideways scrolling at the window's width; a screenshot is kept under e2e-artifacts/."""
+    path = screenshot(page, name)
+    problems = accessibility_violations(page)
+    wider = overflow(page)
+    if wider > 0:
+        problems.append(f"the page is {wider} px wider than the {page.viewport_size['width']} px window")
+    assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)
+    return path
+
+
 JOURNEY_PASSWORD = "journey-pass-2026"
 
 
