@@ -21,6 +21,7 @@ from django.db.models.functions import Cast
 
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import Protected
+from jijinan.core.protected.key_rotation import register_derived_columns
 from jijinan.core.search.textsearch import textsearch_index_many, textsearch_prune
 from jijinan.registry.models import ID_NUMBER_PURPOSE, PHONE_PURPOSE, Household, Person
 from jijinan.registry.names import given_name, given_name_pinyin, name_code
@@ -78,6 +79,14 @@ def person_address_index(person: Person) -> None:
 def household_address_index(household: Household) -> None:
     textsearch_index_many(subject_type=HOUSEHOLD_ADDRESS_SUBJECT, items=[
         (household.pk, household.address, household.region.code)])
+
+
+def register_search_keys() -> None:
+    """Key rotation recomputes the partial indexes with every ID number and phone it re-encrypts."""
+    register_derived_columns("registry.person", "id_number",
+                             lambda plain: {"id_number_partial_index": id_number_partial_index(plain)})
+    register_derived_columns("registry.person", "phone",
+                             lambda plain: {"phone_partial_index": phone_partial_index(plain)})
 
 
 # --- rebuild -------------------------------------------------------------------------------------------

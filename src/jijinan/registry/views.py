@@ -59,6 +59,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         search = selectors.PersonSearch(q=d["q"], region=d["region"], program=d["program"], flag=d["flag"])
+    context.update(searched=search != selectors.PersonSearch(), page=None)
     status = 400 if form.errors else 200
     try:
         persons = selectors.person_search_for_user(user=request.user, search=search)
@@ -322,6 +323,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
     context: dict[str, Any] = {"form": form, "may_add": can(request.user, HOUSEHOLD_MANAGE),
+                               "searched": search != selectors.HouseholdSearch(), "page": None,
                                **_export_context(request, HOUSEHOLD_EXPORT, HOUSEHOLD_UNMASK,
                                                  "registry:household_export")}
     status = 400 if form.errors else 200
