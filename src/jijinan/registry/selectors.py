@@ -348,9 +348,9 @@ class AccessLoggedSearch(QuerySet[Any]):
     log_kind: str = ""
 
     def _clone(self) -> AccessLoggedSearch:
-        clone = super()._clone()
+        clone: AccessLoggedSearch = super()._clone()  # type: ignore[misc]
         clone.log_user, clone.log_kind = self.log_user, self.log_kind
-        return clone  # type: ignore[return-value]
+        return clone
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
@@ -370,7 +370,7 @@ def _logged(queryset: QuerySet[Any], *, user: Any, kind: str) -> QuerySet[Any]:
     logged = queryset._chain()  # type: ignore[attr-defined]
     logged.__class__ = AccessLoggedSearch
     logged.log_user, logged.log_kind = user, kind
-    return logged  # type: ignore[no-any-return]
+    return logged
 
 
 def _persons_with_number_visible(user: Any, persons: QuerySet[Person], category: str) -> QuerySet[Person]:

@@ -21,7 +21,6 @@ from jijinan.core.audit_hook import record_access, record_audit
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 
-
 # (model label, field name) → the columns to write beside a re-encrypted value, from its plaintext.
 _derived: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {}
 
