@@ -1,7 +1,8 @@
 """Search that understands people, through the person and household list pages and the API: the
 last 6 characters of an ID number and the last 4 digits of a phone (keyed partial indexes, limited
 to the user's area, masked, written to the access log), a given name alone and its pinyin, an
-address fragment, and a page that says when nothing is found."""
+address fragment, and a page that says when nothing is found. The pages' search form posts, so a
+number searched for stays out of the address, its page links and its export."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def _client(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 def _persons_page(user, q: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    response = _client(user).get("/registry/persons/", {"q": q})
+    """The search as the page's form sends it: in the body of a POST."""
+    response = _client(user).post("/registry/persons/", {"q": q})
     return response.status_code, response.content.decode()
 
 
@@ -77,7 +79,7 @@ def _names(html: str) -> list[str]:
 
 
 def _households(user, q: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    response = _client(user).get("/registry/households/", {"q": q})
+    response = _client(user).post("/registry/households/", {"q": q})
     return response.status_code, response.content.decode()
 
 
@@ -284,3 +286,27 @@ def test_search_rebuild_fills_the_keys_of_records_written_before_them(reviewer, 
     assert _stored(wang) == old
     assert _names(_persons_page(reviewer, TAIL)[1]) == ["王建国"]
     assert _names(_persons_page(reviewer, "jianguo")[1]) == ["王建国"]
+
+
+# --- the search travels in the body --------------------------------------------------------------------------------
+def test_the_search_form_posts_and_its_pages_and_export_keep_the_number_out_of_the_address(reviewer, wang):
+    for i in range(3):
+        _register(f"王建国{i}", valid_id("320102", "19550303", 20 + i), phone=f"1391{i}110246")
+    client = _client(reviewer)
+    form = client.get("/registry/persons/").content.decode()
+    assert re.search(r'<form method="post" action="/registry/persons/"[^>]*data-testid="person-search"', form)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("jijinan.registry.views.PAGE_SIZE", 2)
+        first = client.post("/registry/persons/", {"q": "0246"}).content.decode()
+        # The number is only ever a form's value (the box, the page and export forms), never in a link.
+        assert len(_names(first)) == 2 and first.count("0246") == first.count('value="0246"') > 1
+        assert 'name="page" value="2"' in first and "?q=" not in first and "page=2" not in first
+        second = client.post("/registry/persons/", {"q": "0246", "page": "2"}).content.decode()
+        assert len(_names(second)) == 2 and not set(_names(first)) & set(_names(second))
+    export = first.split('data-testid="export"', 1)[1]
+    assert 'method="post" action="/registry/persons/export/"' in export
+    assert '<input type="hidden" name="q" value="0246">' in export and "export/?q" not in first
+    response = client.post("/registry/persons/export/", {"q": "0246"})
+    assert response.status_code == 200 and response["X-Export-Rows"] == "4"
+    log = AccessLog.objects.filter(kind="export", actor=reviewer).latest("id")
+    assert "0246" not in log.subject_label and "****" in log.subject_label
