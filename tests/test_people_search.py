@@ -310,3 +310,14 @@ def test_the_search_form_posts_and_its_pages_and_export_keep_the_number_out_of_t
     assert response.status_code == 200 and response["X-Export-Rows"] == "4"
     log = AccessLog.objects.filter(kind="export", actor=reviewer).latest("id")
     assert "0246" not in log.subject_label and "****" in log.subject_label
+
+
+# --- persons registered by a department file ------------------------------------------------------------------------
+def test_persons_registered_by_an_import_are_found_by_every_key(reviewer, tmp_path):
+    from tests.test_exchange import PERSON_HEADER, run, write_csv
+
+    number = valid_id("320102", "19770707", 501)
+    roll = write_csv(tmp_path, PERSON_HEADER, [["孙建国", number, VILLAGE, "珠江路9号", "13700001357"]])
+    assert run("persons", roll).persons_created == 1
+    for q in (number[-6:], "1357", "建国", "jianguo", "珠江路"):
+        assert _names(_persons_page(reviewer, q)[1]) == ["孙建国"], q
