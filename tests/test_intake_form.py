@@ -167,7 +167,7 @@ def test_an_empty_form_gets_every_error_at_once_with_a_summary(browser):  # type
     assert 'role="alert"' in html[html.index('class="error-summary"') - 10:html.index("data-error-summary")]
     for anchor in ("#id_channel", "#id_handling_region_code", "#id_event_at", "#id_description",
                    "#id_subject_name", "#id_new_id_number", "#id_new_residence_region_code", "#id_crisis_note",
-                   "#id_categories_0"):
+                   "#id_categories"):
         assert f'href="{anchor}"' in summary, anchor
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_description_error"' in html
     assert "标记危机个案时请写明危机情况" in html and "请至少选择一个急难类别" in html
