@@ -193,3 +193,27 @@ def test_an_out_of_scope_person_is_refused_on_the_form_with_the_input_kept(brows
     html = response.content.decode()
     assert response.status_code == 400
     assert "未找到该救助对象" in html and "摔伤后无人照料" in html and "陈独秀" not in html
+
+
+# --- a stale version on the case page's action forms ----------------------------------------------------
+def test_a_stale_version_keeps_the_input_and_offers_the_current_version(world, defaults):  # type: ignore[no-untyped-def]
+    from jijinan.cases.intake.services import IntakeInput, case_intake
+
+    clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
+    reviewer = Client()
+    reviewer.force_login(persona(world, Role.TOWNSHIP_REVIEWER, at=XUANWU))
+    head = _person("王建设", TOWNSHIP, 43)
+    case = case_intake(actor=clerk, data=IntakeInput(
+        channel="window", handling_region_code=TOWNSHIP, event_at=timezone.now() - timedelta(hours=2),
+        categories=["fire"], needs=["money"], description="住房失火", person_id=head.pk)).case
+    form = {"review-version": case.version - 1 if case.version > 1 else case.version + 5,
+            "review-opinion": "经入户调查，家中失火，情况属实", "review-requested_amount": "1000.00",
+            "review-kind": "emergency", "review-severity": "general",
+            "review-home_visit_on": timezone.localdate().isoformat(), "review-appraisal": "not_used"}
+    stale = reviewer.post(f"/cases/{case.pk}/act/review/", form)
+    html = stale.content.decode()
+    assert stale.status_code == 409 and Case.objects.get(pk=case.pk).stage == case.stage
+    assert "经入户调查，家中失火，情况属实" in html and "您填写的内容已保留" in html
+    assert f'name="review-version" value="{case.version}"' in html  # sending it again is the user's decision
+    again = reviewer.post(f"/cases/{case.pk}/act/review/", {**form, "review-version": case.version})
+    assert again.status_code == 302 and Case.objects.get(pk=case.pk).stage != case.stage

@@ -48,28 +48,27 @@ def refusal_on_form(form: Any, exc: DomainError, *, field: str | None = None,
                     aliases: Mapping[str, str] | None = None, rename: Callable[[str], str] | None = None,
                     version: int | None = None) -> int:
     """Put any refusal on ``form`` so the page is shown again with everything typed kept, and
-    return the status to answer with (400, or 409 for a stale version: the page itself is the
-    answer, not an error page).
+    return the status to answer with (400; 409 for a conflict: the page itself is the answer,
+    not an error page).
 
     A refusal of the user's rights or a record outside their scope goes beside ``field`` (the
-    input that led to it, e.g. the township chosen) or on the form as a whole; a stale version
-    is said at the top, and the form takes the record's current ``version`` so that sending it
-    again, after a look at what changed, is a decision of the user's."""
+    input that led to it, e.g. the township chosen) or on the form as a whole. A stale version is
+    said at the top, and the form takes the record's current ``version``, so that sending it
+    again, after a look at what changed, is the user's decision."""
     if exc.status in (403, 404) and not exc.field_errors:
         target = field if field is not None and field in form.fields else None
         form.add_error(target, str(exc.message))
         return 400
-    if exc.status == 409:
-        form.add_error(None, _("该记录已被他人修改：请查看最新情况后再提交（您填写的内容已保留）"))
-        errors = {k: v for k, v in exc.field_errors.items() if k != "version"}
-        if errors:
-            apply_errors(form, DomainError(exc.message, code=exc.code, field_errors=errors), aliases=aliases,
-                         rename=rename)
-        if version is not None and form.is_bound and "version" in form.fields:
+    errors = dict(exc.field_errors)
+    if exc.status == 409 and "version" in errors:
+        del errors["version"]
+        form.add_error(None, str(exc.message))
+        form.add_error(None, _("您填写的内容已保留：请查看最新情况，确认后再提交"))
+        if version is not None and form.is_bound:
             data = form.data.copy()
-            data["version"] = str(version)
+            data[form.add_prefix("version")] = str(version)
             form.data = data
-        return 409
-    apply_errors(form, DomainError(exc.message, code=exc.code, field_errors=exc.field_errors), aliases=aliases,
-                 rename=rename)
-    return 400
+        if not errors:
+            return 409
+    apply_errors(form, DomainError(exc.message, code=exc.code, field_errors=errors), aliases=aliases, rename=rename)
+    return 409 if exc.status == 409 else 400
