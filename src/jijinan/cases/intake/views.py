@@ -50,18 +50,22 @@ INTAKE_FIELDS = {"new_person": "subject_mode", "id_number": "new_id_number", "id
 def _intake_initial(request: HttpRequest) -> dict[str, Any]:
     """A new form: the channel and township a link may give, and the person or household of a
     "start a case" link (404 when the user may not see them)."""
-    initial = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
-               "handling_region_code": request.GET.get("region", "")}
-    for mode, param, get in (("person", "person", registry_selectors.person_get_for_user),
-                             ("household", "household", registry_selectors.household_get_for_user)):
-        pk = request.GET.get(param, "")
-        if pk:
-            if not pk.isdigit():
-                raise Http404
-            subject = get(user=request.user, pk=int(pk))
-            initial.update({"subject_mode": mode, f"{mode}_id": subject.pk,
-                            "handling_region_code": initial["handling_region_code"]
-                            or (subject.residence_region.code if mode == "person" else subject.region.code)})
+    initial: dict[str, Any] = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
+                               "handling_region_code": request.GET.get("region", "")}
+    person_pk, household_pk = request.GET.get("person", ""), request.GET.get("household", "")
+    if not (person_pk or household_pk):
+        return initial
+    if not (person_pk or household_pk).isdigit():
+        raise Http404
+    if person_pk:
+        person = registry_selectors.person_get_for_user(user=request.user, pk=int(person_pk))
+        initial.update(subject_mode="person", person_id=person.pk)
+        region = person.residence_region.code
+    else:
+        household = registry_selectors.household_get_for_user(user=request.user, pk=int(household_pk))
+        initial.update(subject_mode="household", household_id=household.pk)
+        region = household.region.code
+    initial["handling_region_code"] = initial["handling_region_code"] or region
     return initial
 
 
