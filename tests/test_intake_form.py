@@ -217,3 +217,23 @@ def test_a_stale_version_keeps_the_input_and_offers_the_current_version(world, d
     assert f'name="review-version" value="{case.version}"' in html  # sending it again is the user's decision
     again = reviewer.post(f"/cases/{case.pk}/act/review/", {**form, "review-version": case.version})
     assert again.status_code == 302 and Case.objects.get(pk=case.pk).stage != case.stage
+
+
+def test_a_bad_phone_and_a_future_time_show_with_the_missing_fields(browser):  # type: ignore[no-untyped-def]
+    future = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = browser.post("/cases/new/", _form(description="", reporter_phone="12", event_at=future))
+    html = response.content.decode()
+    assert response.status_code == 400
+    for anchor in ("#id_description", "#id_reporter_phone", "#id_event_at"):
+        assert f'href="{anchor}"' in html, anchor
+    assert "发生时间不能晚于现在" in html
+
+
+def test_an_out_of_scope_household_is_refused_on_the_form_with_the_input_kept(browser):  # type: ignore[no-untyped-def]
+    other = _household(_person("褚遂良", GULOU_VILLAGE, 44))
+    before = Case.objects.count()
+    response = browser.post("/cases/new/", _form(subject_mode="household", household_id=other.pk))
+    html = response.content.decode()
+    assert response.status_code == 400 and Case.objects.count() == before
+    assert "未找到该家庭" in html and 'href="#id_household_id"' in html and "中山路口" in html
+    assert "褚遂良" not in html

@@ -14,6 +14,8 @@ from jijinan.cases.choices import Channel, Urgency
 from jijinan.cases.intake import services
 from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.models import CaseCategory, NeedType
+from jijinan.core.errors import DomainError
+from jijinan.core.protected.ids import normalise_phone
 from jijinan.registry.services import PersonInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -112,6 +114,14 @@ class IntakeForm(forms.Form):
             self.add_error("crisis_note", _("标记危机个案时请写明危机情况"))
         if "categories" in d and not d["categories"]:
             self.add_error("categories", _("请至少选择一个急难类别"))
+        # Checked again by the service; here so that they show with the errors above.
+        if (d.get("reporter_phone") or "").strip():
+            try:
+                normalise_phone(d["reporter_phone"], field="reporter_phone")
+            except DomainError as exc:
+                self.add_error("reporter_phone", str(exc.message))
+        if d.get("event_at") and d["event_at"] > timezone.now() + services.CLOCK_SKEW:
+            self.add_error("event_at", _("发生时间不能晚于现在"))
         return d
 
     def suppress_errors(self) -> None:
