@@ -95,6 +95,16 @@ def test_the_intake_form_on_a_phone_sections_picker_and_draft(page):  # type: ig
     assert page.input_value("input[name=reporter_name]") == "王五"
     check_page(page, "intake-form-390-errors")
 
+    # "Start a case" from a person's page: the person wins over the draft kept.
+    page.fill("input[name=event_place]", "北京东路")
+    assert _draft(page) is not None
+    page.goto(page.base_url + f"/registry/persons/{person.pk}/")
+    page.click("[data-testid=person-links] a:has-text('发起救助')")
+    page.wait_for_load_state()
+    assert page.is_checked(f"input[name=person_id][value='{person.pk}']")
+    assert page.is_checked("input[name=subject_mode][value=person]")
+    assert page.locator("[data-draft-notice]").is_hidden() and page.input_value("input[name=event_place]") == ""
+
     # Signing out clears every draft of the site.
     page.fill("input[name=event_place]", "北京东路")
     assert _draft(page) is not None

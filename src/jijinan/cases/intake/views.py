@@ -114,7 +114,9 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 if can(request.user, CASE_VIEW, Target(region_prefix=case.handling_region.prefix)):
                     return redirect("cases:case", pk=case.pk)
                 return redirect("cases:intake")
-    return render(request, "cases/intake_form.html", {"form": form, **_picker_context(request, form)},
+    # A "start a case" link: the subject it names wins over a draft kept in the browser.
+    fresh = bool(initial.get("person_id") or initial.get("household_id"))
+    return render(request, "cases/intake_form.html", {"form": form, "fresh": fresh, **_picker_context(request, form)},
                   status=status)
 
 

@@ -47,8 +47,9 @@
     const notice = document.querySelector("[data-draft-notice]");
     let saved = null;
     try { saved = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
-    // A form sent back by the server (with its errors) shows what was sent, not an older draft.
-    if (saved && !form.querySelector("[data-error-summary]")) {
+    // A form sent back by the server (with its errors) shows what was sent, and a form opened for
+    // a chosen person or household starts from them: neither takes an older draft.
+    if (saved && !form.querySelector("[data-error-summary]") && !form.hasAttribute("data-draft-fresh")) {
       restore(form, saved);
       if (notice) notice.hidden = false;
     }
