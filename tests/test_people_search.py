@@ -321,3 +321,17 @@ def test_persons_registered_by_an_import_are_found_by_every_key(reviewer, tmp_pa
     assert run("persons", roll).persons_created == 1
     for q in (number[-6:], "1357", "建国", "jianguo", "珠江路"):
         assert _names(_persons_page(reviewer, q)[1]) == ["孙建国"], q
+
+
+# --- the type-ahead pickers ---------------------------------------------------------------------------------------
+def test_the_pickers_find_by_partial_numbers_and_log_each_person_once(reviewer, outsider, wang):
+    client = _client(reviewer)
+    html = client.post("/registry/pick/persons/", {"person_q": TAIL}).content.decode()
+    assert f'value="{wang.pk}"' in html and mask_id_number(NUMBER) in html and NUMBER not in html
+    assert len(_search_logs(wang)) == 1
+    household_id = wang.household_memberships.get().household_id
+    html = client.post("/registry/pick/households/", {"household_q": PHONE[-4:]}).content.decode()
+    assert f'value="{household_id}"' in html
+    assert [log.fields for log in _search_logs(wang)] == [["phone"], ["id_number"]]
+    html = _client(outsider).post("/registry/pick/persons/", {"person_q": TAIL}).content.decode()
+    assert f'value="{wang.pk}"' not in html and len(_search_logs(wang)) == 2
