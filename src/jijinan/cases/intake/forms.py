@@ -13,6 +13,8 @@ from jijinan.cases.choices import Channel, Urgency
 from jijinan.cases.intake import services
 from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.models import CaseCategory, NeedType
+from jijinan.cases.permissions import CASE_CREATE
+from jijinan.regions.pickers import TOWNSHIP_OR_VILLAGE, RegionPickerField
 from jijinan.registry.services import PersonInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -37,9 +39,8 @@ class MultipleFileField(forms.FileField):
 
 class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
-    handling_region_code = forms.RegexField(label=_("办理乡镇（街道）区划代码"), regex=r"^\d{12}$",
-                                            help_text=_("12 位；填村（社区）代码时由其所属乡镇（街道）办理"),
-                                            error_messages={"invalid": _("区划代码应为 12 位数字")})
+    handling_region_code = RegionPickerField(label=_("办理乡镇（街道）"), levels=TOWNSHIP_OR_VILLAGE, action=CASE_CREATE,
+                                             help_text=_("选村（社区）时由其所属乡镇（街道）办理"))
     subject_mode = forms.ChoiceField(label=_("救助对象"), choices=SUBJECT_MODES, initial="unidentified")
     person_id = forms.IntegerField(label=_("救助对象编号"), required=False, min_value=1)
     household_id = forms.IntegerField(label=_("家庭编号"), required=False, min_value=1)
@@ -47,7 +48,8 @@ class IntakeForm(forms.Form):
     subject_description = forms.CharField(label=_("对象特征"), max_length=300, required=False)
     new_id_number = forms.CharField(label=_("新对象身份证号"), max_length=30, required=False)
     new_id_unknown = forms.BooleanField(label=_("新对象无证件（给出临时编号）"), required=False)
-    new_residence_region_code = forms.CharField(label=_("新对象居住地区划代码"), max_length=12, required=False)
+    new_residence_region_code = RegionPickerField(label=_("新对象居住地"), levels=TOWNSHIP_OR_VILLAGE,
+                                                  action=CASE_CREATE, required=False)
     reporter_name = forms.CharField(label=_("报告人"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False)
     reporter_relation = forms.CharField(label=_("与对象关系"), max_length=30, required=False)

@@ -35,6 +35,7 @@ from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
 from jijinan.core.uploads import inline_response
 from jijinan.regions.models import Region
+from jijinan.regions.pickers import bind_region_pickers
 from jijinan.registry import selectors as registry_selectors
 
 
@@ -44,6 +45,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
     initial = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
                "handling_region_code": request.GET.get("region", "")}
     form = forms.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.case_intake(actor=acting_user(request), data=form.to_input(), attachments=form.uploads())

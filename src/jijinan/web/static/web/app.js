@@ -22,3 +22,11 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// Region pickers: Enter in the search box searches at once instead of submitting the form.
+document.addEventListener("keydown", (event) => {
+  const box = event.target.closest && event.target.closest("[data-region-picker-q]");
+  if (!box || event.key !== "Enter" || !window.htmx) return;
+  event.preventDefault();
+  window.htmx.trigger(box, "search");
+});
