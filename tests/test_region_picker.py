@@ -138,7 +138,8 @@ def test_an_out_of_area_township_is_a_field_error_that_keeps_the_input(clerk):  
 
 def test_a_county_is_refused_where_a_township_is_asked(clerk):  # type: ignore[no-untyped-def]
     response = _client(clerk).post("/cases/new/", _intake_form(handling_region_code=XUANWU))
-    assert response.status_code == 400 and "请选择乡镇（街道）或村（社区），玄武区 是县（区）" in response.content.decode()
+    assert response.status_code == 400
+    assert "请选择乡镇（街道）或村（社区），玄武区 是县（区）" in response.content.decode()
 
 
 def test_a_search_typed_but_not_chosen_shows_its_results_without_script(clerk):  # type: ignore[no-untyped-def]

@@ -35,6 +35,9 @@ AREA_PATHS = ScopePaths(region_code="code")
 PREFILL_ORDER = [RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.VILLAGE, RegionLevel.CITY,
                  RegionLevel.PROVINCE]
 TOWNSHIP_OR_VILLAGE = (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+# A list narrowed to a part of the user's area: any level below the province.
+AREA_LEVELS = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+ALL_LEVELS = tuple(LEVEL_ORDER)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -98,6 +101,12 @@ def region_paths(regions: Iterable[Region]) -> list[PickedRegion]:
         above = [names.get(r.code[:n].ljust(12, "0")) for n in (4, 6, 9)[:max(depth - 1, 0)]]
         out.append(PickedRegion(r.code, r.name, r.level, " ".join([*(a for a in above if a), r.name])))
     return out
+
+
+def region_label(*, code: str) -> str:
+    """A region as its path, for a page or a file header; the code itself when it is unknown."""
+    region = Region.objects.filter(code=code).first()
+    return region_paths([region])[0].path if region is not None else code
 
 
 def region_pick_search(*, user: Any, action: str | None, levels: Sequence[str], q: str) -> PickResult:
@@ -252,15 +261,18 @@ def _required_message() -> str:
     return _("请输入名称或拼音查找，并在结果中选择一项")
 
 
-def bind_region_pickers(form: forms.BaseForm, user: Any) -> forms.BaseForm:
-    """Give the form's region pickers the user whose area limits them, and pre-fill an unbound
-    form with the user's own township where the area holds exactly one."""
+def bind_region_pickers(form: forms.BaseForm, user: Any, *, action: str | None = None) -> forms.BaseForm:
+    """Give the form's region pickers the user whose area limits them (and the page's own action,
+    when one form serves pages of different actions), and pre-fill an unbound form with the user's
+    own township where the area holds exactly one."""
     for name, field in form.fields.items():
         if not isinstance(field, RegionPickerField):
             continue
         widget = field.widget
         assert isinstance(widget, RegionPickerWidget)
         widget.user = user
+        if action is not None and widget.action is not None:
+            widget.action = action
         if field.prefill and not form.is_bound and not form.initial.get(name) and not field.initial:
             code = region_pick_prefill(user=user, action=widget.action, levels=widget.levels)
             if code:

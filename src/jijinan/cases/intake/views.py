@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jijinan.accounts.context import acting_user
-from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
 from jijinan.cases.intake import attachments as files
@@ -108,6 +107,7 @@ def online_application(request: HttpRequest) -> HttpResponse:
     """The public self-application: a one-time code proves the mobile, then the case is reported
     (stage "reported") to the township, and the applicant gets its number by text message."""
     form = forms.OnlineApplicationForm(request.POST or None)
+    bind_region_pickers(form, request.user)
     done = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -131,19 +131,16 @@ def online_application(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def on_call(request: HttpRequest) -> HttpResponse:
     """The crisis duty rota of the user's counties, and a form to add a period."""
-    form = forms.OnCallForm(request.POST or None)
+    form = forms.OnCallForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        user = User.objects.filter(username=d["username"], is_active=True).first()
         try:
-            services.on_call_add(actor=acting_user(request), county_code=d["county_code"], user=user,
+            services.on_call_add(actor=acting_user(request), county_code=d["county_code"], user=d["user"],
                                  starts_at=d["starts_at"], ends_at=d["ends_at"], note=d["note"])
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
             apply_errors(form, exc)
-            if "user" in exc.field_errors:
-                form.add_error("username", exc.field_errors["user"][0])
         else:
             messages.success(request, _("已添加值班安排"))
             return redirect("cases:on_call")
