@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -55,12 +56,20 @@ def _regions_of_page(request: HttpRequest) -> tuple[QuerySet[Region], str, str |
     return results, q, level, include_retired
 
 
+class RetireForm(forms.Form):
+    successor_code = pickers.RegionPickerField(label=gettext_lazy("继任区划（可选）"), levels=pickers.ALL_LEVELS,
+                                               action="regions.manage", prefill=False, required=False)
+
+
 @requires("regions.view")
 @require_GET
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get(code=code)
+    retire_form = RetireForm(auto_id="retire_%s")
+    retire_form.fields["successor_code"].widget.levels = (region.level,)  # type: ignore[attr-defined]
+    pickers.bind_region_pickers(retire_form, request.user)
     return render(request, "regions/detail.html", {
-        "region": region,
+        "region": region, "retire_form": retire_form,
         "ancestors": selectors.region_ancestors(region=region),
         "children": selectors.region_children(region=region, include_retired=True),
         "today": date.today(),
