@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import lazy
@@ -144,8 +144,11 @@ def _levels_text(levels: Sequence[str]) -> str:
 
 
 def region_pick_check(*, code: str, user: Any, action: str | None, levels: Sequence[str]) -> Region:
-    """The chosen region, or a ValidationError saying in words what is wrong with the choice."""
-    region = Region.objects.select_related("successor").filter(code=code).first() if code.isdigit() else None
+    """The chosen region, or a ValidationError saying in words what is wrong with the choice (one query)."""
+    regions = Region.objects.select_related("successor").filter(code=code)
+    if action is not None:
+        regions = regions.annotate(in_area=Exists(region_area(user=user, action=action).filter(pk=OuterRef("pk"))))
+    region = regions.first() if code.isdigit() else None
     if region is None:
         raise forms.ValidationError(_("所选区划不存在，请重新查找并选择"), code="unknown")
     if region.valid_to is not None:
@@ -157,7 +160,7 @@ def region_pick_check(*, code: str, user: Any, action: str | None, levels: Seque
         raise forms.ValidationError(_("请选择%(levels)s，%(name)s 是%(level)s") % {
             "levels": _levels_text(levels), "name": region.name, "level": RegionLevel(region.level).label},
             code="level")
-    if action is not None and not region_area(user=user, action=action).filter(pk=region.pk).exists():
+    if action is not None and not region.in_area:  # type: ignore[attr-defined]
         raise forms.ValidationError(_("%(name)s 不在您的工作范围内，请选择您工作范围内的区划") % {
             "name": region.name}, code="out_of_area")
     return region
@@ -179,6 +182,7 @@ class RegionPickerWidget(forms.Widget):
         self.action = action
         self.user: Any = None
         self.query = ""
+        self.picked: Region | None = None  # the region the field cleaned to: shown without asking again
 
     def id_for_label(self, id_: str) -> str:
         return f"{id_}_q" if id_ else ""
@@ -196,7 +200,10 @@ class RegionPickerWidget(forms.Widget):
         widget_id = attrs.get("id") or f"id_{name}"
         code = str(value or "")
         # A choice is shown again only when it could be chosen; otherwise the field error says why.
-        chosen = region_pick_choosable(code=code, user=self.user, action=self.action, levels=self.levels)
+        if self.picked is not None and self.picked.code == code:
+            chosen: PickedRegion | None = region_paths([self.picked])[0]
+        else:
+            chosen = region_pick_choosable(code=code, user=self.user, action=self.action, levels=self.levels)
         result = None
         if self.query:
             result = region_pick_search(user=self.user, action=self.action, levels=self.levels, q=self.query)
@@ -254,7 +261,8 @@ class RegionPickerField(forms.CharField):
                 raise forms.ValidationError(_("请在查找结果中选择一项"), code="not_chosen")
             return super().clean(value)
         super().clean(value)
-        return region_pick_check(code=value, user=widget.user, action=widget.action, levels=widget.levels).code
+        widget.picked = region_pick_check(code=value, user=widget.user, action=widget.action, levels=widget.levels)
+        return widget.picked.code
 
 
 def _required_message() -> str:
