@@ -159,3 +159,139 @@ def test_the_new_persons_residence_is_picked_too(clerk):  # type: ignore[no-unty
         subject_mode="new_person", subject_name="钱新来", new_id_unknown="on", new_residence_region_code=VILLAGE))
     assert response.status_code == 302
     assert Case.objects.get(client_key="picker-1").person.residence_region.code == VILLAGE
+
+
+# --- every form that took a typed code -----------------------------------------------------------
+@pytest.mark.parametrize(("url", "name"), [
+    ("/cases/new/", "handling_region_code"),
+    ("/cases/new/", "new_residence_region_code"),
+    ("/cases/apply/", "handling_region_code"),
+    ("/cases/on-call/", "county_code"),
+    ("/cases/queue/", "region"),
+    ("/cases/overdue/", "region"),
+    ("/cases/public-notices/", "region"),
+    ("/policy/parameters/dibao.standard_monthly/versions/new/", "region_code"),
+    ("/policy/calculator/", "region_code"),
+    ("/exchange/upload/", "region_code"),
+    ("/referrals/matrix/new/", "region_code"),
+    ("/registry/persons/", "region"),
+    ("/registry/persons/new/", "residence_region_code"),
+    ("/registry/persons/new/", "registered_region_code"),
+    ("/registry/households/", "region"),
+    ("/registry/households/new/", "region_code"),
+    ("/verification/", "region"),
+    ("/accounts/organisations/", "region"),
+    ("/accounts/organisations/new/", "region_code"),
+    ("/accounts/staff/{staff}/", "region_code"),
+    ("/regions/320102000000/", "successor_code"),
+])
+def test_every_form_that_took_a_typed_code_offers_the_picker(url, name, admin_session, world, defaults):  # type: ignore[no-untyped-def]
+    html = admin_session.get(url.format(staff=world.xuanwu_staff.pk)).content.decode()
+    assert f'name="{name}__q"' in html and f'hx-get="/regions/pick/?name={name}' in html
+    assert re.search(rf'<label for="[^"]*{name}_q">', html), "the search box has a label"
+    assert f'<input type="text" name="{name}"' not in html
+
+
+def _search_page_choices(client: Client, url: str, name: str, typed: str) -> list[str]:
+    """Without script: the form sent with a typed search and no choice shows the results."""
+    response = client.get(url, {f"{name}__q": typed})
+    return _choices(response.content.decode(), name)
+
+
+def test_the_notice_board_finds_its_township_by_name_without_script(world):  # type: ignore[no-untyped-def]
+    assert _search_page_choices(Client(), "/cases/public-notices/", "region", "梅园") == [TOWNSHIP]
+    assert _search_page_choices(Client(), "/cases/public-notices/", "region", "xuanwu") == [XUANWU]
+    page = Client().get("/cases/public-notices/", {"region": TOWNSHIP}).content.decode()
+    assert "救助公示：梅园新村街道" in page and _checked(page, "region") == [TOWNSHIP]
+
+
+def test_the_queue_filter_keeps_to_the_users_area(clerk):  # type: ignore[no-untyped-def]
+    client = _client(clerk)
+    assert client.get("/cases/queue/", {"region": TOWNSHIP}).status_code == 200
+    response = client.get("/cases/queue/", {"region": GULOU_TOWNSHIP})
+    assert response.status_code == 400 and "宁海路街道 不在您的工作范围内" in response.content.decode()
+
+
+def test_the_duty_rota_offers_the_countys_staff_by_name(world):  # type: ignore[no-untyped-def]
+    approver = persona(world, Role.COUNTY_APPROVER, at=XUANWU)
+    html = _client(approver).get("/cases/on-call/").content.decode()
+    assert f'<option value="{world.xuanwu_staff.pk}">{world.xuanwu_staff.full_name}（玄武区民政局）</option>' in html
+    assert world.gulou_staff.full_name not in html
+    assert _checked(html, "county_code") == [XUANWU]  # the one county of the area, pre-filled
+
+
+def test_an_office_is_placed_in_the_admins_area_only(world):  # type: ignore[no-untyped-def]
+    from jijinan.accounts.models import Organisation
+
+    admin = _client(persona(world, Role.ADMINISTRATOR, at=XUANWU))
+    form = {"kind": "department_office", "name": "玄武区教育局", "department_type": "education"}
+    refused = admin.post("/accounts/organisations/new/", {**form, "region_code": GULOU})
+    assert refused.status_code == 400 and "鼓楼区 不在您的工作范围内" in refused.content.decode()
+    assert 'value="玄武区教育局"' in refused.content.decode()
+    assert admin.post("/accounts/organisations/new/", {**form, "region_code": XUANWU}).status_code == 302
+    assert Organisation.objects.get(name="玄武区教育局").region.code == XUANWU
+
+
+def test_a_handover_colleague_is_chosen_by_name(world):  # type: ignore[no-untyped-def]
+    from jijinan.accounts.models import User
+
+    admin = _client(persona(world, Role.ADMINISTRATOR, at=XUANWU))
+    leaving = persona(world, Role.WINDOW_CLERK, at=TOWNSHIP)
+    page = admin.get(f"/accounts/staff/{leaving.pk}/").content.decode()
+    assert f'<option value="{world.xuanwu_staff.pk}">{world.xuanwu_staff.full_name}（玄武区民政局）</option>' in page
+    assert world.gulou_staff.full_name not in page
+    outsider = admin.post(f"/accounts/staff/{leaving.pk}/deactivate/", {
+        "reason": "调离", "handover_to": world.gulou_staff.pk, "version": leaving.version})
+    assert outsider.status_code == 302 and User.objects.get(pk=leaving.pk).is_active
+    response = admin.post(f"/accounts/staff/{leaving.pk}/deactivate/", {
+        "reason": "调离", "handover_to": world.xuanwu_staff.pk, "version": leaving.version})
+    assert response.status_code == 302 and not User.objects.get(pk=leaving.pk).is_active
+
+
+def test_a_person_lives_in_the_clerks_area_only(clerk):  # type: ignore[no-untyped-def]
+    from jijinan.registry.models import Person
+
+    client = _client(clerk)
+    form = {"name": "赵小明", "id_unknown": "on", "employment": "unknown", "education": "unknown"}
+    refused = client.post("/registry/persons/new/", {**form, "residence_region_code": GULOU_VILLAGE})
+    assert refused.status_code == 400 and "另一社区 不在您的工作范围内" in refused.content.decode()
+    # 户籍地 may lie anywhere; the residence must be the clerk's.
+    response = client.post("/registry/persons/new/", {**form, "residence_region_code": VILLAGE,
+                                                      "registered_region_code": GULOU_VILLAGE})
+    assert response.status_code == 302
+    person = Person.objects.get(name="赵小明")
+    assert (person.residence_region.code, person.registered_region_code) == (VILLAGE, GULOU_VILLAGE)
+
+
+def test_a_household_is_registered_in_the_clerks_area_only(clerk):  # type: ignore[no-untyped-def]
+    response = _client(clerk).post("/registry/households/new/", {
+        "head": "1", "region_code": GULOU_VILLAGE, "monthly_income": "0", "financial_assets": "0", "vehicles": "0"})
+    assert response.status_code == 400 and "另一社区 不在您的工作范围内" in response.content.decode()
+
+
+def test_an_import_is_for_a_region_of_the_importers_area(world):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    approver = _client(persona(world, Role.COUNTY_APPROVER, at=XUANWU))
+    response = approver.post("/exchange/upload/", {
+        "source": "persons", "region_code": GULOU, "mode": "all_or_nothing",
+        "file": SimpleUploadedFile("名册.csv", "姓名\n张三\n".encode(), content_type="text/csv")})
+    assert response.status_code == 400 and "鼓楼区 不在您的工作范围内" in response.content.decode()
+
+
+def test_the_verification_list_is_narrowed_within_the_area(world):  # type: ignore[no-untyped-def]
+    client = _client(persona(world, Role.TOWNSHIP_REVIEWER, at=XUANWU))
+    assert client.get("/verification/", {"region": TOWNSHIP}).status_code == 200
+    refused = client.get("/verification/", {"region": GULOU})
+    assert refused.status_code == 400 and "鼓楼区 不在您的工作范围内" in refused.content.decode()
+
+
+def test_a_referral_rule_is_limited_to_a_picked_region(world):  # type: ignore[no-untyped-def]
+    from tests.world import PROVINCE
+
+    admin = _client(persona(world, Role.ADMINISTRATOR, at=PROVINCE))
+    html = admin.get("/referrals/matrix/new/").content.decode()
+    assert _checked(html, "region_code") == []  # left empty: the whole province
+    found = _get(admin, "/regions/pick/?name=region_code&id=id_region_code&levels=province,city,county,township,village"
+                 "&action=referrals.matrix.manage", region_code__q="gulou")
+    assert _choices(found, "region_code") == [GULOU]
