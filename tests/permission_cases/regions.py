@@ -6,6 +6,6 @@ from tests.permission_cases import Case, fixed
 
 CASES: dict[str, Case] = {
     "* /regions/export/": Case("GET", fixed("/regions/export/?q=3201")),
-    "* /regions/pick/": Case("GET", fixed("/regions/pick/?name=region&id=id_region&levels=township&region__q=%E8%A1%97")),
+    "* /regions/pick/": Case("GET", fixed("/regions/pick/?name=region&id=id_region&levels=township&region__q=街")),
     "GET /api/v1/regions/export.xlsx": Case("GET", fixed("/api/v1/regions/export.xlsx?q=玄武"), api=True),
 }

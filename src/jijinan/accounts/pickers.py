@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db.models import QuerySet
 
 from jijinan.accounts.models import Organisation, User
@@ -23,7 +24,14 @@ def staff_choosable(*, user: Any, action: str) -> QuerySet[User]:
 def staff_label(member: User) -> str:
     """姓名（机构）: a name, never a login."""
     name = member.full_name or member.get_username()
-    return f"{name}（{member.organisation.name}）" if member.organisation_id else name
+    return f"{name}（{member.organisation.name}）" if member.organisation is not None else name
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A member of staff chosen from a list, labelled 姓名（机构）."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return staff_label(obj)
 
 
 def offices_choosable(*, user: Any, action: str, kinds: list[str] | None = None) -> QuerySet[Organisation]:

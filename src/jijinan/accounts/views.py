@@ -26,7 +26,7 @@ from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.errors import AccountErrorCode as E
 from jijinan.accounts.models import User
-from jijinan.accounts.pickers import staff_choosable, staff_label
+from jijinan.accounts.pickers import StaffChoiceField, staff_choosable
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.errors import DomainError
@@ -315,17 +315,16 @@ class GrantForm(forms.Form):
 
 class DeactivateForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("停用原因"), max_length=200)
-    handover_to = forms.ModelChoiceField(label=gettext_lazy("交接人"), required=False, queryset=User.objects.none(),
-                                         empty_label=gettext_lazy("— 不交接 —"),
-                                         error_messages={"invalid_choice": gettext_lazy("请从列表中选择交接人")})
+    handover_to = StaffChoiceField(label=gettext_lazy("交接人"), required=False, queryset=User.objects.none(),
+                                   empty_label=gettext_lazy("— 不交接 —"),
+                                   error_messages={"invalid_choice": gettext_lazy("请从列表中选择交接人")})
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, member: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["handover_to"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, StaffChoiceField)
         field.queryset = staff_choosable(user=user, action="accounts.staff.view").exclude(pk=member.pk)
-        field.label_from_instance = staff_label  # type: ignore[method-assign]
 
 
 @requires("accounts.staff.view")

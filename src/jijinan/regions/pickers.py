@@ -69,11 +69,12 @@ def region_area(*, user: Any, action: str | None) -> QuerySet[Region]:
 
 
 def _matching(regions: QuerySet[Region], q: str) -> QuerySet[Region]:
+    """The regions whose name holds ``q``, or whose pinyin or initials start with it; best first."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", q))
     if not text:
         return regions.none()
     if text.isdigit():
-        return regions.filter(code__startswith=text).annotate(rank=Value(1))
+        return regions.filter(code__startswith=text).order_by("code")
     if _CJK.search(text):
         condition = Q(name__contains=text)
         rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
@@ -87,7 +88,7 @@ def _matching(regions: QuerySet[Region], q: str) -> QuerySet[Region]:
             condition |= Q(name_pinyin__contains=key)
         rank = Case(When(Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key), then=Value(1)),
                     default=Value(2), output_field=IntegerField())
-    return regions.filter(condition).annotate(rank=rank)
+    return regions.filter(condition).annotate(rank=rank).order_by("rank", "code")
 
 
 def region_paths(regions: Iterable[Region]) -> list[PickedRegion]:
@@ -112,7 +113,7 @@ def region_label(*, code: str) -> str:
 def region_pick_search(*, user: Any, action: str | None, levels: Sequence[str], q: str) -> PickResult:
     """The regions matching ``q`` by name, full pinyin, initials (or code), in the user's area."""
     found = _matching(region_area(user=user, action=action).filter(level__in=levels), q)
-    rows = list(found.order_by("rank", "code")[:PICK_LIMIT + 1])
+    rows = list(found[:PICK_LIMIT + 1])
     outside = False
     if not rows and action is not None and q.strip():
         outside = _matching(Region.objects.filter(valid_to__isnull=True, level__in=levels), q).exists()

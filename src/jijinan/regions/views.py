@@ -66,7 +66,7 @@ class RetireForm(forms.Form):
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get(code=code)
     retire_form = RetireForm(auto_id="retire_%s")
-    retire_form.fields["successor_code"].widget.levels = (region.level,)  # type: ignore[attr-defined]
+    retire_form.fields["successor_code"].widget.levels = (region.level,)
     pickers.bind_region_pickers(retire_form, request.user)
     return render(request, "regions/detail.html", {
         "region": region, "retire_form": retire_form,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.accounts.models import User
-from jijinan.accounts.pickers import staff_choosable, staff_label
+from jijinan.accounts.pickers import StaffChoiceField, staff_choosable
 from jijinan.cases.choices import Channel, Urgency
 from jijinan.cases.intake import services
 from jijinan.cases.intake.attachments import Upload, check_size
@@ -145,8 +145,8 @@ class OnlineApplicationForm(forms.Form):
 
 class OnCallForm(forms.Form):
     county_code = RegionPickerField(label=_("县（区）"), levels=[RegionLevel.COUNTY], action=ON_CALL_MANAGE)
-    user = forms.ModelChoiceField(label=_("值班人员"), queryset=User.objects.none(),
-                                  error_messages={"invalid_choice": _("请从列表中选择在职的工作人员")})
+    user = StaffChoiceField(label=_("值班人员"), queryset=User.objects.none(),
+                            error_messages={"invalid_choice": _("请从列表中选择在职的工作人员")})
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -154,9 +154,8 @@ class OnCallForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, StaffChoiceField)
         field.queryset = staff_choosable(user=user, action=ON_CALL_MANAGE)
-        field.label_from_instance = staff_label  # type: ignore[method-assign]
         bind_region_pickers(self, user)
 
 
