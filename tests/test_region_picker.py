@@ -295,3 +295,14 @@ def test_a_referral_rule_is_limited_to_a_picked_region(world):  # type: ignore[n
     found = _get(admin, "/regions/pick/?name=region_code&id=id_region_code&levels=province,city,county,township,village"
                  "&action=referrals.matrix.manage", region_code__q="gulou")
     assert _choices(found, "region_code") == [GULOU]
+
+
+def test_the_picker_speaks_english_in_english(clerk):  # type: ignore[no-untyped-def]
+    client = _client(clerk)
+    client.cookies["jijinan_language"] = "en"
+    html = client.get("/cases/new/").content.decode()
+    assert "Type a name or pinyin" in html and "输入名称或拼音" not in html
+    found = _get(client, INTAKE_PICK, handling_region_code__q="ninghai")
+    assert "are outside your area" in found
+    refused = client.post("/cases/new/", _intake_form(handling_region_code=GULOU_TOWNSHIP))
+    assert refused.status_code == 400 and "宁海路街道 is outside your area" in refused.content.decode()
