@@ -58,7 +58,7 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     sign_in(page, people["window_clerk"].username)
     page.goto(page.base_url + "/cases/new/")
     page.select_option("select[name=channel]", value="window")
-    page.fill("input[name=handling_region_code]", TOWNSHIP)
+    page.check(f"input[name=handling_region_code][value='{TOWNSHIP}']")  # the clerk's own township, pre-filled
     page.check("input[name=subject_mode][value=person]")
     page.fill("input[name=person_q]", "王建国")  # the type-ahead answers with radio inputs
     page.check(f"input[name=person_id][value='{head.pk}']")  # type: ignore[attr-defined]

@@ -549,7 +549,7 @@ def test_a_county_approver_keeps_the_duty_rota_of_their_county(world):  # type: 
     client = Client()
     client.force_login(approver)
     now = timezone.localtime()
-    form = {"county_code": XUANWU, "username": world.xuanwu_staff.username,
+    form = {"county_code": XUANWU, "user": world.xuanwu_staff.pk,
             "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (now + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")}
     assert client.post("/cases/on-call/", form).status_code == 302
@@ -560,7 +560,11 @@ def test_a_county_approver_keeps_the_duty_rota_of_their_county(world):  # type: 
     backwards = client.post("/cases/on-call/", {**form, "ends_at": form["starts_at"]})
     township = client.post("/cases/on-call/", {**form, "county_code": TOWNSHIP})
     assert backwards.status_code == 400 and township.status_code == 400
-    assert client.post("/cases/on-call/", {**form, "county_code": "320106000000"}).status_code == 403
+    # Another county, or someone from outside the county, is refused on the form, the rest kept.
+    other_county = client.post("/cases/on-call/", {**form, "county_code": "320106000000"})
+    assert other_county.status_code == 400 and "鼓楼区 不在您的工作范围内" in other_county.content.decode()
+    outsider = client.post("/cases/on-call/", {**form, "user": world.gulou_staff.pk})
+    assert outsider.status_code == 400 and "请从列表中选择在职的工作人员" in outsider.content.decode()
     assert OnCallContact.objects.count() == 1
 
 

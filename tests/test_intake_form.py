@@ -165,8 +165,8 @@ def test_an_empty_form_gets_every_error_at_once_with_a_summary(browser):  # type
     assert response.status_code == 400
     summary = html[html.index("data-error-summary"):html.index("</div>", html.index("data-error-summary"))]
     assert 'role="alert"' in html[html.index('class="error-summary"') - 10:html.index("data-error-summary")]
-    for anchor in ("#id_channel", "#id_handling_region_code", "#id_event_at", "#id_description",
-                   "#id_subject_name", "#id_new_id_number", "#id_new_residence_region_code", "#id_crisis_note",
+    for anchor in ("#id_channel", "#id_handling_region_code_q", "#id_event_at", "#id_description",
+                   "#id_subject_name", "#id_new_id_number", "#id_new_residence_region_code_q", "#id_crisis_note",
                    "#id_categories"):
         assert f'href="{anchor}"' in summary, anchor
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_description_error"' in html
@@ -183,7 +183,7 @@ def test_an_out_of_scope_township_is_refused_on_the_form_with_the_input_kept(bro
     response = browser.post("/cases/new/", _form(handling_region_code=GULOU_VILLAGE, client_key="far-1"))
     html = response.content.decode()
     assert response.status_code == 400 and Case.objects.count() == before
-    assert 'data-testid="intake-form"' in html and 'href="#id_handling_region_code"' in html
+    assert 'data-testid="intake-form"' in html and 'href="#id_handling_region_code_q"' in html
     assert "摔伤后无人照料" in html and "中山路口" in html and "王五" in html
 
 

@@ -130,12 +130,12 @@ def test_an_overlap_is_shown_on_the_form(editor):
     assert fingerprint() == before
 
 
-def test_an_out_of_scope_region_in_the_form_is_403_and_saves_nothing(editor):
+def test_an_out_of_scope_region_in_the_form_is_a_field_error_and_saves_nothing(editor):
     before = fingerprint()
     response = editor.post(f"/policy/parameters/{STANDARD}/versions/new/", {
         "region_code": GULOU, "value": "980", "effective_from": f().isoformat(), "citation": "x",
         "basis": "policy"})
-    assert response.status_code == 403
+    assert response.status_code == 400 and "鼓楼区 不在您的工作范围内" in response.content.decode()
     assert fingerprint() == before
 
 

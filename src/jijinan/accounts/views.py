@@ -26,11 +26,13 @@ from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.errors import AccountErrorCode as E
 from jijinan.accounts.models import User
+from jijinan.accounts.pickers import StaffChoiceField, staff_choosable
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.errors import DomainError
 from jijinan.core.middleware import client_ip
 from jijinan.core.permissions import PUBLIC, Role, Target, can, requires
+from jijinan.regions.pickers import ALL_LEVELS, AREA_LEVELS, RegionPickerField, bind_region_pickers
 
 PAGE_SIZE = 50
 
@@ -168,18 +170,19 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 class OrganisationForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("机构类别"), choices=OrganisationKind.choices)
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
-    region_code = forms.RegexField(label=gettext_lazy("所在区划代码"), regex=r"^\d{12}$",
-                                   error_messages={"invalid": gettext_lazy("区划代码应为 12 位数字")})
+    region_code = RegionPickerField(label=gettext_lazy("所在区划"), levels=ALL_LEVELS,
+                                    action="accounts.organisation.manage")
     department_type = forms.ChoiceField(label=gettext_lazy("部门类型"), required=False)
     uscc = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18, required=False)
     phone = forms.CharField(label=gettext_lazy("办公电话"), max_length=30, required=False)
     address = forms.CharField(label=gettext_lazy("地址"), max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (t.code, t.name) for t in selectors.department_types()]
+        bind_region_pickers(self, user)
 
     def to_input(self) -> services.OrganisationInput:
         d = self.cleaned_data
@@ -188,11 +191,19 @@ class OrganisationForm(forms.Form):
                                           uscc=d["uscc"], phone=d["phone"], address=d["address"])
 
 
+class OrganisationFilterForm(forms.Form):
+    region = RegionPickerField(label=gettext_lazy("所在区划"), levels=AREA_LEVELS,
+                               action="accounts.organisation.view", prefill=False, required=False)
+
+
 @requires("accounts.organisation.view")
 @require_GET
 def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations, q, kind = _organisations_of_page(request)
+    filter_form = OrganisationFilterForm(request.GET or None)
+    bind_region_pickers(filter_form, request.user)
     return render(request, "accounts/organisation_list.html", {
+        "filter_form": filter_form,
         "page": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
         "q": q, "kind": kind, "kinds": OrganisationKind.choices,
         "may_add": can(request.user, "accounts.organisation.manage"),
@@ -214,7 +225,7 @@ def _organisations_of_page(request: HttpRequest) -> tuple[QuerySet[Any], str, st
 @requires("accounts.organisation.manage")
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.organisation_create(actor=acting_user(request), data=form.to_input())
@@ -252,7 +263,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                "department_type": organisation.department_type.code if organisation.department_type else "",
                "uscc": organisation.uscc, "phone": organisation.phone, "address": organisation.address,
                "version": organisation.version}
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = OrganisationForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(actor=acting_user(request), organisation=organisation,
@@ -291,20 +302,29 @@ class StaffForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("角色"), choices=Role.choices)
-    region_code = forms.RegexField(label=gettext_lazy("区划范围（代码）"), regex=r"^\d{12}$",
-                                   error_messages={"invalid": gettext_lazy("区划代码应为 12 位数字")})
+    region_code = RegionPickerField(label=gettext_lazy("区划范围"), levels=ALL_LEVELS, action="accounts.grant.manage",
+                                    prefill=False)
     department_type = forms.ChoiceField(label=gettext_lazy("部门类型（部门经办必填）"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (t.code, t.name) for t in selectors.department_types()]
+        bind_region_pickers(self, user)
 
 
 class DeactivateForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("停用原因"), max_length=200)
-    handover_to = forms.IntegerField(label=gettext_lazy("交接人（用户编号）"), required=False)
+    handover_to = StaffChoiceField(label=gettext_lazy("交接人"), required=False, queryset=User.objects.none(),
+                                   empty_label=gettext_lazy("— 不交接 —"),
+                                   error_messages={"invalid_choice": gettext_lazy("请从列表中选择交接人")})
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: Any, member: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["handover_to"]
+        assert isinstance(field, StaffChoiceField)
+        field.queryset = staff_choosable(user=user, action="accounts.staff.view").exclude(pk=member.pk)
 
 
 @requires("accounts.staff.view")
@@ -369,8 +389,8 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": can(request.user, "accounts.staff.manage", target),
         "may_grant": can(request.user, "accounts.grant.manage", target),
         "may_unmask": can(request.user, "accounts.staff.unmask", target),
-        "grant_form": GrantForm(),
-        "deactivate_form": DeactivateForm(initial={"version": member.version}),
+        "grant_form": GrantForm(user=request.user),
+        "deactivate_form": DeactivateForm(initial={"version": member.version}, user=request.user, member=member),
     })
 
 
@@ -414,14 +434,12 @@ def staff_unmask(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.staff.manage")
-    form = DeactivateForm(request.POST)
+    form = DeactivateForm(request.POST, user=request.user, member=member)
     if not form.is_valid():
-        messages.error(request, _("请填写停用原因"))
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("accounts:staff", pk=pk)
     try:
-        handover_to = None
-        if form.cleaned_data["handover_to"]:
-            handover_to = selectors.staff_get_for_user(user=request.user, pk=form.cleaned_data["handover_to"])
+        handover_to = form.cleaned_data["handover_to"]
         services.staff_deactivate(actor=acting_user(request), user=member, version=form.cleaned_data["version"],
                                   reason=form.cleaned_data["reason"], handover_to=handover_to)
     except DomainError as exc:
@@ -453,7 +471,7 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.staff_get_for_user(user=request.user, pk=pk, action="accounts.grant.manage")
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("accounts:staff", pk=pk)

@@ -8,19 +8,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.exchange.choices import BatchMode
+from jijinan.exchange.permissions import BATCH_IMPORT
+from jijinan.regions.pickers import ALL_LEVELS, RegionPickerField, bind_region_pickers
 
 
 class UploadForm(forms.Form):
     source = forms.ChoiceField(label=_("数据来源"))
-    region_code = forms.RegexField(label=_("导入区划代码"), regex=r"^\d{12}$",
-                                   help_text=_("12 位区划代码；文件中每一行都须在此区划内"),
-                                   error_messages={"invalid": _("区划代码应为 12 位数字")})
+    region_code = RegionPickerField(label=_("导入区划"), levels=ALL_LEVELS, action=BATCH_IMPORT,
+                                    help_text=_("文件中每一行都须在此区划内"))
     mode = forms.ChoiceField(label=_("导入方式"), choices=BatchMode.choices, initial=BatchMode.ALL_OR_NOTHING)
     file = forms.FileField(label=_("文件（CSV 或 .xlsx）"))
 
-    def __init__(self, *args: Any, sources: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sources: list[tuple[str, str]], user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = sources  # type: ignore[attr-defined]
+        bind_region_pickers(self, user)
 
 
 class ConfirmForm(forms.Form):

@@ -73,7 +73,8 @@ def _batch_upload(request: HttpRequest) -> HttpResponse:
     sources = selectors.sources_importable_by(user=request.user)
     choices = [(s.code, s.name) for s in sources]
     initial = {"source": request.GET.get("source", "")}
-    form = forms.UploadForm(request.POST or None, request.FILES or None, sources=choices, initial=initial)
+    form = forms.UploadForm(request.POST or None, request.FILES or None, sources=choices, initial=initial,
+                            user=request.user)
     if request.method == "POST":
         try:
             valid = form.is_valid()

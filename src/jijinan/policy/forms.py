@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy
 from jijinan.core.errors import DomainError
 from jijinan.policy.choices import Basis, ValueKind
 from jijinan.policy.models import ParameterDefinition
+from jijinan.policy.permissions import POLICY_EVALUATE, POLICY_MANAGE
 from jijinan.policy.services import VersionInput
+from jijinan.regions.choices import RegionLevel
+from jijinan.regions.pickers import ALL_LEVELS, RegionPickerField
 
 
 def _date_input() -> forms.DateInput:
@@ -33,11 +36,10 @@ def apply_errors(form: forms.Form, exc: DomainError, *, aliases: dict[str, str] 
 
 
 class VersionForm(forms.Form):
-    region_code = forms.RegexField(
-        label=gettext_lazy("适用区划代码"), regex=r"^\d{12}$",
-        error_messages={"invalid": gettext_lazy("区划代码应为 12 位数字")},
-        help_text=gettext_lazy("省、市或县（区）的 12 位代码：县（区）的取值优先于市，市优先于省；"
-                               "乡镇、村使用所在县（区）的取值"))
+    region_code = RegionPickerField(
+        label=gettext_lazy("适用区划"), levels=[RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY],
+        action=POLICY_MANAGE,
+        help_text=gettext_lazy("省、市或县（区）：县（区）的取值优先于市，市优先于省；乡镇、村使用所在县（区）的取值"))
     effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
     effective_to = forms.DateField(label=gettext_lazy("失效日期"), required=False,
                                    help_text=gettext_lazy("自该日起不再适用（不含该日），此后使用上级区划的取值；留空表示长期有效"),
@@ -156,9 +158,7 @@ def _yuan(label: Any, **kwargs: Any) -> forms.DecimalField:
 class CalculatorForm(forms.Form):
     """The household and the request as a clerk hears them at the window (amounts in yuan)."""
 
-    region_code = forms.RegexField(
-        label=gettext_lazy("办理地区划代码"), regex=r"^\d{12}$",
-        error_messages={"invalid": gettext_lazy("区划代码应为 12 位数字")})
+    region_code = RegionPickerField(label=gettext_lazy("办理地"), levels=ALL_LEVELS, action=POLICY_EVALUATE)
     on = forms.DateField(label=gettext_lazy("评估日期"), widget=_date_input())
     monthly_income = _yuan(gettext_lazy("家庭月收入（元）"))
     lookback_income = _yuan(gettext_lazy("近 12 个月家庭收入（元）"),

@@ -31,6 +31,7 @@ from jijinan.policy.permissions import (
     POLICY_VIEW,
 )
 from jijinan.regions.choices import RegionLevel
+from jijinan.regions.pickers import bind_region_pickers
 
 DEFAULT_REGION = "320100000000"  # Nanjing: the demo's city
 INDENT = {RegionLevel.PROVINCE: "", RegionLevel.CITY: "　", RegionLevel.COUNTY: "　　"}
@@ -100,6 +101,7 @@ def version_create(request: HttpRequest, name: str) -> HttpResponse:
     initial = {"region_code": request.GET.get("region", "")[:12], "effective_from": today_local().isoformat(),
                "definition_version": definition.version}
     form = VersionForm(request.POST or None, definition=definition, initial=initial)
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.parameter_version_add(actor=request.user, name=name, data=form.to_input(),
@@ -187,6 +189,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
     evaluated: list[Evaluated] = []
     if request.method == "POST":
         form = CalculatorForm(request.POST)
+        bind_region_pickers(form, request.user)
         members = MemberFormSet(request.POST, prefix="m")
         if form.is_valid() and members.is_valid():
             rows = [m.member() for m in members.forms if m.cleaned_data and m.is_filled()]
@@ -200,6 +203,7 @@ def calculator(request: HttpRequest) -> HttpResponse:
         given = {k: v for k, v in request.GET.items() if k in CalculatorForm.base_fields}
         form = CalculatorForm(initial={"region_code": _user_region_code(request.user), "on": today_local(),
                                        **given})
+        bind_region_pickers(form, request.user)
         ages = [a for a in request.GET.getlist("age") if a.isdigit()][:12]
         members = MemberFormSet(prefix="m", initial=[{"age": int(a)} for a in ages])
     return render(request, "policy/calculator.html", {

@@ -12,6 +12,8 @@ from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.intake.forms import MultipleFileField
 from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.referrals.choices import FlagReason, ReturnReason
+from jijinan.referrals.permissions import MATRIX_MANAGE
+from jijinan.regions.pickers import ALL_LEVELS, RegionPickerField, bind_region_pickers
 
 TEXT_MAX = 2000
 
@@ -133,8 +135,8 @@ class RuleForm(forms.Form):
     need = forms.ChoiceField(label=_("需求类型"))
     category = forms.ChoiceField(label=_("急难类别"), required=False, help_text=_("留空：任何类别"))
     program = forms.CharField(label=_("救助项目代码"), required=False, max_length=30, help_text=_("留空：任何项目"))
-    region_code = forms.RegexField(label=_("适用区划代码"), regex=r"^\d{12}$", required=False,
-                                   help_text=_("12 位；留空：全省"))
+    region_code = RegionPickerField(label=_("适用区划"), levels=ALL_LEVELS, action=MATRIX_MANAGE, prefill=False,
+                                    required=False, help_text=_("不选：全省"))
     department_type = forms.ChoiceField(label=_("责任部门"))
     limit_count = forms.IntegerField(label=_("办理时限"), required=False, min_value=1, max_value=365,
                                      help_text=_("留空：按政策参数“部门分办任务时限”"))
@@ -144,8 +146,9 @@ class RuleForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, needs: list[tuple[str, str]], categories: list[tuple[str, str]],
-                 departments: list[tuple[str, str]], **kwargs: Any) -> None:
+                 departments: list[tuple[str, str]], user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        bind_region_pickers(self, user)
         self.fields["need"].choices = [("", _("— 请选择 —")), *needs]  # type: ignore[attr-defined]
         self.fields["category"].choices = [("", _("任何类别")), *categories]  # type: ignore[attr-defined]
         self.fields["department_type"].choices = [("", _("— 请选择 —")), *departments]  # type: ignore[attr-defined]

@@ -445,8 +445,8 @@ def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
 # --- the matrix -------------------------------------------------------------------------------------
 
 
-def _rule_form(data: Any = None, **kwargs: Any) -> RuleForm:
-    return RuleForm(data, needs=_need_choices(),
+def _rule_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RuleForm:
+    return RuleForm(data, user=request.user, needs=_need_choices(),
                     categories=[(c.code, c.name) for c in CaseCategory.objects.filter(active=True)],
                     departments=[(d.code, d.name) for d in selectors.department_types()], **kwargs)
 
@@ -471,7 +471,7 @@ def _rule_input(d: dict[str, Any]) -> services.RuleInput:
 @requires(MATRIX_MANAGE)
 @require_http_methods(["GET", "POST"])
 def rule_add(request: HttpRequest) -> HttpResponse:
-    form = _rule_form(request.POST or None)
+    form = _rule_form(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.rule_add(actor=acting_user(request), data=_rule_input(form.cleaned_data))
@@ -493,7 +493,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
                "department_type": rule.department_type.code, "limit_count": rule.limit_count,
                "limit_unit": rule.limit_unit, "required_result": rule.required_result, "duty": rule.duty,
                "version": rule.version}
-    form = _rule_form(request.POST or None, initial=initial)
+    form = _rule_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.rule_change(actor=acting_user(request), rule=rule, version=form.cleaned_data["version"],

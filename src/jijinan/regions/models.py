@@ -12,6 +12,9 @@ class Region(models.Model):
     code = models.CharField(_("区划代码"), max_length=12, unique=True,
                             help_text=_("12 位统计用区划代码"))
     name = models.CharField(_("名称"), max_length=100)
+    # Search keys of the name for the region pickers (see jijinan.core.pinyin), set on load.
+    name_pinyin = models.CharField(_("名称拼音"), max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(_("名称拼音首字母"), max_length=60, blank=True, db_index=True)
     level = models.CharField(_("级别"), max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")

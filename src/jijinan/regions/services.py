@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from jijinan.audit.services import audit_record
 from jijinan.core.errors import DomainError, RowError, RowErrors
+from jijinan.core.pinyin import pinyin_keys
 from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
 from jijinan.regions.errors import RegionErrorCode as E
 from jijinan.regions.models import Region
@@ -161,8 +162,10 @@ def regions_load_csv(
         for level in LEVEL_ORDER:  # parents first, so children can point at them
             new: list[Region] = []
             for r in (r for r in rows if r.level == level):
+                name_pinyin, name_initials = pinyin_keys(r.name)
                 values: dict[str, Any] = {
-                    "name": r.name, "level": r.level,
+                    "name": r.name, "name_pinyin": name_pinyin, "name_initials": name_initials,
+                    "level": r.level,
                     "parent": by_code[r.parent_code] if r.parent_code else None,
                     "prefix": r.code[:PREFIX_LENGTH[r.level]],
                     "valid_from": r.valid_from, "valid_to": r.valid_to,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, RowErrors
-from jijinan.core.permissions import can, requires
-from jijinan.regions import selectors, services
+from jijinan.core.permissions import PUBLIC, can, matrix, requires
+from jijinan.regions import pickers, selectors, services
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 
@@ -54,12 +56,20 @@ def _regions_of_page(request: HttpRequest) -> tuple[QuerySet[Region], str, str |
     return results, q, level, include_retired
 
 
+class RetireForm(forms.Form):
+    successor_code = pickers.RegionPickerField(label=gettext_lazy("继任区划（可选）"), levels=pickers.ALL_LEVELS,
+                                               action="regions.manage", prefill=False, required=False)
+
+
 @requires("regions.view")
 @require_GET
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get(code=code)
+    retire_form = RetireForm(auto_id="retire_%s")
+    retire_form.fields["successor_code"].widget.levels = (region.level,)
+    pickers.bind_region_pickers(retire_form, request.user)
     return render(request, "regions/detail.html", {
-        "region": region,
+        "region": region, "retire_form": retire_form,
         "ancestors": selectors.region_ancestors(region=region),
         "children": selectors.region_children(region=region, include_retired=True),
         "today": date.today(),
@@ -73,6 +83,31 @@ def region_children(request: HttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get(code=code)
     return render(request, "regions/_children.html", {
         "children": selectors.region_children(region=region)})
+
+
+_PICKER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,80}$")
+
+
+@requires(PUBLIC)
+@require_GET
+def region_pick(request: HttpRequest) -> HttpResponse:
+    """The results of a region picker as the user types (htmx). Region names are public; the
+    results are limited to the user's area for the form's action, and the form checks again."""
+    name = request.GET.get("name", "")
+    widget_id = request.GET.get("id", "")
+    levels = [lv for lv in request.GET.get("levels", "").split(",") if lv in RegionLevel.values]
+    action = request.GET.get("action") or None
+    if not (_PICKER_NAME.match(name) and _PICKER_NAME.match(widget_id) and levels) or (
+            action is not None and action not in matrix()):
+        return HttpResponse(status=400)
+    query = request.GET.get(f"{name}__q", "").strip()[:50]
+    chosen = pickers.region_pick_choosable(code=request.GET.get(name, "")[:12], user=request.user,
+                                           action=action, levels=levels)
+    result = pickers.region_pick_search(user=request.user, action=action, levels=levels, q=query) \
+        if query else None
+    context = pickers.picker_results_context(name=name, widget_id=widget_id, chosen=chosen, result=result,
+                                             query=query, levels=levels)
+    return render(request, "regions/pickers/_results.html", {**context, "oob": True})
 
 
 @requires("regions.manage")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
+from jijinan.regions.pickers import ALL_LEVELS, AREA_LEVELS, TOWNSHIP_OR_VILLAGE, RegionPickerField
 from jijinan.registry import services
 from jijinan.registry.choices import (
     ConsentCategory,
@@ -22,9 +23,9 @@ from jijinan.registry.choices import (
     Sex,
 )
 from jijinan.registry.models import ProgramType
+from jijinan.registry.permissions import HOUSEHOLD_MANAGE, PERSON_MANAGE, PERSON_VIEW
 
 DATE = forms.DateInput(attrs={"type": "date"})
-REGION_CODE = {"invalid": _("区划代码应为 12 位数字")}
 
 
 class _Prefixed(forms.Form):
@@ -45,8 +46,8 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=60, required=False,
                         help_text=_("可只输入名字、身份证号后6位、手机号后4位或住址中的词"),
                         widget=forms.TextInput(attrs={"aria-describedby": "id_q_hint"}))
-    region = forms.RegexField(label=_("居住地区划代码"), regex=r"^\d{2,12}$", required=False,
-                              error_messages={"invalid": _("区划代码应为 2 到 12 位数字")})
+    region = RegionPickerField(label=_("居住地区划"), levels=AREA_LEVELS, action=PERSON_VIEW, prefill=False,
+                               required=False)
     program = forms.ChoiceField(label=_("在保项目"), required=False)
     flag = forms.ChoiceField(label=_("特殊情况"), required=False,
                              choices=[("", _("全部")), *PersonFlag.choices])
@@ -67,11 +68,12 @@ class PersonForm(forms.Form):
                                  help_text=_("有身份证号时可不填；填写则须与身份证号一致"))
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False,
                             help_text=_("修改时留空表示不变"))
-    residence_region_code = forms.RegexField(label=_("居住地（乡镇或村的区划代码）"), regex=r"^\d{12}$",
-                                             error_messages=REGION_CODE)
+    residence_region_code = RegionPickerField(label=_("居住地（乡镇或村）"), levels=TOWNSHIP_OR_VILLAGE,
+                                              action=PERSON_MANAGE)
     residence_address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
-    registered_region_code = forms.CharField(label=_("户籍地区划代码"), max_length=12, required=False,
-                                             help_text=_("12 位；不在本系统区划库中时请同时填写户籍地名称"))
+    registered_region_code = RegionPickerField(label=_("户籍地"), levels=ALL_LEVELS, action=None, prefill=False,
+                                               required=False,
+                                               help_text=_("不在本系统区划库中（如外省）时不选，只填写户籍地名称"))
     registered_region_name = forms.CharField(label=_("户籍地名称"), max_length=100, required=False)
     disability_category = forms.ChoiceField(label=_("残疾类别"), choices=DisabilityCategory.choices,
                                             required=False)
@@ -93,12 +95,23 @@ class PersonForm(forms.Form):
             name=d["name"], residence_region_code=d["residence_region_code"],
             id_number=d["id_number"] or (None if editing else ""), id_unknown=d["id_unknown"],
             sex=d["sex"], birth_date=d["birth_date"], phone=d["phone"] or (None if editing else ""),
-            registered_region_code=d["registered_region_code"],
+            registered_region_code=self._registered_code(editing=editing),
             registered_region_name=d["registered_region_name"], residence_address=d["residence_address"],
             disability_category=d["disability_category"], disability_grade=d["disability_grade"],
             serious_illness=d["serious_illness"], health_conditions=d["health_conditions"],
             employment=d["employment"], education=d["education"], living_alone=d["living_alone"],
             situation=d["situation"])
+
+
+    def _registered_code(self, *, editing: bool) -> str:
+        """The picked 户籍地; a code outside the tree (a migrant's home county) cannot be picked,
+        so an edit that leaves its name alone keeps it."""
+        d = self.cleaned_data
+        kept = self.initial.get("registered_region_code") or ""
+        if not d["registered_region_code"] and editing and kept and \
+                d["registered_region_name"] == self.initial.get("registered_region_name"):
+            return str(kept)
+        return str(d["registered_region_code"] or "")
 
 
 class UnmaskForm(_Prefixed):
@@ -169,8 +182,8 @@ class WithdrawForm(_Prefixed):
 
 class HouseholdForm(forms.Form):
     head = forms.CharField(label=_("户主（人员编号、身份证号或临时编号）"), max_length=40)
-    region_code = forms.RegexField(label=_("所在区划（乡镇或村的区划代码）"), regex=r"^\d{12}$",
-                                   error_messages=REGION_CODE)
+    region_code = RegionPickerField(label=_("所在区划（乡镇或村）"), levels=TOWNSHIP_OR_VILLAGE,
+                                    action=HOUSEHOLD_MANAGE)
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
     monthly_income = forms.DecimalField(label=_("家庭月收入（元）"), min_value=0, decimal_places=2,
                                         max_digits=14, initial=0)

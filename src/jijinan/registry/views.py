@@ -24,6 +24,7 @@ from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, require, requires
 from jijinan.core.protected.ids import mask_id_number
+from jijinan.regions.pickers import bind_region_pickers
 from jijinan.registry import forms, selectors, services
 from jijinan.registry.chain import assistance_chain
 from jijinan.registry.choices import ConsentCategory, MembershipStatus, ProgramSubject, Relation
@@ -61,6 +62,7 @@ def _search_params(request: HttpRequest) -> Any:
 def person_list(request: HttpRequest) -> HttpResponse:
     params = _search_params(request)
     form = forms.SearchForm(params if any(params.get(name) for name in PERSON_FILTERS) else None)
+    bind_region_pickers(form, request.user, action=PERSON_VIEW)
     context: dict[str, Any] = {"form": form, "may_add": can(request.user, PERSON_MANAGE),
                                "posted_filters": _posted_filters(request, PERSON_FILTERS),
                                **_export_context(request, PERSON_EXPORT, PERSON_UNMASK, "registry:person_export",
@@ -167,6 +169,7 @@ def _person_initial(person: Person) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def person_create(request: HttpRequest) -> HttpResponse:
     form = forms.PersonForm(request.POST or None, initial={"residence_region_code": request.GET.get("region", "")})
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(actor=acting_user(request), data=form.to_input(editing=False))
@@ -185,6 +188,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk, action=PERSON_MANAGE)
     form = forms.PersonForm(request.POST or None, initial=_person_initial(person))
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(actor=acting_user(request), person=person, version=form.cleaned_data["version"] or 0,
@@ -331,6 +335,7 @@ def _find_person(request: HttpRequest, text: str, field_name: str) -> Person:
 def household_list(request: HttpRequest) -> HttpResponse:
     params = _search_params(request)
     form = forms.SearchForm(params if any(params.get(name) for name in HOUSEHOLD_FILTERS) else None)
+    bind_region_pickers(form, request.user, action=HOUSEHOLD_VIEW)
     search = selectors.HouseholdSearch()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -359,6 +364,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
         head = selectors.person_get_for_user(user=request.user, pk=int(head_id))
         initial.update(region_code=head.residence_region.code, address=head.residence_address)
     form = forms.HouseholdForm(request.POST or None, initial=initial)
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             region = services.residence_region(form.cleaned_data["region_code"], field_name="region_code")
@@ -429,6 +435,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
                "bank_name": household.bank_name, "bank_account_holder": household.bank_account_holder,
                "version": household.version}
     form = forms.HouseholdForm(request.POST or None, initial=initial, editing=True)
+    bind_region_pickers(form, request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.household_update(actor=acting_user(request), household=household,
@@ -729,6 +736,7 @@ def membership_export_file(*, user: Any, program: str, status: str, region: str,
 def person_export(request: HttpRequest) -> HttpResponseBase:
     params = _search_params(request)
     form = forms.SearchForm(params)
+    bind_region_pickers(form, request.user, action=PERSON_EXPORT)
     if not form.is_valid():
         return exports.export_page(request, reverse("registry:persons"), exports.refuse_invalid(form))
     d = form.cleaned_data
@@ -744,6 +752,7 @@ def person_export(request: HttpRequest) -> HttpResponseBase:
 def household_export(request: HttpRequest) -> HttpResponseBase:
     params = _search_params(request)
     form = forms.SearchForm(params)
+    bind_region_pickers(form, request.user, action=HOUSEHOLD_EXPORT)
     if not form.is_valid():
         return exports.export_page(request, reverse("registry:households"), exports.refuse_invalid(form))
     d = form.cleaned_data

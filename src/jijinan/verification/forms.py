@@ -9,8 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jijinan.regions.pickers import AREA_LEVELS, RegionPickerField
 from jijinan.verification.choices import AuthorisationMethod, RequestStatus, Source, VehicleUse
 from jijinan.verification.documents import MAX_DOCUMENT_BYTES
+from jijinan.verification.permissions import VERIFICATION_VIEW
 from jijinan.verification.sources import SPECS, FieldSpec, Kind
 
 ITEM_ROWS = 5  # rows offered for homes or vehicles; a source with more is imported as CSV
@@ -66,7 +68,8 @@ class RequestFilterForm(forms.Form):
                                choices=[("", _("全部")), *Source.choices])
     status = forms.ChoiceField(label=_("状态"), required=False, initial=RequestStatus.PENDING,
                                choices=[("", _("全部")), *RequestStatus.choices])
-    region = forms.RegexField(label=_("区划代码"), regex=r"^\d{2,12}$", required=False, max_length=12)
+    region = RegionPickerField(label=_("区划"), levels=AREA_LEVELS, action=VERIFICATION_VIEW, prefill=False,
+                               required=False)
 
 
 def _field(spec: FieldSpec, *, required: bool) -> forms.Field:

@@ -20,6 +20,7 @@ from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, requires
 from jijinan.core.uploads import CONTENT_TYPES, SUFFIXES, inline_response
 from jijinan.policy.permissions import POLICY_EVALUATE
+from jijinan.regions.pickers import bind_region_pickers
 from jijinan.verification import documents, forms, selectors, services, sources
 from jijinan.verification.choices import AuthorisationMethod, DocumentKind, RequestStatus, Source
 from jijinan.verification.permissions import (
@@ -38,6 +39,7 @@ PAGE_SIZE = 50
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     form = forms.RequestFilterForm(request.GET or None)
+    bind_region_pickers(form, request.user)
     search = selectors.RequestFilter()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data

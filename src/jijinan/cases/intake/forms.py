@@ -10,12 +10,17 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jijinan.accounts.models import User
+from jijinan.accounts.pickers import StaffChoiceField, staff_choosable
 from jijinan.cases.choices import Channel, Urgency
 from jijinan.cases.intake import services
 from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.models import CaseCategory, NeedType
+from jijinan.cases.permissions import CASE_CREATE, ON_CALL_MANAGE
 from jijinan.core.errors import DomainError
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.regions.choices import RegionLevel
+from jijinan.regions.pickers import TOWNSHIP_OR_VILLAGE, RegionPickerField, bind_region_pickers
 from jijinan.registry.services import PersonInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -45,9 +50,8 @@ class IntakeForm(forms.Form):
     subject the chosen mode needs, the crisis note), so that every error shows at once."""
 
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
-    handling_region_code = forms.RegexField(label=_("办理乡镇（街道）区划代码"), regex=r"^\d{12}$",
-                                            help_text=_("12 位；填村（社区）代码时由其所属乡镇（街道）办理"),
-                                            error_messages={"invalid": _("区划代码应为 12 位数字")})
+    handling_region_code = RegionPickerField(label=_("办理乡镇（街道）"), levels=TOWNSHIP_OR_VILLAGE,
+                                             action=CASE_CREATE, help_text=_("选村（社区）时由其所属乡镇（街道）办理"))
     subject_mode = forms.ChoiceField(label=_("救助对象"), choices=SUBJECT_MODES, initial="unidentified",
                                      widget=forms.RadioSelect(attrs={"data-subject-mode": ""}))
     # Chosen in the type-ahead (radio inputs of the picker), never typed.
@@ -61,7 +65,8 @@ class IntakeForm(forms.Form):
     new_id_number = forms.CharField(label=_("新对象身份证号"), max_length=30, required=False,
                                     widget=forms.TextInput(attrs=EXCLUDED))
     new_id_unknown = forms.BooleanField(label=_("新对象无证件（给出临时编号）"), required=False)
-    new_residence_region_code = forms.CharField(label=_("新对象居住地区划代码"), max_length=12, required=False)
+    new_residence_region_code = RegionPickerField(label=_("新对象居住地"), levels=TOWNSHIP_OR_VILLAGE,
+                                                  action=CASE_CREATE, required=False)
     reporter_name = forms.CharField(label=_("报告人"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False,
                                      widget=forms.TextInput(attrs={**EXCLUDED, "type": "tel"}))
@@ -167,8 +172,8 @@ class OnlineApplicationForm(forms.Form):
     code = forms.CharField(label=_("短信验证码"), max_length=6, required=False,
                            help_text=_("先点“获取验证码”，收到短信后填写"))
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    handling_region_code = forms.RegexField(label=_("所在乡镇（街道）或村（社区）区划代码"), regex=r"^\d{12}$",
-                                            required=False, error_messages={"invalid": _("区划代码应为 12 位数字")})
+    handling_region_code = RegionPickerField(label=_("所在乡镇（街道）或村（社区）"), levels=TOWNSHIP_OR_VILLAGE,
+                                             action=None, required=False)
     event_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME, required=False,
                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     categories = forms.MultipleChoiceField(label=_("遇到的困难"), widget=forms.CheckboxSelectMultiple, required=False)
@@ -192,12 +197,19 @@ class OnlineApplicationForm(forms.Form):
 
 
 class OnCallForm(forms.Form):
-    county_code = forms.RegexField(label=_("县（区）区划代码"), regex=r"^\d{12}$",
-                                   error_messages={"invalid": _("区划代码应为 12 位数字")})
-    username = forms.CharField(label=_("值班人员用户名"), max_length=150)
+    county_code = RegionPickerField(label=_("县（区）"), levels=[RegionLevel.COUNTY], action=ON_CALL_MANAGE)
+    user = StaffChoiceField(label=_("值班人员"), queryset=User.objects.none(),
+                            error_messages={"invalid_choice": _("请从列表中选择在职的工作人员")})
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"])
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, StaffChoiceField)
+        field.queryset = staff_choosable(user=user, action=ON_CALL_MANAGE)
+        bind_region_pickers(self, user)
 
 
 class SubjectSearchForm(forms.Form):

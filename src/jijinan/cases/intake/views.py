@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jijinan.accounts.context import acting_user
-from jijinan.accounts.models import User
 from jijinan.audit.services import access_log_record
 from jijinan.cases import selectors
 from jijinan.cases.intake import attachments as files
@@ -36,6 +35,7 @@ from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
 from jijinan.core.uploads import inline_response
 from jijinan.regions.models import Region
+from jijinan.regions.pickers import bind_region_pickers
 from jijinan.registry import pickers
 from jijinan.registry import selectors as registry_selectors
 from jijinan.registry.permissions import HOUSEHOLD_VIEW, PERSON_VIEW
@@ -97,6 +97,7 @@ def _picker_context(request: HttpRequest, form: forms.IntakeForm) -> dict[str, A
 def case_intake(request: HttpRequest) -> HttpResponse:
     initial = _intake_initial(request) if request.method == "GET" else {}
     form = forms.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
+    bind_region_pickers(form, request.user)
     status = 200
     if request.method == "POST" and request.POST.get("find"):
         form.suppress_errors()  # only a search in the registry: nothing is checked yet
@@ -165,6 +166,7 @@ def online_application(request: HttpRequest) -> HttpResponse:
     """The public self-application: a one-time code proves the mobile, then the case is reported
     (stage "reported") to the township, and the applicant gets its number by text message."""
     form = forms.OnlineApplicationForm(request.POST or None)
+    bind_region_pickers(form, request.user)
     done = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -188,19 +190,16 @@ def online_application(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def on_call(request: HttpRequest) -> HttpResponse:
     """The crisis duty rota of the user's counties, and a form to add a period."""
-    form = forms.OnCallForm(request.POST or None)
+    form = forms.OnCallForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        user = User.objects.filter(username=d["username"], is_active=True).first()
         try:
-            services.on_call_add(actor=acting_user(request), county_code=d["county_code"], user=user,
+            services.on_call_add(actor=acting_user(request), county_code=d["county_code"], user=d["user"],
                                  starts_at=d["starts_at"], ends_at=d["ends_at"], note=d["note"])
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
             apply_errors(form, exc)
-            if "user" in exc.field_errors:
-                form.add_error("username", exc.field_errors["user"][0])
         else:
             messages.success(request, _("已添加值班安排"))
             return redirect("cases:on_call")

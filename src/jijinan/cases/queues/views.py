@@ -39,6 +39,12 @@ from jijinan.core import exports
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import can, requires
 from jijinan.core.protected.ids import mask_phone
+from jijinan.regions.pickers import (
+    AREA_LEVELS,
+    RegionPickerField,
+    bind_region_pickers,
+    region_label,
+)
 
 PAGE_SIZE = 50
 _ANY = ("", _("全部"))
@@ -48,16 +54,17 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), max_length=queues.KEYWORDS_MAX_LENGTH, required=False,
                         help_text=_("事项编号、姓名或情况描述"))
     stage = forms.ChoiceField(label=_("阶段"), required=False, choices=[_ANY, *Stage.choices])
-    region = forms.RegexField(label=_("区划代码"), regex=r"^\d{12}$", required=False,
-                              error_messages={"invalid": _("区划代码应为 12 位数字")})
+    region = RegionPickerField(label=_("区划"), levels=AREA_LEVELS, action=QUEUE_VIEW, prefill=False,
+                               required=False)
     category = forms.ChoiceField(label=_("急难类别"), required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), required=False, choices=[_ANY, *Urgency.choices])
     channel = forms.ChoiceField(label=_("来源渠道"), required=False, choices=[_ANY, *Channel.choices])
     crisis = forms.NullBooleanField(label=_("危机个案"), required=False, widget=forms.Select(choices=[
         ("", _("全部")), ("true", _("是")), ("false", _("否"))]))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, action: str = QUEUE_VIEW, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        bind_region_pickers(self, user, action=action)  # the area of the page the filter narrows
         self.fields["category"].choices = [_ANY] + [  # type: ignore[attr-defined]
             (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
 
@@ -83,12 +90,12 @@ def _apply_errors(form: forms.Form, exc: DomainError) -> None:
             form.add_error(name if name in form.fields else None, error)
 
 
-def _list_page(request: HttpRequest, template: str, select: Any, **context: Any) -> HttpResponse:
+def _list_page(request: HttpRequest, template: str, select: Any, *, action: str, **context: Any) -> HttpResponse:
     """Filter form (GET) or phone search (POST), one page of rows with their marks, and 400 when a
     filter is refused."""
     by_phone = request.method == "POST"
     phone_form = PhoneSearchForm(request.POST if by_phone else None, auto_id="phone_%s")
-    form = QueueFilterForm(None if by_phone else (request.GET or None))
+    form = QueueFilterForm(None if by_phone else (request.GET or None), user=request.user, action=action)
     active: forms.Form = phone_form if by_phone else form  # the form the user sent
     filters = queues.QueueFilters()
     if active.is_bound and active.is_valid():
@@ -122,7 +129,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_queue_for_user(user=request.user, scope=scope, filters=filters, now=now)
 
-    return _list_page(request, "cases/queue.html", select, scope=scope.value, may_area=may_area,
+    return _list_page(request, "cases/queue.html", select, action=QUEUE_VIEW, scope=scope.value, may_area=may_area,
                       may_overdue=can(request.user, OVERDUE_VIEW), **_export_context(request, scope))
 
 
@@ -132,7 +139,7 @@ def case_overdue(request: HttpRequest) -> HttpResponse:
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
 
-    return _list_page(request, "cases/queue_overdue.html", select)
+    return _list_page(request, "cases/queue_overdue.html", select, action=OVERDUE_VIEW)
 
 
 # --- the queue's Excel export ------------------------------------------------------------------------
@@ -168,6 +175,8 @@ def _shown_filters(form: QueueFilterForm, scope: queues.QueueScope, phone: str) 
         field = form.fields[name]
         if name == "crisis":
             text = str(_("是") if value else _("否"))
+        elif isinstance(field, RegionPickerField):
+            text = region_label(code=value)
         elif hasattr(field, "choices"):
             text = str(dict(field.choices).get(value, value))
         else:
@@ -182,7 +191,7 @@ def _shown_filters(form: QueueFilterForm, scope: queues.QueueScope, phone: str) 
 def case_queue_export(request: HttpRequest) -> HttpResponseBase:
     """The queue as filtered on the page, as an Excel file; refused → back to the queue with why."""
     scope = _queue_scope(request.user, request.POST.get("scope", ""))
-    form = QueueFilterForm(request.POST)
+    form = QueueFilterForm(request.POST, user=request.user)
     try:
         options = exports.ExportForm(request.POST).options()
         if not form.is_valid():

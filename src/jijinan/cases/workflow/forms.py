@@ -20,6 +20,8 @@ from jijinan.cases.choices import (
 )
 from jijinan.cases.workflow.services import ReviewInput
 from jijinan.policy import calculators as calc
+from jijinan.regions.choices import RegionLevel
+from jijinan.regions.pickers import RegionPickerField
 
 YUAN_MAX = Decimal("100000000.00")
 
@@ -166,8 +168,8 @@ class FastTrackForm(PayForm):
 
 class TransferForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    to_region_code = forms.RegexField(label=_("转往乡镇（街道）区划代码"), regex=r"^\d{12}$",
-                                      error_messages={"invalid": _("区划代码应为 12 位数字")})
+    # The receiving township may lie anywhere: a transfer hands the case to another jurisdiction.
+    to_region_code = RegionPickerField(label=_("转往乡镇（街道）"), levels=[RegionLevel.TOWNSHIP], action=None)
     reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -35,3 +35,11 @@ document.addEventListener("submit", (event) => {
   Object.keys(localStorage).filter((k) => k.startsWith("jijinan:draft:"))
     .forEach((k) => localStorage.removeItem(k));
 });
+
+// Region pickers: Enter in the search box searches at once instead of submitting the form.
+document.addEventListener("keydown", (event) => {
+  const box = event.target.closest && event.target.closest("[data-region-picker-q]");
+  if (!box || event.key !== "Enter" || !window.htmx) return;
+  event.preventDefault();
+  window.htmx.trigger(box, "search");
+});
