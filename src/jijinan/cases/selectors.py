@@ -200,6 +200,10 @@ def own_reports_for_user(*, user: Any, limit: int = 100) -> list[Case]:
     return list(rows.order_by("-created_at", "-id")[:limit])
 
 
+def own_reports_count(*, user: Any) -> int:
+    return restrict(Case.objects.all(), user, CASE_VIEW_OWN, CASE_PATHS).count()
+
+
 def case_read_only_for_user(*, user: Any, case: Case) -> bool:
     """True when the user sees the case without acting for its area (an informant's own report of a
     case handed over)."""

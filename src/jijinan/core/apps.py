@@ -37,4 +37,7 @@ class CoreConfig(AppConfig):
 
         register_actions(DEADLINE_RULES)
         deadline_services.calendar_watch_install()
+        from jijinan.core import home
+
+        home.install()
         register_nav(NavItem(30, _("期限管理"), "deadlines:list", "deadlines.view", "deadlines", nav.WORKBENCH))
