@@ -5,18 +5,10 @@ user may open, an accessible menu button."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from typing import Any
 
-import pytest
 from django.test import Client
-from django.utils import timezone
 
 from jijinan.accounts.models import User
-from jijinan.cases.models import Case
-from jijinan.core.calendar.workdays import end_of_day, local_date
-from jijinan.core.messaging.inbox import Notice, inbox_post
-from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role
 from tests.world import PASSWORD, XUANWU, persona
 

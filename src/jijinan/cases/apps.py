@@ -53,4 +53,5 @@ class CasesConfig(AppConfig):
             "cases.payment.reissue": _("重新发放救助金"),
             **{t.action: t.label for t in workflow.TRANSITIONS.values()},
         })
-        register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW, "cases", nav.CASES))
+        register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW,
+                             "cases", nav.CASES))

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from jijinan.cases.choices import Channel
 from jijinan.cases.models import Case
-from jijinan.cases.queues.permissions import QUEUE_VIEW
 from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN
+from jijinan.cases.queues.permissions import QUEUE_VIEW
 from jijinan.cases.queues.selectors import case_queue_for_user
 from jijinan.cases.selectors import own_reports_count, own_reports_for_user
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event

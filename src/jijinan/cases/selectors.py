@@ -137,7 +137,7 @@ def case_timeline(*, case: Case, each_move_once: bool = False) -> list[TimelineE
 
 def case_deadlines(*, case: Case) -> list[Deadline]:
     return list(Deadline.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
-                .select_related("owner_user").order_by("due_at", "id"))
+                .select_related("owner_user", "owner_organisation").order_by("due_at", "id"))
 
 
 def case_attachments(*, case: Case) -> list[CaseAttachment]:

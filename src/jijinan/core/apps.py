@@ -13,11 +13,13 @@ class CoreConfig(AppConfig):
         # calendar's demo step is in its services).
         from django.utils.translation import gettext_lazy as _
 
-        from jijinan.core import demo  # noqa: F401
+        from jijinan.core import (
+            demo,  # noqa: F401
+            nav,
+        )
         from jijinan.core.calendar import services as calendar_services  # noqa: F401
         from jijinan.core.jobs import outbox, tasks  # noqa: F401
         from jijinan.core.messaging import inbox, mail, sms  # noqa: F401
-        from jijinan.core import nav
         from jijinan.core.nav import NavGroup, NavItem, register_nav, register_nav_group
 
         for order, (code, label) in enumerate([

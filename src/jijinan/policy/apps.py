@@ -12,8 +12,8 @@ class PolicyConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
-        from jijinan.core.extensions.subjects import register_parameter_titles
         from jijinan.core import nav
+        from jijinan.core.extensions.subjects import register_parameter_titles
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.policy import demo  # noqa: F401

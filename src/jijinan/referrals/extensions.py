@@ -9,8 +9,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from jijinan.cases.summary import BAD, CaseFlag, register_case_flags
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
 from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
 from jijinan.core.extensions.panels import (
@@ -24,7 +25,7 @@ from jijinan.core.extensions.panels import (
 )
 from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, register_deadline_subject
 from jijinan.referrals.choices import TaskEventKind
-from jijinan.referrals.models import Task, TaskEvent
+from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
 from jijinan.referrals.notify import FLAG_EVENT, NOTICE_EVENT
 from jijinan.referrals.permissions import FLAG_VIEW, OFFICE_VIEW
 from jijinan.referrals.selectors import flags_for_user, office_tasks
@@ -64,6 +65,13 @@ def flags_panel(user: Any) -> PanelContent:
                               when=at_note(f.updated_at, now=now)) for f in flags[:PANEL_ITEMS]) if count else ())
 
 
+def deflection_flags(case: Any) -> list[CaseFlag]:
+    count = DeflectionFlag.objects.filter(task__case=case).count()
+    if not count:
+        return []
+    return [CaseFlag("deflection", ngettext("推诿预警 %(n)d 条", "推诿预警 %(n)d 条", count) % {"n": count}, BAD)]
+
+
 def tasks_returned(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
     returns = TaskEvent.objects.filter(kind=TaskEventKind.RETURNED, at__gte=start, at__lt=end,
                                        task__case__handling_region__code__startswith=prefix)
@@ -85,6 +93,7 @@ def install() -> None:
                                               labels=task_labels))
     register_home_panel(HomePanel(code="referrals.office_tasks", order=20, title=gettext_lazy("部门任务"),
                                   action=OFFICE_VIEW, content=office_panel))
+    register_case_flags("referrals.deflection", deflection_flags)
     register_home_panel(HomePanel(code="referrals.flags", order=30, title=gettext_lazy("推诿预警"),
                                   action=FLAG_VIEW, content=flags_panel))
     register_indicator(Indicator(

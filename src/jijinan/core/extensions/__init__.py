@@ -47,6 +47,9 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ExtensionPoint("jijinan.core.extensions.events.register_webhook_event",
                    "an outbox message type other systems may subscribe to, with its payload keys",
                    "integrations (webhook subscriptions and deliveries)"),
+    ExtensionPoint("jijinan.cases.summary.register_case_flags",
+                   "flags an app knows of a case (e.g. a deflection warning on one of its tasks)",
+                   "the summary at the top of the case page"),
     # --- core: background work ------------------------------------------------------------------------
     ExtensionPoint("jijinan.core.jobs.queue.job", "a kind of queued job (decorator)", "job_enqueue and the worker"),
     ExtensionPoint("jijinan.core.jobs.queue.periodic", "a job the worker runs every interval (decorator)",
