@@ -41,7 +41,8 @@ def _value(summary: str, key: str) -> str:
 def _deadline(case: Case, owner, due_at, **fields) -> Deadline:  # type: ignore[no-untyped-def]
     now = timezone.now()
     return Deadline.objects.create(
-        subject_type="cases.case", subject_id=str(case.pk), kind="cases.stage.review", region_code=case.handling_region.code,
+        subject_type="cases.case", subject_id=str(case.pk), kind="cases.stage.review",
+        region_code=case.handling_region.code,
         owner_user=owner, started_at=now - timedelta(days=3), unit="hours", limit=1, due_at=due_at,
         counted_from=now - timedelta(days=3), counted_units=1, **fields)
 

@@ -51,7 +51,8 @@ def _count(panel: str) -> int:
 def _deadline(case: Case, owner: User, due_at: Any, **fields: Any) -> Deadline:
     now = timezone.now()
     return Deadline.objects.create(
-        subject_type="cases.case", subject_id=str(case.pk), kind="cases.stage.review", region_code=case.handling_region.code,
+        subject_type="cases.case", subject_id=str(case.pk), kind="cases.stage.review",
+        region_code=case.handling_region.code,
         owner_user=owner, started_at=now - timedelta(days=5), unit="hours", limit=1, due_at=due_at,
         counted_from=now - timedelta(days=5), counted_units=1, **fields)
 
