@@ -35,7 +35,7 @@ from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, regi
 
 
 def _case_item(case: Any, now: datetime) -> PanelItem:
-    name = case.person.name if case.person_id else (case.subject_name or "—")
+    name = case.person.name if case.person is not None else (case.subject_name or "—")
     due = getattr(case, "next_due", None)
     when, state = due_note(due, now=now) if due is not None else (_("无期限"), "")
     return PanelItem(text=f"{case.number} · {name}", url=reverse("cases:case", args=[case.pk]), when=when, state=state)

@@ -104,7 +104,7 @@ def case_summary(*, case: Case, deadlines: list[Deadline], aid: list[CaseAid] | 
     applicant = case.reporter_name or ""
     if applicant and case.reporter_relation:
         applicant = _("%(name)s（%(relation)s）") % {"name": applicant, "relation": case.reporter_relation}
-    subject = case.person.name if case.person_id else (case.subject_name or "")
+    subject = case.person.name if case.person is not None else (case.subject_name or "")
     flags = _own_flags(case)
     for source in _flag_sources.values():
         flags.extend(source(case))

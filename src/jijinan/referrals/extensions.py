@@ -32,8 +32,8 @@ from jijinan.referrals.selectors import flags_for_user, office_tasks
 
 
 def _task_item(task: Task, now: datetime) -> PanelItem:
-    text = f"{task.number} · {task.need.name if task.need_id else task.office.name}"
-    due = task.deadline.due_at if task.deadline_id else None
+    text = f"{task.number} · {task.need.name if task.need is not None else task.office.name}"
+    due = task.deadline.due_at if task.deadline is not None else None
     when, state = due_note(due, now=now) if due is not None else (_("无期限"), "")
     return PanelItem(text=text, url=reverse("referrals:office_task", args=[task.pk]), when=when, state=state)
 
