@@ -25,7 +25,8 @@ def test_admin_adds_staff_who_then_signs_in(page):
     admin.save()
 
     _sign_in(page, admin.username, "admin-pass-2026")
-    page.click("nav >> text=工作人员")
+    page.click("nav.menu summary:has-text('系统')")  # the group's drop-down
+    page.click("nav.menu >> text=工作人员")
     page.click("text=新增人员")
     page.fill("input[name=username]", "newcomer")
     page.fill("input[name=full_name]", "新同事")
