@@ -50,7 +50,9 @@ def test_admin_adds_staff_who_then_signs_in(page):
     page.click("button[type=submit].button-primary")
     page.wait_for_selector("text=密码已修改")
     page.goto(page.base_url + "/")
+    screenshot(page, "home-newcomer")
+    page.click("text=我的账号和权限范围")  # the scope is on the account page, linked from home
+    page.wait_for_load_state()
     scope = page.locator("text=梅园新村街道")
     assert scope.count() >= 1
-    screenshot(page, "home-newcomer")
     assert page.console_errors == []
