@@ -102,6 +102,7 @@ def test_empty_panels_say_so_and_suggest_the_next_step(world):  # type: ignore[n
     due = _panel(page, "core.due")
     assert _count(due) == 0 and "今天没有到期的事项。" in due
     assert "可以去受理登记新的求助。" in due and 'href="/cases/new/"' in due
+    assert page.count("可以去受理登记新的求助。") == 1  # offered once, not by every empty panel
     inbox = _panel(page, "core.inbox")
     assert _count(inbox) == 0 and "没有未读通知。" in inbox and 'href="/inbox/"' in inbox
 
@@ -117,6 +118,7 @@ def test_an_informant_is_offered_to_report(world):  # type: ignore[no-untyped-de
     assert _count(reports) == 0 and "您还没有报告过事项。" in reports
     assert 'href="/cases/new/?channel=informant"' in reports
     assert 'href="/cases/new/?channel=informant"' in _panel(page, "core.due")
+    assert "受理登记新的求助" not in page  # an informant reports; taking cases up is the staff's
     assert _panel(page, "cases.queue") == ""
 
 

@@ -98,11 +98,12 @@ def install() -> None:
                                   action=QUEUE_VIEW, content=queue_panel))
     register_home_panel(HomePanel(code="cases.own_reports", order=15, title=gettext_lazy("我的报告"),
                                   action=CASE_VIEW_OWN, content=own_reports_panel))
-    register_next_step(NextStep(code="cases.report", order=5, text=gettext_lazy("发现新的困难情况，可以随时报告。"),
+    register_next_step(NextStep(code="cases.report", order=20, text=gettext_lazy("发现新的困难情况，可以随时报告。"),
                                 url_name="cases:intake", query="?channel=informant",
                                 link_text=gettext_lazy("报告新情况"), action=CASE_VIEW_OWN))
     register_next_step(NextStep(code="cases.intake", order=10, text=gettext_lazy("可以去受理登记新的求助。"),
-                                url_name="cases:intake", link_text=gettext_lazy("受理登记"), action=CASE_CREATE))
+                                url_name="cases:intake", link_text=gettext_lazy("受理登记"), action=CASE_CREATE,
+                                also=(QUEUE_VIEW,)))  # staff who work a queue, not informants
     register_indicator(Indicator(
         code="cases.intakes", title=gettext_lazy("受理量"), unit=IndicatorUnit.COUNT, owner="cases",
         definition=gettext_lazy("期间内登记的急难事项数（按登记时间），按办理乡镇（街道）所在区划统计，"

@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         # Register the core's own jobs, periodic jobs, outbox handlers and demo data (the
         # calendar's demo step is in its services).
         from django.utils.translation import gettext_lazy as _
+        from django.utils.translation import pgettext_lazy
 
         from jijinan.core import (
             demo,  # noqa: F401
@@ -22,10 +23,12 @@ class CoreConfig(AppConfig):
         from jijinan.core.messaging import inbox, mail, sms  # noqa: F401
         from jijinan.core.nav import NavGroup, NavItem, register_nav, register_nav_group
 
+        # The groups' names in the menu's own context: 对象 and 督查 mean other things elsewhere.
         for order, (code, label) in enumerate([
-                (nav.WORKBENCH, _("工作台")), (nav.CASES, _("个案")), (nav.SUBJECTS, _("对象")),
-                (nav.COORDINATION, _("部门协同")), (nav.OVERSIGHT, _("督查")),
-                (nav.POLICY_DATA, _("政策与数据")), (nav.SYSTEM, _("系统"))]):
+                (nav.WORKBENCH, pgettext_lazy("menu", "工作台")), (nav.CASES, pgettext_lazy("menu", "个案")),
+                (nav.SUBJECTS, pgettext_lazy("menu", "对象")), (nav.COORDINATION, pgettext_lazy("menu", "部门协同")),
+                (nav.OVERSIGHT, pgettext_lazy("menu", "督查")), (nav.POLICY_DATA, pgettext_lazy("menu", "政策与数据")),
+                (nav.SYSTEM, pgettext_lazy("menu", "系统"))]):
             register_nav_group(NavGroup(code, (order + 1) * 10, label))
         register_nav(NavItem(1, _("首页"), "web:home", "", "web", nav.WORKBENCH))
         register_nav(NavItem(2, _("通知"), "inbox:list", "", "inbox", nav.WORKBENCH))

@@ -19,8 +19,13 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if request.user.is_authenticated:
         user = acting_user(request)
-        context["panels"] = home_panels_for(user)
-        context["next_step"] = next_step_for(user)
+        # The next step is offered once: by the first empty panel that has none of its own.
+        panels, step = [], next_step_for(user)
+        for panel, content in home_panels_for(user):
+            offered = step if not content.count and not content.empty_url else None
+            step = None if offered else step
+            panels.append((panel, content, offered))
+        context["panels"] = panels
         # What the user may open, for a role with nothing waiting (and as a shortcut for everyone).
         context["shortcuts"] = [g for g in nav_for(user, request.path) if g["code"] != "workbench"]
         if can(user, "system.jobs.view"):

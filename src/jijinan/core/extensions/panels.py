@@ -61,6 +61,7 @@ class NextStep:
     link_text: str | Promise
     action: str
     query: str = ""  # added to the URL, e.g. "?channel=informant"
+    also: tuple[str, ...] = ()  # further actions the user must hold
 
 
 _next_steps: dict[str, NextStep] = {}
@@ -75,7 +76,7 @@ def register_next_step(step: NextStep) -> None:
 def next_step_for(user: Any) -> NextStep | None:
     """The first registered next step ``user`` may take (smaller ``order`` first)."""
     for step in sorted(_next_steps.values(), key=lambda s: (s.order, s.code)):
-        if can(user, step.action):
+        if can(user, step.action) and all(can(user, a) for a in step.also):
             return step
     return None
 
