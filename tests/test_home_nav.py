@@ -22,6 +22,9 @@ from jijinan.core.permissions import Role
 from tests.test_cases_queue import make_case
 from tests.world import PASSWORD, PROVINCE, XUANWU, persona
 
+# Session, user, grants, then each panel's count and first items, the subjects' labels and the menu.
+QUERY_BUDGET = 16
+
 
 def _client(user: User) -> Client:
     client = Client()
@@ -219,3 +222,16 @@ def test_the_menu_button_is_an_accessible_control(world):  # type: ignore[no-unt
     assert re.search(r'<button type="button" class="menu-button" aria-expanded="false" aria-controls="main-menu"'
                      r'[^>]*>菜单</button>', header)
     assert 'id="main-menu"' in header
+
+
+def test_the_home_page_reads_in_few_queries_however_much_waits(world, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
+    client = _client(clerk)
+    now = timezone.now()
+    for n in range(8):  # more than a panel lists: each item costs no query of its own
+        case = make_case(owner=clerk, subject_name=f"对象{n}")
+        _deadline(case, clerk, now - timedelta(days=1, hours=n))
+        inbox_post(user_ids=[clerk.pk], notice=Notice(kind="tests.notice", title=f"通知{n}"))
+    with django_assert_max_num_queries(QUERY_BUDGET):
+        page = client.get("/").content.decode()
+    assert _count(_panel(page, "core.due")) == 8 and page.count('class="panel-when is-late"') >= 10
