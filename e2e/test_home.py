@@ -82,3 +82,22 @@ def test_a_clerk_on_a_phone_opens_the_menu_and_a_case_from_the_home_page(page): 
     assert top is not None and workflow is not None and top["y"] < workflow["y"]
     check_page(page, "case-phone-summary")
     assert page.console_errors == []
+
+
+def test_the_home_page_and_a_menu_group_in_english_on_a_desktop(page):  # type: ignore[no-untyped-def]
+    clerk, _case = _setup()
+    sign_in(page, clerk.username)
+    page.goto(page.base_url + "/")
+    page.click("[data-testid=lang-en]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Workbench"
+    assert "1 day overdue" in page.locator("[data-panel='core.due']").inner_text()
+    assert not page.get_by_role("button", name="Menu").is_visible()  # the groups sit on one line
+    group = page.locator("nav.menu summary:has-text('Cases')")
+    group.click()
+    assert page.locator("nav.menu >> text=Intake").is_visible()
+    page.click("h1")  # a click elsewhere closes it
+    assert not page.locator("nav.menu >> text=Intake").is_visible()
+    group.click()
+    check_page(page, "home-en-menu-open")
+    assert page.console_errors == []

@@ -235,3 +235,15 @@ def test_the_home_page_reads_in_few_queries_however_much_waits(world, django_ass
     with django_assert_max_num_queries(QUERY_BUDGET):
         page = client.get("/").content.decode()
     assert _count(_panel(page, "core.due")) == 8 and page.count('class="panel-when is-late"') >= 10
+
+
+def test_opening_a_notice_from_home_marks_it_read(world):  # type: ignore[no-untyped-def]
+    clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
+    inbox_post(user_ids=[clerk.pk], notice=Notice(kind="tests.notice", title="请补充病历", url="/cases/queue/"))
+    client = _client(clerk)
+    inbox = _panel(client.get("/").content.decode(), "core.inbox")
+    link = re.search(r'href="(/inbox/\d+/)">请补充病历', inbox)
+    assert link and _count(inbox) == 1
+    response = client.get(link.group(1))
+    assert response.status_code == 302 and response["Location"] == "/cases/queue/"
+    assert _count(_panel(client.get("/").content.decode(), "core.inbox")) == 0

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from jijinan.cases.choices import Channel
 from jijinan.cases.models import Case
@@ -60,7 +60,8 @@ def own_reports_panel(user: Any) -> PanelContent:
     reports = own_reports_for_user(user=user, limit=PANEL_ITEMS)
     count = own_reports_count(user=user)
     return PanelContent(
-        count=count, summary=_("您报告过 %(count)d 件事项") % {"count": count},
+        count=count,
+        summary=ngettext("您报告过 %(count)d 件事项", "您报告过 %(count)d 件事项", count) % {"count": count},
         url=reverse("cases:own_reports"), link_text=_("查看我的报告"),
         empty_text=_("您还没有报告过事项。"),
         items=tuple(PanelItem(text=f"{c.number} · {c.get_stage_display()}", url=reverse("cases:own_reports"),

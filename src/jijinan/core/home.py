@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from jijinan.core.calendar.workdays import end_of_day, local_date
 from jijinan.core.deadlines.models import label_subjects
@@ -54,7 +54,7 @@ def inbox_panel(user: Any) -> PanelContent:
     items = tuple(PanelItem(text=n.title, url=reverse("inbox:open", args=[n.pk]), when=at_note(n.created_at, now=now))
                   for n in unread[:PANEL_ITEMS]) if count else ()
     return PanelContent(
-        count=count, summary=_("%(count)d 条未读通知") % {"count": count},
+        count=count, summary=ngettext("%(count)d 条未读通知", "%(count)d 条未读通知", count) % {"count": count},
         url=reverse("inbox:list"), link_text=_("打开通知"), empty_text=_("没有未读通知。"),
         items=items, empty_url=reverse("inbox:list"), empty_link_text=_("查看已读的通知"))
 

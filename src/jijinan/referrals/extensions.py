@@ -58,7 +58,8 @@ def flags_panel(user: Any) -> PanelContent:
     flags = flags_for_user(user=user)
     count = flags.count()
     return PanelContent(
-        count=count, summary=_("辖区有 %(count)d 条推诿预警") % {"count": count},
+        count=count,
+        summary=ngettext("辖区有 %(count)d 条推诿预警", "辖区有 %(count)d 条推诿预警", count) % {"count": count},
         url=reverse("referrals:flags"), link_text=_("查看推诿预警"), empty_text=_("辖区没有推诿预警。"),
         urgent=count > 0,
         items=tuple(PanelItem(text=f"{f.task.number} · {f.get_reason_display()}", url=reverse("referrals:flags"),
