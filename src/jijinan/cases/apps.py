@@ -26,6 +26,7 @@ class CasesConfig(AppConfig):
         from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
+        from jijinan.registry.links import HouseholdLink, PersonLink, register_household_link, register_person_link
 
         register_actions(ROWS)
         extensions.install()
@@ -36,6 +37,8 @@ class CasesConfig(AppConfig):
         workflow.deadline_kinds_install()
         notices.sms_templates_install()
         register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases", nav.CASES))
+        register_person_link(PersonLink(_("发起救助"), "cases:intake", CASE_CREATE, query="person"))
+        register_household_link(HouseholdLink(_("发起救助"), "cases:intake", CASE_CREATE, query="household"))
         register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases", nav.CASES))
         register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases", nav.WORKBENCH))
         register_action_labels({

@@ -26,7 +26,7 @@ from jijinan.core.permissions import Target, can, require, requires
 from jijinan.registry import forms, selectors, services
 from jijinan.registry.chain import assistance_chain
 from jijinan.registry.choices import ConsentCategory, MembershipStatus, ProgramSubject, Relation
-from jijinan.registry.links import household_links_for
+from jijinan.registry.links import household_links_for, person_links_for
 from jijinan.registry.models import Household, HouseholdMember, Membership, Person
 from jijinan.registry.permissions import (
     CONSENT_MANAGE,
@@ -111,6 +111,7 @@ def _person_context(request: HttpRequest, view: selectors.PersonView, **extra: A
         "may_add_household": full and member is None and can(request.user, HOUSEHOLD_MANAGE, target),
         "unmask_form": forms.UnmaskForm(),
         "membership_form": forms.MembershipForm(subject=ProgramSubject.PERSON),
+        "links": person_links_for(user=request.user, person=person) if full else [],
     }
     context.update(extra)
     return context

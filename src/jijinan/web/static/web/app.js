@@ -23,6 +23,19 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
+// A form sent back with errors: its summary takes the focus, so it is read out first.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});
+
+// Signing out forgets every draft of a form kept in this browser.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches("[data-clears-drafts]")) return;
+  Object.keys(localStorage).filter((k) => k.startsWith("jijinan:draft:"))
+    .forEach((k) => localStorage.removeItem(k));
+});
+
 // Main menu: the phone's menu button opens and closes the groups; a group's drop-down closes when
 // another opens, on Escape (focus back on its title) and on a click elsewhere. Without script the
 // phone shows the groups stacked and the drop-downs still open and close by themselves.
