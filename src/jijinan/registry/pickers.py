@@ -109,8 +109,8 @@ def _log_search(user: Any, q: str, persons: list[Person]) -> None:
         kind = selectors.parse_query(q).kind
     except DomainError:
         return
-    if kind in UNPROTECTED_KINDS:
-        return
+    if kind in UNPROTECTED_KINDS or (kind in selectors.PARTIAL_KINDS and persons):
+        return  # a partial number's search: the selector logged every person read from it
     fields = ["phone"] if "phone" in kind else ["id_number"]
     purpose = _("受理登记时按证件号或电话查找")
     if not persons:
