@@ -25,7 +25,8 @@ def test_admin_adds_staff_who_then_signs_in(page):
     admin.save()
 
     _sign_in(page, admin.username, "admin-pass-2026")
-    page.click("nav >> text=工作人员")
+    page.click("nav.menu summary:has-text('系统')")  # the group's drop-down
+    page.click("nav.menu >> text=工作人员")
     page.click("text=新增人员")
     page.fill("input[name=username]", "newcomer")
     page.fill("input[name=full_name]", "新同事")
@@ -50,7 +51,9 @@ def test_admin_adds_staff_who_then_signs_in(page):
     page.click("button[type=submit].button-primary")
     page.wait_for_selector("text=密码已修改")
     page.goto(page.base_url + "/")
+    screenshot(page, "home-newcomer")
+    page.click("text=我的账号和权限范围")  # the scope is on the account page, linked from home
+    page.wait_for_load_state()
     scope = page.locator("text=梅园新村街道")
     assert scope.count() >= 1
-    screenshot(page, "home-newcomer")
     assert page.console_errors == []

@@ -109,6 +109,6 @@ def test_the_intake_form_on_a_phone_sections_picker_and_draft(page):  # type: ig
     page.fill("input[name=event_place]", "北京东路")
     assert _draft(page) is not None
     page.evaluate("localStorage.setItem('jijinan:draft:other', '{}')")
-    page.locator("#menu-toggle").check(force=True) if page.locator(".menu-label").is_visible() else None
+    page.locator("button.menu-button").click() if page.locator("button.menu-button").is_visible() else None
     sign_out(page)
     assert _draft(page) is None and page.evaluate("localStorage.getItem('jijinan:draft:other')") is None

@@ -65,6 +65,7 @@ def _setup() -> dict[str, object]:
 
 
 def _open_task(page, number: str) -> None:  # type: ignore[no-untyped-def]
+    page.click("nav.menu summary:has-text('部门协同')")  # the group's drop-down
     page.click("nav.menu >> text=部门任务")
     page.wait_for_load_state()
     page.click(f"[data-testid=office-queue] >> text={number}")

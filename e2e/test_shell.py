@@ -28,10 +28,14 @@ def test_home_switch_language_and_sign_in(page):
     page.fill("input[name=password]", "e2e-password-123")
     page.click("button[type=submit].button-primary")
     page.wait_for_selector("text=System status")
-    assert page.get_by_role("heading", name="Hello, e2e-admin").is_visible()
-    # The home page opens with what waits for the user: the queue's panel comes first.
-    assert page.locator("h2").first.inner_text() == "Work queue 0"
-    assert page.locator("nav >> text=API docs").is_visible()
+    assert page.locator("h1").inner_text() == "Workbench"
+    # The home page opens with what is due, then what waits for the user.
+    assert page.locator("h2").first.inner_text() == "Due today and overdue 0"
+    assert page.locator("h2").nth(1).inner_text() == "Work queue 0"
+    api_docs = page.locator("nav >> text=API docs")
+    assert not api_docs.is_visible()  # inside the System group's drop-down
+    page.click("nav summary:has-text('System')")
+    assert api_docs.is_visible()
     screenshot(page, "home-signed-in")
     assert page.console_errors == []  # nothing blocked by the Content-Security-Policy
 
@@ -41,8 +45,9 @@ def test_phone_layout_collapses_the_menu(page):
     page.goto(page.base_url + "/")
     nav_link = page.locator("nav >> text=首页")
     assert not nav_link.is_visible()
-    page.click("label[for=menu-toggle]")
+    page.click("button.menu-button")
     assert nav_link.is_visible()
+    assert page.locator("button.menu-button").get_attribute("aria-expanded") == "true"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375  # no horizontal scrolling on a phone
     screenshot(page, "home-phone")

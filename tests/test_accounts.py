@@ -317,11 +317,12 @@ def test_form_errors_are_shown_on_the_field(world, xuanwu_admin):
     assert "统一社会信用代码无效" in response.content.decode()
 
 
-def test_home_shows_the_users_own_scopes(world):
+def test_the_account_page_linked_from_home_shows_the_users_own_scopes(world):
     client = Client()
     client.force_login(world.xuanwu_staff)
-    html = client.get("/").content.decode()
-    assert "我的权限范围" in html and "一门受理窗口" in html and "玄武区" in html
+    assert 'href="/accounts/me/"' in client.get("/").content.decode()
+    html = client.get("/accounts/me/").content.decode()
+    assert "一门受理窗口" in html and "玄武区" in html
 
 
 def test_demo_prints_one_login_per_role():

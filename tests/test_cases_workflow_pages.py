@@ -166,7 +166,7 @@ def test_a_township_lead_above_the_township_ceiling_gets_403(people, subject, dj
     # The shell and page (14 for a fresh case), then the decision, the notice and its objections (read
     # twice: once by the approval blockers, once for the panel), the reviews, the unread notices, and
     # the open objections a transfer would be refused for.
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         page = county.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="why-approve"' in page and "公示期至" in page  # greyed, with why
     PublicNotice.objects.filter(case=case).update(starts_at=timezone.now() - timedelta(days=8),

@@ -19,8 +19,9 @@ class AccountsConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
 
         register_nav(NavItem(60, _("机构"), "accounts:organisations", "accounts.organisation.view",
-                             "accounts"))
-        register_nav(NavItem(70, _("工作人员"), "accounts:staff_list", "accounts.staff.view", "accounts"))
+                             "accounts", nav.SYSTEM))
+        register_nav(NavItem(70, _("工作人员"), "accounts:staff_list", "accounts.staff.view", "accounts", nav.SYSTEM))

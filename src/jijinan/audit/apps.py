@@ -23,6 +23,7 @@ class AuditConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
 
-        register_nav(NavItem(80, _("审计记录"), "audit:events", "audit.view", "audit"))
+        register_nav(NavItem(80, _("审计记录"), "audit:events", "audit.view", "audit", nav.OVERSIGHT))

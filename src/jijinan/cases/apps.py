@@ -23,6 +23,7 @@ class CasesConfig(AppConfig):
         from jijinan.cases.printing.permissions import PRINT_ROWS
         from jijinan.cases.queues.permissions import QUEUE_ROWS, QUEUE_VIEW
         from jijinan.cases.workflow import transitions as workflow
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.registry.links import HouseholdLink, PersonLink, register_household_link, register_person_link
@@ -35,11 +36,11 @@ class CasesConfig(AppConfig):
         triage.deadline_kinds_install()
         workflow.deadline_kinds_install()
         notices.sms_templates_install()
-        register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases"))
+        register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases", nav.CASES))
         register_person_link(PersonLink(_("发起救助"), "cases:intake", CASE_CREATE, query="person"))
         register_household_link(HouseholdLink(_("发起救助"), "cases:intake", CASE_CREATE, query="household"))
-        register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases"))
-        register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases"))
+        register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases", nav.CASES))
+        register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases", nav.WORKBENCH))
         register_action_labels({
             "cases.case.intake": _("受理急难事项"),
             "cases.attachment.add": _("上传急难事项附件"),
@@ -55,4 +56,5 @@ class CasesConfig(AppConfig):
             "cases.payment.reissue": _("重新发放救助金"),
             **{t.action: t.label for t in workflow.TRANSITIONS.values()},
         })
-        register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW, "cases"))
+        register_nav(NavItem(32, _("近亲属备案"), "cases:relative_filings", workflow.RELATIVE_FILING_VIEW,
+                             "cases", nav.CASES))

@@ -10,28 +10,63 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from jijinan.cases.choices import Channel
 from jijinan.cases.models import Case
+from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN
 from jijinan.cases.queues.permissions import QUEUE_VIEW
 from jijinan.cases.queues.selectors import case_queue_for_user
+from jijinan.cases.selectors import own_reports_count, own_reports_for_user
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
 from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
-from jijinan.core.extensions.panels import HomePanel, PanelContent, register_home_panel
+from jijinan.core.extensions.panels import (
+    PANEL_ITEMS,
+    HomePanel,
+    NextStep,
+    PanelContent,
+    PanelItem,
+    at_note,
+    due_note,
+    register_home_panel,
+    register_next_step,
+)
 from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, register_deadline_subject
 
 
+def _case_item(case: Any, now: datetime) -> PanelItem:
+    name = case.person.name if case.person is not None else (case.subject_name or "—")
+    due = getattr(case, "next_due", None)
+    when, state = due_note(due, now=now) if due is not None else (_("无期限"), "")
+    return PanelItem(text=f"{case.number} · {name}", url=reverse("cases:case", args=[case.pk]), when=when, state=state)
+
+
 def queue_panel(user: Any) -> PanelContent:
-    cases = case_queue_for_user(user=user, now=timezone.now())
+    now = timezone.now()
+    cases = case_queue_for_user(user=user, now=now)
     count = cases.count()
     # ``overdue`` is an annotation of the queue, unknown to the type checker.
     overdue = cases.filter(overdue=True).count() if count else 0  # type: ignore[misc]
+    items = tuple(_case_item(c, now) for c in cases[:PANEL_ITEMS]) if count else ()
     return PanelContent(
         count=count,
         summary=_("%(count)d 件急难事项等您办理，其中 %(overdue)d 件已超期") % {"count": count, "overdue": overdue},
         url=reverse("cases:queue"), link_text=_("打开待办事项"),
-        empty_text=_("没有等您办理的事项。新的求助可在“受理登记”中录入。"), urgent=overdue > 0)
+        empty_text=_("没有等您办理的事项。"), urgent=overdue > 0, items=items)
+
+
+def own_reports_panel(user: Any) -> PanelContent:
+    now = timezone.now()
+    reports = own_reports_for_user(user=user, limit=PANEL_ITEMS)
+    count = own_reports_count(user=user)
+    return PanelContent(
+        count=count,
+        summary=ngettext("您报告过 %(count)d 件事项", "您报告过 %(count)d 件事项", count) % {"count": count},
+        url=reverse("cases:own_reports"), link_text=_("查看我的报告"),
+        empty_text=_("您还没有报告过事项。"),
+        items=tuple(PanelItem(text=f"{c.number} · {c.get_stage_display()}", url=reverse("cases:own_reports"),
+                              when=at_note(c.created_at, now=now)) for c in reports),
+        empty_url=reverse("cases:intake") + "?channel=informant", empty_link_text=_("报告新情况"))
 
 
 def _created(prefix: str, start: datetime, end: datetime) -> Any:
@@ -62,6 +97,14 @@ def install() -> None:
                                               labels=case_labels))
     register_home_panel(HomePanel(code="cases.queue", order=10, title=gettext_lazy("待办事项"),
                                   action=QUEUE_VIEW, content=queue_panel))
+    register_home_panel(HomePanel(code="cases.own_reports", order=15, title=gettext_lazy("我的报告"),
+                                  action=CASE_VIEW_OWN, content=own_reports_panel))
+    register_next_step(NextStep(code="cases.report", order=20, text=gettext_lazy("发现新的困难情况，可以随时报告。"),
+                                url_name="cases:intake", query="?channel=informant",
+                                link_text=gettext_lazy("报告新情况"), action=CASE_VIEW_OWN))
+    register_next_step(NextStep(code="cases.intake", order=10, text=gettext_lazy("可以去受理登记新的求助。"),
+                                url_name="cases:intake", link_text=gettext_lazy("受理登记"), action=CASE_CREATE,
+                                also=(QUEUE_VIEW,)))  # staff who work a queue, not informants
     register_indicator(Indicator(
         code="cases.intakes", title=gettext_lazy("受理量"), unit=IndicatorUnit.COUNT, owner="cases",
         definition=gettext_lazy("期间内登记的急难事项数（按登记时间），按办理乡镇（街道）所在区划统计，"

@@ -137,7 +137,7 @@ def case_timeline(*, case: Case, each_move_once: bool = False) -> list[TimelineE
 
 def case_deadlines(*, case: Case) -> list[Deadline]:
     return list(Deadline.objects.filter(subject_type="cases.case", subject_id=str(case.pk))
-                .select_related("owner_user").order_by("due_at", "id"))
+                .select_related("owner_user", "owner_organisation").order_by("due_at", "id"))
 
 
 def case_attachments(*, case: Case) -> list[CaseAttachment]:
@@ -198,6 +198,10 @@ def own_reports_for_user(*, user: Any, limit: int = 100) -> list[Case]:
     """An informant's own reports, newest first (number, stage and subject only are shown)."""
     rows = restrict(Case.objects.select_related("handling_region"), user, CASE_VIEW_OWN, CASE_PATHS)
     return list(rows.order_by("-created_at", "-id")[:limit])
+
+
+def own_reports_count(*, user: Any) -> int:
+    return restrict(Case.objects.all(), user, CASE_VIEW_OWN, CASE_PATHS).count()
 
 
 def case_read_only_for_user(*, user: Any, case: Case) -> bool:

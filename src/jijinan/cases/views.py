@@ -18,6 +18,7 @@ from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.intake.forms import AttachmentForm
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_VIEW, WORK_ORDER_ADD
+from jijinan.cases.summary import case_summary
 from jijinan.cases.work_orders import KIND_LABELS, NUMBER_MAX, REASON_MAX, case_work_order_add, work_order_may_add
 from jijinan.cases.workflow.panel import workflow_context
 from jijinan.core.errors import DomainError, NotFound
@@ -42,18 +43,21 @@ def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | N
     categories, needs = selectors.vocabulary_names()
     triage = case.triage or {}
     timeline = selectors.case_timeline(case=case, each_move_once=True)
+    deadlines = selectors.case_deadlines(case=case)
+    workflow = workflow_context(request.user, case, bound, kinds={e.kind for e in timeline})
     return {
         "case": case, "triage": triage,
+        "summary": case_summary(case=case, deadlines=deadlines, aid=workflow["wf_aid"]),
         "categories": [categories.get(c, c) for c in case.categories],
         "needs": [needs.get(n, n) for n in case.needs],
-        "deadlines": selectors.case_deadlines(case=case),
+        "deadlines": deadlines,
         "attachments": selectors.case_attachments(case=case),
         "timeline": timeline,
         "may_attach": can(request.user, ATTACHMENT_ADD, Target(region_prefix=case.handling_region.prefix)),
         "attachment_form": AttachmentForm(),
         "may_add_work_order": work_order_may_add(request.user, case),
         "work_order_form": WorkOrderForm(initial={"version": case.version}, auto_id="wo_%s"),
-        **workflow_context(request.user, case, bound, kinds={e.kind for e in timeline}),
+        **workflow,
     }
 
 

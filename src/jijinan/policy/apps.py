@@ -12,6 +12,7 @@ class PolicyConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
+        from jijinan.core import nav
         from jijinan.core.extensions.subjects import register_parameter_titles
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
@@ -21,9 +22,9 @@ class PolicyConfig(AppConfig):
 
         register_actions(ROWS)
         register_parameter_titles(parameter_titles)
-        register_nav(NavItem(45, _("政策参数"), "policy:index", POLICY_VIEW, "policy"))
-        register_nav(NavItem(30, _("资格测算"), "policy:calculator", POLICY_EVALUATE, "policy"))
-        register_nav(NavItem(46, _("决定记录"), "policy:decisions", DECISION_VIEW, "policy"))
+        register_nav(NavItem(45, _("政策参数"), "policy:index", POLICY_VIEW, "policy", nav.POLICY_DATA))
+        register_nav(NavItem(30, _("资格测算"), "policy:calculator", POLICY_EVALUATE, "policy", nav.CASES))
+        register_nav(NavItem(46, _("决定记录"), "policy:decisions", DECISION_VIEW, "policy", nav.POLICY_DATA))
         register_action_labels({
             "policy.version.add": _("新增参数版本"),
             "policy.decision.record": _("保存决定记录"),

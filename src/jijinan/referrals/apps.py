@@ -14,6 +14,7 @@ class ReferralsConfig(AppConfig):
 
         from jijinan.audit.labels import register_action_labels
         from jijinan.cases.workflow.selectors import register_close_guard, register_close_warning
+        from jijinan.core import nav
         from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
@@ -28,9 +29,11 @@ class ReferralsConfig(AppConfig):
             description=_("部门自收到分办任务起办结")))
         register_close_guard(services.open_tasks_block_closing)
         register_close_warning(services.unrouted_needs_warn_closing)
-        register_nav(NavItem(13, _("部门任务"), "referrals:office_queue", permissions.OFFICE_VIEW, "referrals"))
-        register_nav(NavItem(33, _("推诿预警"), "referrals:flags", permissions.FLAG_VIEW, "referrals"))
-        register_nav(NavItem(34, _("职责清单"), "referrals:matrix", permissions.MATRIX_VIEW, "referrals"))
+        register_nav(NavItem(13, _("部门任务"), "referrals:office_queue", permissions.OFFICE_VIEW,
+                             "referrals", nav.COORDINATION))
+        register_nav(NavItem(33, _("推诿预警"), "referrals:flags", permissions.FLAG_VIEW, "referrals", nav.OVERSIGHT))
+        register_nav(NavItem(34, _("职责清单"), "referrals:matrix", permissions.MATRIX_VIEW, "referrals",
+                             nav.COORDINATION))
         register_action_labels({
             "referrals.task.open": _("分办部门任务"),
             "referrals.task.accept": _("接收部门任务"),

@@ -11,7 +11,8 @@ class RegionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.regions import demo  # noqa: F401
 
-        register_nav(NavItem(50, _("行政区划"), "regions:index", "regions.view", "regions"))
+        register_nav(NavItem(50, _("行政区划"), "regions:index", "regions.view", "regions", nav.POLICY_DATA))

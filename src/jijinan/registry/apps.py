@@ -12,18 +12,19 @@ class RegistryConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.registry import demo  # noqa: F401
         from jijinan.registry.chain import register_chain_source, registry_entries
         from jijinan.registry.permissions import HOUSEHOLD_VIEW, PERSON_VIEW, ROWS
-        from jijinan.registry.search import register_search_keys
+        from jijinan.registry.search import search_keys_follow_rotation
 
         register_actions(ROWS)
-        register_search_keys()
+        search_keys_follow_rotation()
         register_chain_source("registry", registry_entries)
-        register_nav(NavItem(20, _("救助对象"), "registry:persons", PERSON_VIEW, "registry"))
-        register_nav(NavItem(21, _("家庭"), "registry:households", HOUSEHOLD_VIEW, "registry"))
+        register_nav(NavItem(20, _("救助对象"), "registry:persons", PERSON_VIEW, "registry", nav.SUBJECTS))
+        register_nav(NavItem(21, _("家庭"), "registry:households", HOUSEHOLD_VIEW, "registry", nav.SUBJECTS))
         register_action_labels({
             "registry.person.create": _("登记救助对象"),
             "registry.person.update": _("修改救助对象"),

@@ -81,7 +81,7 @@ def household_address_index(household: Household) -> None:
         (household.pk, household.address, household.region.code)])
 
 
-def register_search_keys() -> None:
+def search_keys_follow_rotation() -> None:
     """Key rotation recomputes the partial indexes with every ID number and phone it re-encrypts."""
     register_derived_columns("registry.person", "id_number",
                              lambda plain: {"id_number_partial_index": id_number_partial_index(plain)})

@@ -12,6 +12,7 @@ class VerificationConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from jijinan.audit.labels import register_action_labels
+        from jijinan.core import nav
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
         from jijinan.registry.links import HouseholdLink, register_household_link
@@ -19,7 +20,8 @@ class VerificationConfig(AppConfig):
         from jijinan.verification.permissions import ROWS, VERIFICATION_VIEW
 
         register_actions(ROWS)
-        register_nav(NavItem(25, _("经济状况核对"), "verification:requests", VERIFICATION_VIEW, "verification"))
+        register_nav(NavItem(25, _("经济状况核对"), "verification:requests", VERIFICATION_VIEW, "verification",
+                             nav.SUBJECTS))
         register_household_link(HouseholdLink(_("经济状况核对"), "verification:household", VERIFICATION_VIEW))
         register_action_labels({
             "verification.authorisation.record": _("登记核对授权书"),

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from jijinan.accounts.context import acting_user
-from jijinan.accounts.selectors import grants_of
-from jijinan.core.extensions.panels import home_panels_for
+from jijinan.core.extensions.panels import home_panels_for, next_step_for
 from jijinan.core.jobs.selectors import system_health
+from jijinan.core.nav import nav_for
 from jijinan.core.permissions import PUBLIC, can, requires
 
 
@@ -19,8 +19,15 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if request.user.is_authenticated:
         user = acting_user(request)
-        context["grants"] = grants_of(user=user)
-        context["panels"] = home_panels_for(user)
+        # The next step is offered once: by the first empty panel that has none of its own.
+        panels, step = [], next_step_for(user)
+        for panel, content in home_panels_for(user):
+            offered = step if not content.count and not content.empty_url else None
+            step = None if offered else step
+            panels.append((panel, content, offered))
+        context["panels"] = panels
+        # What the user may open, for a role with nothing waiting (and as a shortcut for everyone).
+        context["shortcuts"] = [g for g in nav_for(user, request.path) if g["code"] != "workbench"]
         if can(user, "system.jobs.view"):
             context["health"] = system_health()
     return render(request, "web/home.html", context)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jijinan.audit.decorators import refusals_recorded
 from jijinan.cases.choices import Channel, Stage, Urgency
 from jijinan.cases.models import CaseCategory
+from jijinan.cases.permissions import CASE_CREATE
 from jijinan.cases.queues import selectors as queues
 from jijinan.cases.queues.export import queue_export_file
 from jijinan.cases.queues.permissions import (
@@ -115,8 +116,11 @@ def _list_page(request: HttpRequest, template: str, select: Any, *, action: str,
             for case in page.object_list:
                 case.due_today = queues.due_today(case, now=now)
     status = 400 if active.errors else 200
+    # An empty list says why: the filters found nothing, or nothing waits (and what to do then).
+    filtered = by_phone or any(v for k, v in request.GET.items() if k not in ("scope", "page"))
     return render(request, template, {"form": form, "phone_form": phone_form, "phone_search": by_phone,
-                                      "page": page, **context}, status=status)
+                                      "page": page, "filtered": filtered,
+                                      "may_intake": can(request.user, CASE_CREATE), **context}, status=status)
 
 
 @requires(QUEUE_VIEW)
@@ -139,7 +143,7 @@ def case_overdue(request: HttpRequest) -> HttpResponse:
     def select(filters: queues.QueueFilters, now: Any) -> Any:
         return queues.case_overdue_for_user(user=request.user, filters=filters, now=now)
 
-    return _list_page(request, "cases/queue_overdue.html", select, action=OVERDUE_VIEW)
+    return _list_page(request, "cases/queue_overdue.html", select, action=OVERDUE_VIEW, overdue_list=True)
 
 
 # --- the queue's Excel export ------------------------------------------------------------------------

@@ -75,6 +75,14 @@ def deadline_list_for_user(
     return deadlines.order_by("due_at", "id")
 
 
+def deadlines_due_for_owner(*, user: Any, until: datetime) -> QuerySet[Deadline]:
+    """The user's own deadlines still running and due by ``until`` (overdue ones included), the
+    longest overdue first: the work a person owns, whatever region it lies in."""
+    return (Deadline.objects.filter(owner_user_id=user.pk, met_at__isnull=True, cancelled_at__isnull=True,
+                                    paused_at__isnull=True, due_at__lte=until)
+            .order_by("due_at", "id"))
+
+
 def deadline_get_for_user(*, user: Any, pk: int, action: str = VIEW) -> Deadline:
     """One deadline: 404 outside the user's scope, 403 when seen but ``action`` is not theirs."""
     return get_for_user(

@@ -43,3 +43,33 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   window.htmx.trigger(box, "search");
 });
+
+// Main menu: the phone's menu button opens and closes the groups; a group's drop-down closes when
+// another opens, on Escape (focus back on its title) and on a click elsewhere. Without script the
+// phone shows the groups stacked and the drop-downs still open and close by themselves.
+document.documentElement.classList.add("js");
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-menu-toggle]");
+  if (toggle) {
+    const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    if (menu) menu.classList.toggle("is-open", open);
+    return;
+  }
+  const inside = event.target.closest(".menu-drop");
+  document.querySelectorAll(".menu-drop[open]").forEach((d) => { if (d !== inside) d.open = false; });
+});
+document.addEventListener("toggle", (event) => {
+  const opened = event.target;
+  if (!opened.matches || !opened.matches(".menu-drop") || !opened.open) return;
+  document.querySelectorAll(".menu-drop[open]").forEach((d) => { if (d !== opened) d.open = false; });
+}, true);
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const open = event.target.closest && event.target.closest(".menu-drop[open]");
+  if (open) {
+    open.open = false;
+    open.querySelector("summary").focus();
+  }
+});
