@@ -35,6 +35,7 @@ def _setup() -> dict[str, object]:
     import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
     import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
     import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
     world = build_world()
     load_policy_defaults()
     people = {}
@@ -105,7 +106,10 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     page.select_option("select[name=need_resolved]", value="yes")
     page.click("form[data-testid=follow-up-form] button[type=submit].button-primary")
     page.wait_for_selector("[data-testid=workflow-follow-ups]")
-    _act(page, "close")
+    # The matrix sends a money need after a fire to emergency management; no task was opened, so
+    # closing asks why.
+    page.wait_for_selector("[data-testid=action-close] [name='close-reason']")
+    _act(page, "close", {"reason": "火灾救助已由乡镇先行支付并补办手续，无需再转办"})
     case.refresh_from_db()
     assert case.stage == Stage.CLOSED and case.closed_at is not None
     assert CaseAid.objects.get(case=case).amount_fen == 150000

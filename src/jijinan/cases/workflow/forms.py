@@ -18,6 +18,7 @@ from jijinan.cases.choices import (
     PaymentStatus,
     Satisfaction,
 )
+from jijinan.cases.workflow.selectors import case_verification_reports
 from jijinan.cases.workflow.services import ReviewInput
 from jijinan.policy import calculators as calc
 from jijinan.regions.choices import RegionLevel
@@ -107,9 +108,22 @@ class ReviewForm(forms.Form):
                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     home_visit_note = forms.CharField(label=_("入户调查情况"), max_length=2000, required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
-    verification_report_id = forms.IntegerField(label=_("家庭经济状况核对报告编号"), min_value=1, required=False)
+    # Chosen from the household's issued reports (bind_case), never typed.
+    verification_report_id = forms.TypedChoiceField(label=_("家庭经济状况核对报告"), coerce=int, empty_value=None,
+                                                    required=False, choices=[("", _("不引用核对报告"))])
     appraisal = forms.ChoiceField(label=_("民主评议"), choices=Appraisal.choices, initial=Appraisal.NOT_USED)
     appraisal_note = forms.CharField(label=_("民主评议情况"), max_length=300, required=False)
+
+    def bind_case(self, case: Any) -> None:
+        """Offer the issued verification reports of the case's household (none without one)."""
+        reports = case_verification_reports(case=case)
+        field = self.fields["verification_report_id"]
+        field.choices = [("", _("不引用核对报告"))] + [  # type: ignore[attr-defined]
+            (r.pk, _("第%(n)s号，%(on)s 出具%(complete)s") % {
+                "n": r.number, "on": r.issued_on.isoformat(),
+                "complete": "" if r.complete else _("（部分来源未答复）")}) for r in reports]
+        if not reports:
+            field.help_text = _("该家庭还没有出具的核对报告")
 
     def _fen(self, name: str) -> int | None:
         value = self.cleaned_data.get(name)
@@ -184,9 +198,13 @@ FORMS: dict[str, type[forms.Form]] = {
 
 
 def action_form(name: str, data: Any = None, *, version: int | None = None,
-                initial: dict[str, Any] | None = None) -> forms.Form:
-    """The form of move ``name``, prefixed with its name so that many fit on one page."""
-    return FORMS[name](data, prefix=name, initial={"version": version, **(initial or {})})
+                initial: dict[str, Any] | None = None, case: Any = None) -> forms.Form:
+    """The form of move ``name``, prefixed with its name so that many fit on one page; a form whose
+    choices depend on the case (``bind_case``) gets them from ``case``."""
+    form = FORMS[name](data, prefix=name, initial={"version": version, **(initial or {})})
+    if case is not None and hasattr(form, "bind_case"):
+        form.bind_case(case)
+    return form
 
 
 class FollowUpForm(forms.Form):

@@ -44,7 +44,7 @@ def workflow_context(user: Any, case: Case, bound: dict[str, django_forms.Form] 
     for option in [] if read_only else workflow_selectors.case_actions_for_user(user=user, case=case):
         name = option.transition.name
         initial = {"requested_amount": fen_to_yuan(fast_track_total(case))} if name == "makeup_review" else None
-        form = bound.get(name) or (action_form(name, version=case.version, initial=initial)
+        form = bound.get(name) or (action_form(name, version=case.version, initial=initial, case=case)
                                    if option.allowed else None)
         actions.append({"option": option, "name": name, "form": form,
                         "url": reverse(f"cases:act_{name}", args=[case.pk])})

@@ -34,6 +34,7 @@ from jijinan.cases.workflow.transitions import (
 )
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, restrict
+from jijinan.verification.models import VerificationReport
 
 RELATIVE_PATHS = ScopePaths(region="region")
 
@@ -252,3 +253,11 @@ def relative_filing_list_for_user(*, user: Any, q: str = "", active: bool | None
 def relative_filing_get_for_user(*, user: Any, pk: int) -> RelativeFiling:
     return get_for_user(RelativeFiling.objects.select_related("person", "region"), user, RELATIVE_FILING_VIEW,
                         RELATIVE_PATHS, pk=pk)
+
+
+def case_verification_reports(*, case: Case) -> list[VerificationReport]:
+    """The issued means-verification reports of the case's household, newest first (for the
+    review's picker); none for a case without a household."""
+    if not case.household_id:
+        return []
+    return list(VerificationReport.objects.filter(household_id=case.household_id).order_by("-issued_on", "-number"))

@@ -137,7 +137,7 @@ def _act_view(t: Transition) -> Callable[[HttpRequest, int], HttpResponse]:
         # Visible first (404 outside the user's scope); the service checks the role on the case's
         # region (or the receiving one) before anything else, so a read-only sender gets 403.
         case = selectors.case_get_for_user(user=request.user, pk=pk)
-        form = action_form(t.name, request.POST)
+        form = action_form(t.name, request.POST, case=case)
         status = 400
         if form.is_valid():
             try:
