@@ -527,7 +527,7 @@ def organisation_export_file(*, user: Any, organisations: QuerySet[Any], options
             for o in batch:
                 yield {"id": o.pk, "name": o.name, "kind": str(kinds.get(o.kind, o.kind)),
                        "region_code": o.region.code, "region": o.region.name,
-                       "department_type": o.department_type.name if o.department_type else "",
+                       "department_type": o.department_type.label if o.department_type else "",
                        "uscc": o.uscc, "phone": o.phone, "address": o.address, "active": o.active,
                        "staff_count": getattr(o, "staff_count", None)}
 
@@ -556,7 +556,7 @@ def staff_export_file(*, user: Any, staff: QuerySet[User], options: exports.Expo
                        "region_code": region.code if region else "",
                        "mobile": None if mobile is None else (mobile.reveal() if clear else str(mobile)),
                        "grants": "；".join(f"{roles.get(g.role, g.role)}@{g.region.name}"
-                                          + (f"（{g.department_type.name}）" if g.department_type else "")
+                                          + (f"（{g.department_type.label}）" if g.department_type else "")
                                           for g in grants),
                        "is_active": member.is_active, "last_login": member.last_login,
                        "date_joined": member.date_joined}

@@ -632,7 +632,7 @@ def _person_row(user: Any, view: selectors.PersonView, *, masked: bool) -> dict[
         row["disability"] = p.get_disability_category_display() if p.disability_category else ""
         row["serious_illness"] = p.serious_illness
     if shows(ConsentCategory.PROGRAMS):
-        row["programs"] = "、".join(m.program.name for m in getattr(p, "active", []))
+        row["programs"] = "、".join(m.program.label for m in getattr(p, "active", []))
     return row
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices
@@ -46,6 +47,7 @@ from jijinan.core.permissions import Target, can, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.core.texts import message
 from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.choices import RegionLevel
@@ -137,8 +139,8 @@ class _Errors:
 
     def take(self, exc: DomainError, name: str) -> None:
         for key, messages in (exc.field_errors or {name: [str(exc.message)]}).items():
-            for message in messages:
-                self.add(key if exc.field_errors else name, message, exc.code)
+            for text in messages:
+                self.add(key if exc.field_errors else name, text, exc.code)
 
     def raise_if_any(self) -> None:
         if self.fields:
@@ -390,14 +392,14 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     case.save(force_insert=True)
     region_code = checked.township.code
     # The case's events in the order they were always written: intake, subject, files, triage.
-    intake = _("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s") % {
-        "channel": Channel(case.channel).label, "number": case.number, "stage": Stage(case.stage).label}
-    events = [case_event_build(case=case, kind="intake", summary=intake, actor=actor, at=now,
+    intake = message(gettext_noop("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s"), {
+        "channel": Channel(case.channel).label, "number": case.number, "stage": Stage(case.stage).label})
+    events = [case_event_build(case=case, kind="intake", text=intake, actor=actor, at=now,
                                data={"channel": case.channel, "stage": case.stage,
                                      "work_orders": checked.work_orders})]
     if data.new_person is not None and person is not None:
         events.append(case_event_build(case=case, kind="subject_registered",
-                                       summary=_("登记新救助对象 %(name)s") % {"name": person.name},
+                                       text=message(gettext_noop("登记新救助对象 %(name)s"), {"name": person.name}),
                                        actor=actor, data={"person_id": person.pk}))
     for upload in checked.uploads:
         _attach(case, upload, actor=actor, stored=stored, events=events)
@@ -516,7 +518,8 @@ def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: Writte
     attachment = CaseAttachment.objects.create(
         case=case, name=upload.name, content_type=upload.content_type, size=len(upload.content),
         sha256=upload.sha256, storage_name=relative, uploaded_by=actor if getattr(actor, "pk", None) else None)
-    event = case_event_build(case=case, kind="attachment", summary=_("上传附件 %(name)s") % {"name": upload.name},
+    event = case_event_build(case=case, kind="attachment",
+                             text=message(gettext_noop("上传附件 %(name)s"), {"name": upload.name}),
                              actor=actor, data={"attachment_id": attachment.pk, "sha256": upload.sha256})
     if events is None:
         event.save(force_insert=True)

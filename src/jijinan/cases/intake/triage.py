@@ -10,15 +10,17 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.models import Grant, User
 from jijinan.cases.choices import OPEN_STAGES, Urgency
 from jijinan.cases.facts import CAUSES, household_members, household_property
 from jijinan.cases.models import Case, CaseCategory, CaseEvent, OnCallContact
+from jijinan.cases.services import case_event_build
 from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
 from jijinan.core.errors import DomainError
 from jijinan.core.permissions import Role
+from jijinan.core.texts import message
 from jijinan.policy import calculators as calc
 
 CRISIS_KIND = "case.crisis_first_contact"
@@ -41,14 +43,14 @@ def deadline_kinds_install() -> None:
 
 
 # --- urgency and duplicates ------------------------------------------------------------------------
-def _urgency(case: Case, declared: str) -> tuple[str, str]:
+def _urgency(case: Case, declared: str) -> tuple[str, Any]:
     if case.crisis:
-        return Urgency.CRITICAL, _("危机个案：按危急处理")
+        return Urgency.CRITICAL, gettext_lazy("危机个案：按危急处理")
     if declared in (Urgency.URGENT, Urgency.CRITICAL):
-        return declared, _("受理人判定")
+        return declared, gettext_lazy("受理人判定")
     if URGENT_CATEGORIES.intersection(case.categories):
-        return Urgency.URGENT, _("急难类别属突发事件")
-    return Urgency.NORMAL, _("未见需紧急处理的情形")
+        return Urgency.URGENT, gettext_lazy("急难类别属突发事件")
+    return Urgency.NORMAL, gettext_lazy("未见需紧急处理的情形")
 
 
 def duplicate_warnings(case: Case) -> list[dict[str, Any]]:
@@ -148,14 +150,14 @@ def triage_assess(*, case: Case, actor: Any, declared_urgency: str, now: datetim
     warnings = duplicate_warnings(case)
     suggested = suggestions(case, actor, timezone.localdate(now))
     user = actor if getattr(actor, "pk", None) else None
-    events = [CaseEvent(case=case, kind="triage", actor=user, at=now, data={"urgency": urgency},
-                        summary=(_("分诊：%(urgency)s（%(reason)s）") % {
-                            "urgency": Urgency(urgency).label, "reason": reason})[:300])]
+    events = [case_event_build(case=case, kind="triage", actor=user, at=now, data={"urgency": urgency},
+                               text=message(gettext_noop("分诊：%(urgency)s（%(reason)s）"), {
+                                   "urgency": Urgency(urgency).label, "reason": reason}))]
     events += [CaseEvent(case=case, kind="duplicate_warning", actor=user, at=now, data=w, summary=w["text"][:300])
                for w in warnings]
     events += [CaseEvent(case=case, kind="suggestion", actor=user, at=now, data={"program": s["program"]},
                          summary=f"{s['label']}：{s['summary']}"[:300]) for s in suggested]
-    return {"urgency": urgency, "urgency_reason": reason, "warnings": warnings, "suggestions": suggested,
+    return {"urgency": urgency, "urgency_reason": str(reason), "warnings": warnings, "suggestions": suggested,
             "at": now.isoformat()}, events
 
 

@@ -59,7 +59,7 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [_ANY] + [  # type: ignore[attr-defined]
-            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+            (c.code, c.label) for c in CaseCategory.objects.filter(active=True)]
 
     def filters(self) -> queues.QueueFilters:
         d = self.cleaned_data
