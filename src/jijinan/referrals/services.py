@@ -439,7 +439,8 @@ def task_return(*, actor: Any, task: Task, version: Any, reason_code: str, reaso
                from_office=locked.office, data={"returns": locked.returns})
         _audit(locked, "referrals.task.return", actor=actor, note=text,
                changes={"status": (before, locked.status), "returns": (locked.returns - 1, locked.returns)})
-        _case_event(locked, "returned", message(gettext_noop("%(office)s 退回任务 %(number)s（%(code)s）：%(reason)s"), {
+        _case_event(locked, "returned", message(
+            gettext_noop("%(office)s 退回任务 %(number)s（%(code)s）：%(reason)s"), {
             "office": locked.office.name, "number": locked.number, "code": ReturnReason(reason_code).label,
             "reason": text}), actor=actor, now=now)
         notify.task_notice(locked, notify.RETURNED, actor=actor)

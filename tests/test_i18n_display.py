@@ -1,0 +1,66 @@
+"""Word lists and timeline texts in the reader's language: a case's categories and needs, the
+intake form's choices, department and program names, and the entries of the case timeline are shown
+in English on an English page whatever language they were written in, and in Chinese on a Chinese
+page; entries written before texts were kept with their parameters still read."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from jijinan.cases.models import Case, CaseEvent
+from jijinan.cases.services import case_event_record
+from jijinan.core.permissions import Role
+from tests.test_pages_labels import _approved, _case, _client, _page, _text, people  # noqa: F401
+from tests.test_pages_labels import extend_module_world as extend_module_world  # the policy defaults
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_case_page_in_english_names_categories_needs_and_timeline_in_english(world, people):
+    # the case is written by Chinese-speaking staff: the stored summaries are Chinese
+    case = _approved(people)
+    html = _text(_page(_client(people[Role.WINDOW_CLERK], "en"), f"/cases/{case.pk}/"))
+    assert "Fire" in html and "Money" in html
+    assert "Registered via" in html and "Approved: 1,500.00 yuan" in html
+    for chinese in ("火灾", "资金救助", "登记，事项编号", "审批：同意救助", "分诊："):
+        assert chinese not in html, chinese
+
+
+def test_the_case_page_in_chinese_is_unchanged_when_english_staff_wrote_the_entries(world, people):
+    from django.utils import translation
+
+    with translation.override("en"):  # a change made from an English page
+        case = _approved(people)
+    assert "审批：同意救助" in CaseEvent.objects.get(case=case, kind="stage.approve").summary
+    html = _text(_page(_client(people[Role.WINDOW_CLERK]), f"/cases/{case.pk}/"))
+    assert "火灾" in html and "资金救助" in html
+    assert "审批：同意救助 1,500.00 元" in html and "分诊：" in html
+    for english in ("Fire", "Approved:", "Registered via", "Triage:"):
+        assert english not in html, english
+
+
+def test_an_entry_written_as_plain_text_still_reads(world, people):
+    case = _case(people)
+    case_event_record(case=Case.objects.get(pk=case.pk), kind="note", summary="旧记录：电话回访", actor=None,
+                      at=timezone.now())
+    html = _text(_page(_client(people[Role.WINDOW_CLERK], "en"), f"/cases/{case.pk}/"))
+    assert "旧记录：电话回访" in html
+
+
+def test_the_intake_form_offers_categories_and_needs_in_the_page_language(world, people):
+    english = _page(_client(people[Role.WINDOW_CLERK], "en"), "/cases/new/")
+    assert "Serious illness" in english and "Food and shelter" in english
+    assert "重病" not in _text(english)
+    chinese = _page(_client(people[Role.WINDOW_CLERK]), "/cases/new/")
+    assert "重病" in chinese and "Serious illness" not in chinese
+
+
+def test_program_types_and_a_word_added_without_english_name(world, people):
+    from jijinan.cases.models import CaseCategory
+
+    CaseCategory.objects.create(code="drought", name="旱灾", sort_order=5)
+    english = _page(_client(people[Role.WINDOW_CLERK], "en"), "/cases/new/")
+    assert "旱灾" in english  # no English name given: the Chinese one is shown rather than nothing
+    programs = _text(_page(_client(people[Role.SUPERVISOR], "en"), "/registry/program-types/"))
+    assert "Minimum living allowance" in programs and "特困人员" not in programs
