@@ -22,3 +22,25 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// A table wider than its box scrolls inside it: the box takes keyboard focus then, so it can be
+// scrolled without a mouse (and is named after the table's caption or heading for screen readers).
+function markScrollables(root) {
+  for (const box of (root || document).querySelectorAll(".table-wrap")) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute("tabindex", "0");
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        const table = box.querySelector("table");
+        const caption = table && table.caption ? table.caption.textContent.trim() : "";
+        const heading = box.closest("section, article, main")?.querySelector("h1, h2, h3");
+        box.setAttribute("aria-label", caption || (heading ? heading.textContent.trim() : document.title));
+      }
+    } else if (box.getAttribute("tabindex") === "0") {
+      box.removeAttribute("tabindex");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => markScrollables());
+document.addEventListener("htmx:afterSettle", () => markScrollables());
+window.addEventListener("resize", () => markScrollables());
