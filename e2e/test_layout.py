@@ -99,7 +99,34 @@ def _check(page, name: str, problems: list[str]) -> None:  # type: ignore[no-unt
     try:
         check_page(page, name)
     except AssertionError as failed:
-        problems.append(str(failed).split("\nassert ")[0])
+        problems.append(str(failed).split("\nassert ")[0] + _wide(page))
+
+
+# The elements that reach past the window's right edge (not inside a box that scrolls), to say
+# what makes a page too wide.
+WIDE = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= window.innerWidth + 1 || r.width === 0) continue;
+    let inner = false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") { inner = true; break; }
+    }
+    if (inner) continue;
+    const scrolls = ["auto", "scroll", "hidden"].includes(getComputedStyle(el).overflowX);
+    if (!scrolls && [...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)) continue;
+    out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "")
+             + (el.id ? "#" + el.id : "") + " → " + Math.round(r.right));
+  }
+  return out.slice(0, 8);
+}"""
+
+
+def _wide(page) -> str:  # type: ignore[no-untyped-def]
+    found = page.evaluate(WIDE)
+    return ("\n  too wide: " + "; ".join(found)) if found else ""
 
 
 def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(browser, live_server):  # type: ignore[no-untyped-def]
@@ -127,7 +154,8 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(browser, live_
                 if response is None or response.status != 200:
                     problems.append(f"{role} {url}: {response and response.status}")
                     continue
-                page.wait_for_load_state("networkidle")
+                if name == "case":  # its panels load after the page
+                    page.wait_for_load_state("networkidle")
                 _check(page, f"layout-{language}-{name}", problems)
                 seen.append(f"{language} {name}")
         context.close()

@@ -64,3 +64,35 @@ def test_program_types_and_a_word_added_without_english_name(world, people):
     assert "旱灾" in english  # no English name given: the Chinese one is shown rather than nothing
     programs = _text(_page(_client(people[Role.SUPERVISOR], "en"), "/registry/program-types/"))
     assert "Minimum living allowance" in programs and "特困人员" not in programs
+
+
+def test_a_notice_in_the_inbox_reads_in_the_readers_language(world, people):
+    from jijinan.core.jobs.outbox import outbox_deliver_due
+    from jijinan.core.models import InboxItem
+    from jijinan.referrals import services as referrals
+    from tests.test_pages_labels import _handler, _office
+
+    case = _case(people)
+    office = _office("medical_security", "玄武区医保局")
+    handler = _handler(office, "yb_i18n")
+    task = referrals.tasks_open(actor=people[Role.TOWNSHIP_REVIEWER], case=case, drafts=[referrals.TaskDraft(
+        office_id=office.pk, description="请核实并办理", required_result="办理结果")])[0]
+    outbox_deliver_due(worker_id="test")
+    item = InboxItem.objects.get(user=handler)
+    assert item.title == f"新的部门任务 {task.number}"  # the stored text stays Chinese
+    english = _text(_page(_client(handler, "en"), "/inbox/"))
+    assert f"New department task {task.number}" in english and "Referred by" in english
+    assert "新的部门任务" not in english and "交办，请于" not in english
+    chinese = _text(_page(_client(handler), "/inbox/"))
+    assert f"新的部门任务 {task.number}" in chinese and "交办，请于" in chinese
+    api = _client(handler, "en").get("/api/v1/inbox", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert api["items"][0]["title"] == f"New department task {task.number}"
+
+
+def test_a_notice_stored_before_texts_were_kept_still_reads(world, people):
+    from jijinan.core.messaging.inbox import Notice, inbox_post
+
+    user = people[Role.WINDOW_CLERK]
+    inbox_post(user_ids=[user.pk], notice=Notice("note", "旧通知标题", "旧通知内容"))
+    english = _text(_page(_client(user, "en"), "/inbox/"))
+    assert "旧通知标题" in english and "旧通知内容" in english

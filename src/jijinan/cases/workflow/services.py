@@ -835,8 +835,8 @@ def _approve(locked: Case, actor: Any, amount_fen: int | None, now: datetime) ->
     requested = locked.requested_amount_fen or 0
     amount = requested if amount_fen is None else _amount(amount_fen)
     if amount > requested:
-        message = _("审批金额不能超过审核提出的 %(amount)s 元；如需提高请退回重新审核") % {"amount": _yuan(requested)}
-        raise DomainError.for_field("amount_fen", message, code=E.AMOUNT)
+        refusal = _("审批金额不能超过审核提出的 %(amount)s 元；如需提高请退回重新审核") % {"amount": _yuan(requested)}
+        raise DomainError.for_field("amount_fen", refusal, code=E.AMOUNT)
     _check_authority(actor, locked, amount)
     return amount
 
@@ -926,9 +926,9 @@ def case_fast_track(*, actor: Any, case: Case, version: Any, amount_fen: int, me
                               code=E.INELIGIBLE, status=409)
         cap = int(result.get("cap_fen") or 0)
         if amount > cap:
-            message = _("金额 %(amount)s 元超过单次救助上限 %(cap)s 元：须报告协商（一事一议），不能先行救助") % {
+            refusal = _("金额 %(amount)s 元超过单次救助上限 %(cap)s 元：须报告协商（一事一议），不能先行救助") % {
                 "amount": _yuan(amount), "cap": _yuan(cap)}
-            raise DomainError(message, code=E.NEEDS_CONSULTATION, status=409)
+            raise DomainError(refusal, code=E.NEEDS_CONSULTATION, status=409)
         if result.get("fast_track_payer") == "county" and not can(
                 actor, FAST_TRACK_COUNTY, Target(region_prefix=locked.handling_region.prefix)):
             raise Forbidden(_("金额 %(amount)s 元超过乡镇先行救助限额，须由县级先行救助") % {"amount": _yuan(amount)},

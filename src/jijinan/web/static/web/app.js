@@ -41,6 +41,17 @@ function markScrollables(root) {
     }
   }
 }
-document.addEventListener("DOMContentLoaded", () => markScrollables());
-document.addEventListener("htmx:afterSettle", () => markScrollables());
 window.addEventListener("resize", () => markScrollables());
+
+// Tables written without a scrolling box get one, so a wide table never widens the page.
+function wrapTables(root) {
+  for (const table of (root || document).querySelectorAll(".page table")) {
+    if (table.closest(".table-wrap")) continue;
+    const box = document.createElement("div");
+    box.className = "table-wrap";
+    table.replaceWith(box);
+    box.appendChild(table);
+  }
+}
+document.addEventListener("DOMContentLoaded", () => { wrapTables(); markScrollables(); });
+document.addEventListener("htmx:afterSettle", (event) => { wrapTables(event.target); markScrollables(); });
