@@ -20,6 +20,7 @@ from jijinan.core.permissions import Role
 from jijinan.referrals import services as referrals
 from jijinan.regions.models import Region
 from tests.test_cases import TOWNSHIP, _household, _person, intake
+from tests.test_cases_workflow import _county_level_review
 from tests.world import XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -71,6 +72,11 @@ def _setup() -> dict[str, object]:
     referrals.tasks_open(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), drafts=[referrals.TaskDraft(
         office_id=medical.pk, need="medical", description="请核实住院费用并按规定给予医疗救助",
         required_result="医疗救助办理结果")])
+    # A case above the township's ceiling, on the public notice board while its notice runs.
+    other = _person("欧阳明月", TOWNSHIP, 13, phone="13812345678")
+    _county_level_review(people, case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+        person_id=other.pk, household_id=_household(other, _person("张伟", TOWNSHIP, 14)).pk, subject_name="",
+        needs=["money", "medical"], reporter_phone="13812345678")).case)
     return {"people": people, "case": case, "person": head, "household": household}
 
 
@@ -84,7 +90,7 @@ def _pages(setup: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
             ("persons", "/registry/persons/"), ("person", f"/registry/persons/{person.pk}/"),  # type: ignore[attr-defined]
             ("households", "/registry/households/"),
             ("household", f"/registry/households/{household.pk}/"),  # type: ignore[attr-defined]
-            ("public-notices", "/cases/public-notices/"), ("deadlines", "/deadlines/"),
+            ("public-notices", "/cases/public-notices/?region=320102000000"), ("deadlines", "/deadlines/"),
             ("verification", "/verification/"), ("policy", "/policy/"), ("calculator", "/policy/calculator/"),
             ("decisions", "/policy/decisions/"), ("inbox-reviewer", "/inbox/")],
         Role.DEPARTMENT_HANDLER: [("office-queue", "/referrals/office/")],
