@@ -65,9 +65,9 @@ def _setup() -> dict[str, object]:
         needs=["money", "medical"], reporter_phone="13912345678",
         description="凌晨家中失火，房屋烧毁，一家两口无处居住；户主住院治疗，医疗费用无力承担")).case
     case = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
-                          data=wf.ReviewInput(opinion="经入户调查，情况属实，建议给予临时救助", requested_amount_fen=150000,
-                                              home_visit_on=timezone.localdate(), home_visit_note="入户核实",
-                                              appraisal="passed", appraisal_note=""))
+                          data=wf.ReviewInput(opinion="经入户调查，情况属实，建议给予临时救助",
+                                              requested_amount_fen=150000, home_visit_on=timezone.localdate(),
+                                              home_visit_note="入户核实", appraisal="passed", appraisal_note=""))
     case = wf.case_approve(actor=people[Role.TOWNSHIP_LEAD], case=_fresh(case), version=case.version)
     referrals.tasks_open(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), drafts=[referrals.TaskDraft(
         office_id=medical.pk, need="medical", description="请核实住院费用并按规定给予医疗救助",

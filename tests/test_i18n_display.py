@@ -8,13 +8,21 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from jijinan.accounts.models import User
 from jijinan.cases.models import Case, CaseEvent
 from jijinan.cases.services import case_event_record
 from jijinan.core.permissions import Role
-from tests.test_pages_labels import _approved, _case, _client, _page, _text, people  # noqa: F401
+from tests.test_pages_labels import _approved, _case, _client, _page, _text
 from tests.test_pages_labels import extend_module_world as extend_module_world  # the policy defaults
+from tests.world import XUANWU, persona
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(world) -> dict[str, User]:  # type: ignore[no-untyped-def]
+    return {role: persona(world, role, at=XUANWU) for role in (
+        Role.WINDOW_CLERK, Role.TOWNSHIP_REVIEWER, Role.TOWNSHIP_LEAD, Role.SUPERVISOR)}
 
 
 def test_the_case_page_in_english_names_categories_needs_and_timeline_in_english(world, people):

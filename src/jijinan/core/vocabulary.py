@@ -47,6 +47,8 @@ class Vocabulary(models.Model):
 
 def vocabulary_labels(model: type[Vocabulary], codes: Iterable[str] | None = None) -> dict[str, str]:
     """Code → name in the active language for a word list, in one query (only ``codes`` if given)."""
-    rows = model.objects.all() if codes is None else model.objects.filter(code__in=list(codes))
+    rows = model._default_manager.all()
+    if codes is not None:
+        rows = rows.filter(code__in=list(codes))
     return {code: in_active_language(name, name_en)
             for code, name, name_en in rows.values_list("code", "name", "name_en")}
