@@ -16,6 +16,7 @@ from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case
 from jijinan.cases.workflow import services as wf
+from jijinan.core.jobs.outbox import outbox_deliver_due
 from jijinan.core.permissions import Role
 from jijinan.referrals import services as referrals
 from jijinan.regions.models import Region
@@ -72,6 +73,7 @@ def _setup() -> dict[str, object]:
     referrals.tasks_open(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), drafts=[referrals.TaskDraft(
         office_id=medical.pk, need="medical", description="请核实住院费用并按规定给予医疗救助",
         required_result="医疗救助办理结果")])
+    outbox_deliver_due(worker_id="layout")  # the office's notice: its unread count shows on the top bar
     # A case above the township's ceiling, on the public notice board while its notice runs.
     other = _person("欧阳明月", TOWNSHIP, 13, phone="13812345678")
     _county_level_review(people, case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
@@ -93,7 +95,7 @@ def _pages(setup: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
             ("public-notices", "/cases/public-notices/?region=320102000000"), ("deadlines", "/deadlines/"),
             ("verification", "/verification/"), ("policy", "/policy/"), ("calculator", "/policy/calculator/"),
             ("decisions", "/policy/decisions/"), ("inbox-reviewer", "/inbox/")],
-        Role.DEPARTMENT_HANDLER: [("office-queue", "/referrals/office/")],
+        Role.DEPARTMENT_HANDLER: [("office-queue", "/referrals/office/"), ("inbox-office", "/inbox/")],
         Role.SUPERVISOR: [("flags", "/referrals/flags/"), ("audit", "/audit/")],
         Role.ADMINISTRATOR: [
             ("regions", "/regions/"), ("staff", "/accounts/staff/"), ("calendar", "/calendar/"),
