@@ -14,6 +14,7 @@ from jijinan.cases.services import case_event_record
 from jijinan.core.permissions import Role
 from tests.test_pages_labels import _approved, _case, _client, _page, _text
 from tests.test_pages_labels import extend_module_world as extend_module_world  # the policy defaults
+from tests.test_cases import TOWNSHIP
 from tests.world import XUANWU, persona
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,27 @@ def test_a_notice_stored_before_texts_were_kept_still_reads(world, people):
     inbox_post(user_ids=[user.pk], notice=Notice("note", "旧通知标题", "旧通知内容"))
     english = _text(_page(_client(user, "en"), "/inbox/"))
     assert "旧通知标题" in english and "旧通知内容" in english
+
+
+def test_the_triage_panel_reads_in_the_page_language(world, people):
+    from jijinan.cases.intake.services import case_intake
+    from tests.test_cases import _household, _person, intake
+
+    head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
+    household = _household(head, _person("李秀英", TOWNSHIP, 12))
+
+    def take() -> Case:
+        return case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+            person_id=head.pk, household_id=household.pk, subject_name="", needs=["money"])).case
+
+    first = take()
+    second = take()  # the same family again: a warning names the open case
+    english = _text(_page(_client(people[Role.WINDOW_CLERK], "en"), f"/cases/{second.pk}/"))
+    assert f"This subject already has an open case {first.number}" in english
+    assert "Minimum living allowance (dibao)" in english
+    assert "该对象已有未办结的事项" not in english and "最低生活保障" not in english
+    chinese = _text(_page(_client(people[Role.WINDOW_CLERK]), f"/cases/{second.pk}/"))
+    assert f"该对象已有未办结的事项 {first.number}" in chinese and "最低生活保障" in chinese
+    api = _client(people[Role.WINDOW_CLERK], "en").get(f"/api/v1/cases/{second.pk}",
+                                                        HTTP_ACCEPT_LANGUAGE="en").json()
+    assert api["triage"]["warnings"][0]["text"] == f"This subject already has an open case {first.number}"

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.intake.forms import AttachmentForm
+from jijinan.cases.intake.triage import triage_shown
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_VIEW, WORK_ORDER_ADD
 from jijinan.cases.work_orders import KIND_LABELS, NUMBER_MAX, REASON_MAX, case_work_order_add, work_order_may_add
 from jijinan.cases.workflow.panel import workflow_context
@@ -40,7 +41,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     """The case page's context; ``bound``: workflow forms refused by a service, shown with why."""
     categories, needs = selectors.vocabulary_names()
-    triage = case.triage or {}
+    triage = triage_shown(case.triage or {})
     timeline = selectors.case_timeline(case=case, each_move_once=True)
     return {
         "case": case, "triage": triage,
