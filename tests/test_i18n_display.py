@@ -12,9 +12,9 @@ from jijinan.accounts.models import User
 from jijinan.cases.models import Case, CaseEvent
 from jijinan.cases.services import case_event_record
 from jijinan.core.permissions import Role
+from tests.test_cases import TOWNSHIP
 from tests.test_pages_labels import _approved, _case, _client, _page, _text
 from tests.test_pages_labels import extend_module_world as extend_module_world  # the policy defaults
-from tests.test_cases import TOWNSHIP
 from tests.world import XUANWU, persona
 
 pytestmark = pytest.mark.django_db
