@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices
@@ -47,7 +47,7 @@ from jijinan.core.permissions import Target, can, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 from jijinan.core.protected.ids import normalise_phone
-from jijinan.core.texts import message
+from jijinan.core.texts import joined, message
 from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.choices import RegionLevel
@@ -475,11 +475,12 @@ def case_subject_identify(*, actor: Any, case: Case, version: Any, data: Identif
         locked.version += 1
         locked.updated_at = now
         locked.save()
-        was = "；".join(x for x in (before["name"], before["description"]) if x) or _("未留称呼或特征")
-        summary = _("确认对象身份：%(name)s（登记时身份不明：%(was)s）") % {"name": person.name, "was": was}
+        was = "；".join(x for x in (before["name"], before["description"]) if x) or gettext_lazy("未留称呼或特征")
+        summary = message(gettext_noop("确认对象身份：%(name)s（登记时身份不明：%(was)s）"), {
+            "name": person.name, "was": was})
         if note:
-            summary += _("；说明：%(note)s") % {"note": note}
-        case_event_record(case=locked, kind="subject_identified", summary=summary, actor=actor, at=now,
+            summary = joined([summary, message(gettext_noop("；说明：%(note)s"), {"note": note})])
+        case_event_record(case=locked, kind="subject_identified", text=summary, actor=actor, at=now,
                           data={"person_id": person.pk, "household_id": household.pk if household else None,
                                 "registered": data.new_person is not None, "before": before, "note": note})
         audit_record(actor=actor, action=SUBJECT_IDENTIFY, subject=locked, subject_label=locked.number,
@@ -599,12 +600,12 @@ def crisis_start(*, case: Case, actor: Any, now: datetime) -> None:
         "due_at": deadline.due_at.isoformat() if deadline else None,
         "leads": [u.pk for u in leads], "on_call": [u.pk for u in on_call]})
     sent = notices.crisis_alert(case=case, recipients=recipients, due=due)
-    summary = _("危机预警已发出：%(n)s 人（%(names)s）") % {
-        "n": len(recipients), "names": "、".join(u.full_name or u.username for u in recipients) or "—"}
+    summary = message(gettext_noop("危机预警已发出：%(n)s 人（%(names)s）"), {
+        "n": len(recipients), "names": "、".join(u.full_name or u.username for u in recipients) or "—"})
     if deadline is not None:
-        summary += _("；首次接触时限 %(due)s") % {"due": due}
+        summary = joined([summary, message(gettext_noop("；首次接触时限 %(due)s"), {"due": due})])
     elif note:
-        summary += _("；未能设定时限：%(note)s") % {"note": note}
-    case_event_record(case=case, kind="crisis_alert", summary=summary, at=now, actor=actor,
+        summary = joined([summary, message(gettext_noop("；未能设定时限：%(note)s"), {"note": note})])
+    case_event_record(case=case, kind="crisis_alert", text=summary, at=now, actor=actor,
                       data={"recipients": [u.pk for u in recipients], "sms_sent": sent,
                             "deadline_id": deadline.pk if deadline else None})
