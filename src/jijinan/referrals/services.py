@@ -91,7 +91,7 @@ def unrouted_needs_warn_closing(case: Case) -> str | None:
     covered = {r.need.code for r in routes if r.need.code in needs_asked or r.department_type.pk in types_asked}
     for route in routes:
         if route.need.code not in covered:
-            missing.setdefault(route.need.name, []).append(route.department_type.name)
+            missing.setdefault(route.need.label, []).append(route.department_type.label)
     if not missing:
         return None
     return _("以下需求未转办任何部门：%(needs)s") % {"needs": "；".join(

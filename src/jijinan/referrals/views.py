@@ -119,7 +119,7 @@ def _split_rows(routes: list[services.Route]) -> list[dict[str, Any]]:
     for route in routes:
         rows.append({"pick": route.office is not None, "need": route.need.code, "rule_id": route.rule.pk,
                      "office": route.office.pk if route.office else None,
-                     "description": _("%(need)s：请按职责办理") % {"need": route.need.name},
+                     "description": _("%(need)s：请按职责办理") % {"need": route.need.label},
                      "required_result": route.required_result})
     return rows
 
