@@ -129,3 +129,21 @@ def test_the_triage_panel_reads_in_the_page_language(world, people):
     api = _client(people[Role.WINDOW_CLERK], "en").get(f"/api/v1/cases/{second.pk}",
                                                         HTTP_ACCEPT_LANGUAGE="en").json()
     assert api["triage"]["warnings"][0]["text"] == f"This subject already has an open case {first.number}"
+
+
+def test_entries_written_before_texts_were_kept_are_converted_when_they_can_be(world, people):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    case = _approved(people)
+    for event in CaseEvent.objects.filter(case=case):  # as they were written before
+        event.data = {k: v for k, v in event.data.items() if k != "text"}
+        event.save(update_fields=["data"])
+    url = f"/cases/{case.pk}/"
+    assert "登记，事项编号" in _text(_page(_client(people[Role.WINDOW_CLERK], "en"), url))
+    import_module("jijinan.cases.migrations.0006_timeline_texts").keep_texts(apps, None)
+    english = _text(_page(_client(people[Role.WINDOW_CLERK], "en"), url))
+    assert "Registered via" in english and "登记，事项编号" not in english
+    assert "审批：同意救助 1,500.00 元" in english  # a summary the data cannot rebuild reads as written
+    assert "审批：同意救助 1,500.00 元" in CaseEvent.objects.get(case=case, kind="stage.approve").summary
