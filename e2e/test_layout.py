@@ -132,6 +132,25 @@ WIDE = """() => {
 }"""
 
 
+# The contrast of the unread count on the top bar (axe-core leaves one-character text to a person).
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let back = null;
+  for (let p = el; p && !back; p = p.parentElement) {
+    const c = rgb(getComputedStyle(p).backgroundColor);
+    if (c.length < 4 || c[3] > 0) back = c;
+  }
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(back || [255, 255, 255]);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
 def _wide(page) -> str:  # type: ignore[no-untyped-def]
     found = page.evaluate(WIDE)
     return ("\n  too wide: " + "; ".join(found)) if found else ""
@@ -143,6 +162,7 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(browser, live_
     assert isinstance(people, dict)
     seen: list[str] = []
     problems: list[str] = []  # every page's problems, reported together
+    badges = 0
     for role, pages in _pages(setup).items():
         context = browser.new_context(viewport=PHONE, locale="zh-CN")
         page = context.new_page()
@@ -165,7 +185,12 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(browser, live_
                 if name == "case":  # its panels load after the page
                     page.wait_for_load_state("networkidle")
                 _check(page, f"layout-{language}-{name}", problems)
+                ratio = page.evaluate(CONTRAST, "[data-testid=inbox-link] .badge")
+                badges += ratio is not None
+                if ratio is not None and ratio < 4.5:
+                    problems.append(f"{language} {name}: the unread count's contrast is {ratio:.2f}:1, under 4.5:1")
                 seen.append(f"{language} {name}")
         context.close()
     assert not problems, "\n\n".join(problems)
     assert len(seen) == 2 * sum(len(p) for p in _pages(setup).values())
+    assert badges, "no page showed an unread count"
