@@ -189,7 +189,8 @@ def triage_assess(*, case: Case, actor: Any, declared_urgency: str, now: datetim
     events += [case_event_build(case=case, kind="duplicate_warning", actor=user, at=now, data=w, text=w["message"])
                for w in warnings]
     events += [case_event_build(case=case, kind="suggestion", actor=user, at=now, data={"program": s["program"]},
-                                text=joined([s["texts"]["label"], s["texts"]["summary"]], "："))
+                                text=message(gettext_noop("%(label)s：%(summary)s"), {
+                                    "label": s["texts"]["label"], "summary": s["texts"]["summary"]}))
                for s in suggested]
     return {"urgency": urgency, "urgency_reason": str(reason), "urgency_reason_text": message(source_of(reason)),
             "warnings": warnings, "suggestions": suggested, "at": now.isoformat()}, events
