@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed
 PO     := src/jijinan/locale/en/LC_MESSAGES/django.po
 MO     := $(PO:.po=.mo)
 PYTEST_ARGS ?=
+# Where `make run` serves (`make run PORT=8001` when 8000 is taken).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # The suite runs on every core (pytest-xdist; each worker has its own test database).
 TEST_WORKERS ?= auto
 
@@ -13,11 +16,12 @@ TEST_WORKERS ?= auto
 
 # A development machine: demo accounts keep their printed password.
 run: export JIJINAN_ENV = dev
+run: export JIJINAN_SITE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	./.ci/system-deps fonts
 	$(BIN)/jijinan migrate --no-input
 	$(BIN)/jijinan demo
-	$(BIN)/jijinan serve --with-worker
+	$(BIN)/jijinan serve --with-worker $(HOST):$(PORT)
 
 setup: $(STAMP) $(MO)
 

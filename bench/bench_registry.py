@@ -99,6 +99,15 @@ def id_selector() -> None:
     assert len(views) == 1 and str(views[0].person.id_number)
 
 
+def id_tail_selector() -> None:
+    from jijinan.registry import selectors
+
+    rows = selectors.person_search_for_user(user=state["user"], search=selectors.PersonSearch(
+        q=next(state["numbers"])[-6:]))
+    views = selectors.person_views(user=state["user"], persons=list(rows[:PAGE]))
+    assert len(views) >= 1 and all(str(v.person.id_number) for v in views)
+
+
 def id_api() -> None:
     response = state["client"].get("/api/v1/persons", {"q": next(state["numbers"])})
     assert response.status_code == 200 and response.json()["count"] == 1
@@ -170,4 +179,9 @@ CASES = [
          warmup=5, unit="count+page"),
     Case("initials_page_api", lambda: _api_page("zw"), baseline="initials_page_sql", repeat=50, warmup=5,
          unit="request"),
+    # The last 6 characters of an ID number (partial index; each person read is access-logged) and a
+    # given name alone (a second index range beside the name's), against the exact-ID and name baselines.
+    Case("id_tail_selector", id_tail_selector, baseline="id_number_sql", repeat=200, warmup=20, unit="search"),
+    Case("given_name_page_selector", lambda: _selector_page("建国"), baseline="name_page_sql", repeat=50,
+         warmup=5, unit="count+page"),
 ]

@@ -59,8 +59,9 @@ def test_a_window_intake_goes_through_fast_track_aid_to_closure(page):  # type: 
     page.goto(page.base_url + "/cases/new/")
     page.select_option("select[name=channel]", value="window")
     page.fill("input[name=handling_region_code]", TOWNSHIP)
-    page.select_option("select[name=subject_mode]", value="person")
-    page.fill("input[name=person_id]", str(head.pk))  # type: ignore[attr-defined]
+    page.check("input[name=subject_mode][value=person]")
+    page.fill("input[name=person_q]", "王建国")  # the type-ahead answers with radio inputs
+    page.check(f"input[name=person_id][value='{head.pk}']")  # type: ignore[attr-defined]
     page.fill("input[name=event_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.check("input[name=categories][value=fire]")
     page.check("input[name=needs][value=money]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -43,7 +44,8 @@ def test_command_help_is_bilingual():
 
 
 @pytest.mark.django_db
-def test_demo_is_repeatable_and_prints_logins():
+def test_demo_is_repeatable_and_prints_logins(settings):
+    settings.JIJINAN_SITE_URL = "http://127.0.0.1:8001"  # `make run PORT=8001`
     first, second = io.StringIO(), io.StringIO()
     call_command("demo", stdout=first)
     users_after_first = list(User.objects.order_by("pk").values_list("username", "password"))
@@ -53,6 +55,7 @@ def test_demo_is_repeatable_and_prints_logins():
     assert "created users: 1" in first.getvalue()
     assert "created users: 0" in second.getvalue()
     assert "admin" in second.getvalue()
+    assert "demo logins (http://127.0.0.1:8001/)" in second.getvalue()
     assert User.objects.get(username="admin").is_superuser
 
 
@@ -60,3 +63,14 @@ def test_demo_is_repeatable_and_prints_logins():
 def test_demo_rejects_an_absurd_scale():
     with pytest.raises(CommandError):
         call_command("demo", scale=-1, stdout=io.StringIO())
+
+
+def test_make_run_serves_on_the_port_given():
+    """`make run PORT=8001` serves there and tells the demo's links the same address."""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(["make", "-n", "run", "PORT=8001"], cwd=root, capture_output=True, text=True,
+                         check=True)
+    assert "jijinan serve --with-worker 127.0.0.1:8001" in out.stdout
+    default = subprocess.run(["make", "-n", "run"], cwd=root, capture_output=True, text=True, check=True)
+    assert "jijinan serve --with-worker 127.0.0.1:8000" in default.stdout
+

@@ -442,7 +442,8 @@ def test_search_by_program_and_flags(reviewer):
 @pytest.mark.parametrize(("q", "text"), [
     (valid_id("320102", "19850315", 124)[:-1] + valid_id("320102", "19850315", 123)[-1], "校验码"),
     (valid_id("320102", "19851315", 123), "不存在"),
-    ("1234567", "电话"),
+    ("1234567", "手机号后4位"),
+    (valid_id("320102", "19850315", 123)[:-1], "身份证后6位"),
     ("!!!", "无法识别"),
 ])
 def test_a_malformed_query_is_a_clear_error(reviewer, q, text):

@@ -70,7 +70,7 @@ CASES: dict[str, Case] = {
     "* /cases/apply/": Case("GET", fixed("/cases/apply/")),
     "* /cases/mine/": Case("GET", fixed("/cases/mine/")),
     "* /cases/on-call/": Case("POST", fixed("/cases/on-call/"), _on_call, scoped_body=True),
-    "* /cases/new/": Case("POST", fixed("/cases/new/"), _intake, scoped_body=True),
+    "* /cases/new/": Case("POST", fixed("/cases/new/"), _intake, scoped_body=True, body_refusal=400),
     "* /cases/<int:pk>/": Case("GET", _pk(C), scoped_record=True),
     "* /cases/<int:pk>/attachments/": Case("POST", _pk(C + "attachments/"), _png, multipart=True,
                                            scoped_record=True),

@@ -164,6 +164,9 @@ CASES: dict[str, Case] = {
     "* /registry/households/<int:pk>/memberships/new/": Case(
         "POST", _pk("household", H + "memberships/new/"), lambda w, s: _membership(w, s, "dibao"),
         scoped_record=True),
+    "* /registry/pick/persons/": Case("POST", fixed("/registry/pick/persons/"), lambda w, s: {"person_q": "zhang"}),
+    "* /registry/pick/households/": Case("POST", fixed("/registry/pick/households/"),
+                                         lambda w, s: {"household_q": "zhang"}),
     "* /registry/program-types/": Case("GET", fixed("/registry/program-types/")),
     "* /registry/program-types/new/": Case("POST", fixed("/registry/program-types/new/"), lambda w, s: {
         "code": "winter_relief", "name": "冬季救助", "subject": "either"}),

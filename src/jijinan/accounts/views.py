@@ -179,7 +179,7 @@ class OrganisationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (t.code, t.name) for t in selectors.department_types()]
+            (t.code, t.label) for t in selectors.department_types()]
 
     def to_input(self) -> services.OrganisationInput:
         d = self.cleaned_data
@@ -298,7 +298,7 @@ class GrantForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (t.code, t.name) for t in selectors.department_types()]
+            (t.code, t.label) for t in selectors.department_types()]
 
 
 class DeactivateForm(forms.Form):

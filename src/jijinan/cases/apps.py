@@ -25,6 +25,7 @@ class CasesConfig(AppConfig):
         from jijinan.cases.workflow import transitions as workflow
         from jijinan.core.nav import NavItem, register_nav
         from jijinan.core.permissions import register_actions
+        from jijinan.registry.links import HouseholdLink, PersonLink, register_household_link, register_person_link
 
         register_actions(ROWS)
         extensions.install()
@@ -35,6 +36,8 @@ class CasesConfig(AppConfig):
         workflow.deadline_kinds_install()
         notices.sms_templates_install()
         register_nav(NavItem(30, _("受理登记"), "cases:intake", CASE_CREATE, "cases"))
+        register_person_link(PersonLink(_("发起救助"), "cases:intake", CASE_CREATE, query="person"))
+        register_household_link(HouseholdLink(_("发起救助"), "cases:intake", CASE_CREATE, query="household"))
         register_nav(NavItem(31, _("我的报告"), "cases:own_reports", CASE_VIEW_OWN, "cases"))
         register_nav(NavItem(12, _("待办事项"), "cases:queue", QUEUE_VIEW, "cases"))
         register_action_labels({

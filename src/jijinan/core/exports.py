@@ -412,13 +412,15 @@ def export_page(request: HttpRequest, list_url: str, build: Callable[[ExportOpti
     """Run an export from a page: the file, or back to the list with the reason it was refused.
     A refusal of the user's rights (403) or a missing record (404) goes on to its error page."""
     try:
-        options = ExportForm(request.GET).options()
+        options = ExportForm(request.POST if request.method == "POST" else request.GET).options()
         return export_response(build(options))
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
         text = "；".join(e for errors in exc.field_errors.values() for e in errors) or str(exc.message)
         messages.error(request, text)
+        if request.method == "POST":
+            return redirect(list_url)  # posted filters (a number searched for) stay out of the address
         query = request.GET.copy()
         for name in ("unmask", "reason"):
             query.pop(name, None)

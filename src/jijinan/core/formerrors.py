@@ -1,7 +1,8 @@
 """How a page shows a service's refusal: on the form's fields, or as a message on a redirect.
 
-A refusal of the user's rights (403) or a record outside their scope (404) is not a form error:
-it goes on to its error page, so a page never shows "you may not" as if it were bad input.
+``apply_errors`` leaves a refusal of the user's rights (403) or a record outside their scope (404)
+to its error page; a form that would lose what was typed uses ``refusal_on_form`` instead, which
+says the refusal on the form (beside the input it is about) and keeps every input.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from jijinan.core.errors import DomainError
 
@@ -40,3 +42,33 @@ def flash_errors(request: HttpRequest, exc: DomainError) -> None:
 def form_status(form: Any) -> int:
     """400 for a page that shows a form with errors, 200 otherwise."""
     return 400 if form.errors else 200
+
+
+def refusal_on_form(form: Any, exc: DomainError, *, field: str | None = None,
+                    aliases: Mapping[str, str] | None = None, rename: Callable[[str], str] | None = None,
+                    version: int | None = None) -> int:
+    """Put any refusal on ``form`` so the page is shown again with everything typed kept, and
+    return the status to answer with (400; 409 for a conflict: the page itself is the answer,
+    not an error page).
+
+    A refusal of the user's rights or a record outside their scope goes beside ``field`` (the
+    input that led to it, e.g. the township chosen) or on the form as a whole. A stale version is
+    said at the top, and the form takes the record's current ``version``, so that sending it
+    again, after a look at what changed, is the user's decision."""
+    if exc.status in (403, 404) and not exc.field_errors:
+        target = field if field is not None and field in form.fields else None
+        form.add_error(target, str(exc.message))
+        return 400
+    errors = dict(exc.field_errors)
+    if exc.status == 409 and "version" in errors:
+        del errors["version"]
+        form.add_error(None, str(exc.message))
+        form.add_error(None, _("您填写的内容已保留：请查看最新情况，确认后再提交"))
+        if version is not None and form.is_bound:
+            data = form.data.copy()
+            data[form.add_prefix("version")] = str(version)
+            form.data = data
+        if not errors:
+            return 409
+    apply_errors(form, DomainError(exc.message, code=exc.code, field_errors=errors), aliases=aliases, rename=rename)
+    return 409 if exc.status == 409 else 400

@@ -30,6 +30,7 @@ from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.ids import IdCheck
+from jijinan.core.search.textsearch import textsearch_index_many
 from jijinan.exchange.choices import BatchMode, BatchStatus, CreatedKind, ImportTarget, Linkage
 from jijinan.exchange.errors import ExchangeErrorCode as E
 from jijinan.exchange.models import BatchCreated, DepartmentRecord, ImportBatch, ImportRowError
@@ -42,6 +43,12 @@ from jijinan.regions.models import Region
 from jijinan.registry.choices import IdDocumentKind, MembershipStatus, PersonSource, ProgramSubject
 from jijinan.registry.models import PHONE_PURPOSE, HouseholdMember, Membership, Person, ProgramType
 from jijinan.registry.names import name_code, name_keys
+from jijinan.registry.search import (
+    PERSON_ADDRESS_SUBJECT,
+    given_name_values,
+    id_number_partial_index,
+    phone_partial_index,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -223,10 +230,14 @@ class _Run:
                 name_initials=initials, id_number=r.id_number, id_number_index=r.id_index,
                 id_kind=str(check.kind) or IdDocumentKind.RESIDENT, sex=check.sex, birth_date=check.birth_date,
                 phone=phone, phone_index=crypto.blind_index(phone, purpose=PHONE_PURPOSE) if phone else "",
+                id_number_partial_index=id_number_partial_index(r.id_number or None),
+                phone_partial_index=phone_partial_index(phone), **given_name_values(r.values["name"]),
                 residence_region_id=self._region_id(r.region_code),
                 residence_address=r.values.get("address") or "", source=PersonSource.IMPORT,
                 created_at=self.now, updated_at=self.now, created_by=_user_or_none(self.actor)))
         created = Person.objects.bulk_create(new, batch_size=1000)
+        textsearch_index_many(subject_type=PERSON_ADDRESS_SUBJECT, items=[
+            (p.pk, p.residence_address, code) for p, code in zip(created, (r.region_code for r in rows), strict=True)])
         BatchCreated.objects.bulk_create([BatchCreated(batch=self.batch, kind=CreatedKind.PERSON, object_id=p.pk)
                                           for p in created], batch_size=2000)
         self.out.persons_created += len(created)

@@ -17,8 +17,10 @@ class RegistryConfig(AppConfig):
         from jijinan.registry import demo  # noqa: F401
         from jijinan.registry.chain import register_chain_source, registry_entries
         from jijinan.registry.permissions import HOUSEHOLD_VIEW, PERSON_VIEW, ROWS
+        from jijinan.registry.search import register_search_keys
 
         register_actions(ROWS)
+        register_search_keys()
         register_chain_source("registry", registry_entries)
         register_nav(NavItem(20, _("救助对象"), "registry:persons", PERSON_VIEW, "registry"))
         register_nav(NavItem(21, _("家庭"), "registry:households", HOUSEHOLD_VIEW, "registry"))

@@ -42,7 +42,9 @@ def _departments() -> list[tuple[str, str]]:
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=60, required=False)
+    q = forms.CharField(label=_("姓名、拼音、身份证号或电话"), max_length=60, required=False,
+                        help_text=_("可只输入名字、身份证号后6位、手机号后4位或住址中的词"),
+                        widget=forms.TextInput(attrs={"aria-describedby": "id_q_hint"}))
     region = forms.RegexField(label=_("居住地区划代码"), regex=r"^\d{2,12}$", required=False,
                               error_messages={"invalid": _("区划代码应为 2 到 12 位数字")})
     program = forms.ChoiceField(label=_("在保项目"), required=False)

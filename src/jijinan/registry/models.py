@@ -57,10 +57,15 @@ class Person(models.Model):
     # surname's surname reading (单 shan, 曾 zeng): searched by prefix on their own indexes.
     name_pinyin = models.CharField(_("姓名拼音"), max_length=150)
     name_initials = models.CharField(_("拼音首字母"), max_length=50)
+    # The given name alone (建国 of 王建国), as a name code and as pinyin: found by prefix too.
+    given_name_code = models.CharField(_("名字编码"), max_length=300, blank=True, default="")
+    given_name_pinyin = models.CharField(_("名字拼音"), max_length=150, blank=True, default="")
     id_number = EncryptedTextField(_("身份证号"), purpose=ID_NUMBER_PURPOSE, mask="id_number",
                                    null=True, blank=True)
     # Blind index of the canonical ID number; NULL for a person without one (NULLs never clash).
     id_number_index = models.CharField(_("身份证号索引"), max_length=64, null=True, blank=True)
+    # Keyed digest of the ID number's last 6 characters (crypto.partial_index), for partial search.
+    id_number_partial_index = models.CharField(_("身份证号后6位索引"), max_length=64, null=True, blank=True)
     id_kind = models.CharField(_("证件类型"), max_length=40, choices=IdDocumentKind.choices)
     id_unknown = models.BooleanField(_("身份不明"), default=False,
                                      help_text=_("无身份证号（流浪乞讨、身份不明的病人等），使用临时编号"))
@@ -69,6 +74,7 @@ class Person(models.Model):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     phone = EncryptedTextField(_("联系电话"), purpose=PHONE_PURPOSE, mask="phone", null=True, blank=True)
     phone_index = models.CharField(_("电话索引"), max_length=64, blank=True)
+    phone_partial_index = models.CharField(_("电话后4位索引"), max_length=64, blank=True, default="")
     # 户籍地: a migrant's may lie outside the loaded tree; then code and name are kept as given.
     registered_region_code = models.CharField(_("户籍地区划代码"), max_length=12, blank=True)
     registered_region_name = models.CharField(_("户籍地"), max_length=100, blank=True)
@@ -125,6 +131,12 @@ class Person(models.Model):
             models.Index(fields=["name_initials", "id"], name="registry_person_initials_idx",
                          include=["residence_region"]),
             models.Index(fields=["phone_index"], name="registry_person_phone_idx"),
+            models.Index(fields=["given_name_code", "id"], name="registry_person_given_idx",
+                         include=["residence_region"]),
+            models.Index(fields=["given_name_pinyin", "id"], name="registry_person_given_py_idx",
+                         include=["residence_region"]),
+            models.Index(fields=["id_number_partial_index"], name="registry_person_id_part_idx"),
+            models.Index(fields=["phone_partial_index"], name="registry_person_phone_part_idx"),
         ]
 
     def __str__(self) -> str:

@@ -65,6 +65,23 @@ def name_keys(name: str) -> tuple[str, str]:
     return full[:150], initials[:50]
 
 
+def given_name(name: str) -> str:
+    """The name without its surname (王建国 → 建国, 欧阳明华 → 明华); "" when nothing is left.
+
+    A two-character surname of the table is taken first, else the first character: the same
+    split ``name_keys`` reads the surname by.
+    """
+    name = unicodedata.normalize("NFKC", name).strip()
+    length = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[length:]
+
+
+def given_name_pinyin(name: str) -> str:
+    """The pinyin of the given name alone (王建国 → "jianguo"), letters only, or ""."""
+    rest = given_name(name)
+    return "".join(_syllables(rest))[:150] if rest else ""
+
+
 @functools.cache
 def _syllables_and_prefixes() -> tuple[frozenset[str], frozenset[str]]:
     """Every toneless syllable pypinyin knows (ü as v), and every prefix of one.

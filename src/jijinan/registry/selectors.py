@@ -3,8 +3,11 @@
 Civil-affairs staff see the persons and households living in their grants' subtrees. Partner
 staff and department handlers see a person only through a consent in force for their
 organisation or department type (inside their grant's subtree), and only its categories.
-Search parses one box: an ID number (exact, through the blind index), a temporary number, a
-phone number, a Chinese name (prefix) or pinyin / initials (prefix).
+Search parses one box: an ID number (exact, through the blind index) or its last 6 characters,
+a temporary number, a phone number or its last 4 digits (the ends through the partial indexes:
+limited to what the user may see the number of, and every person shown written to the access
+log), a Chinese name (prefix, or the given name alone), pinyin of the name or of the given name
+(prefix), initials (prefix), and — when no name matches — an address fragment.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +28,7 @@ from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, require, restrict
 from jijinan.core.protected import crypto
 from jijinan.core.protected.ids import InvalidIdNumber, normalise_phone, validate_id_number
+from jijinan.core.search.textsearch import textsearch_filter
 from jijinan.regions.choices import PREFIX_LENGTH, level_of_code
 from jijinan.registry.choices import ALL_CATEGORIES, ConsentCategory, MembershipStatus, PersonFlag, Relation
 from jijinan.registry.errors import RegistryErrorCode as E
@@ -57,6 +62,12 @@ from jijinan.registry.permissions import (
     PERSON_VIEW_CONSENTED_DEPARTMENT,
     PERSON_VIEW_FULL,
 )
+from jijinan.registry.search import (
+    HOUSEHOLD_ADDRESS_SUBJECT,
+    PERSON_ADDRESS_SUBJECT,
+    id_number_tail_index,
+    phone_tail_index,
+)
 
 PERSON_PATHS = ScopePaths(region="residence_region")
 HOUSEHOLD_PATHS = ScopePaths(region="region")
@@ -67,6 +78,13 @@ CONSENT_DEPARTMENT_PATHS = ScopePaths(region="person__residence_region", departm
 _ID_LIKE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9X]")
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9()\-\s]{6,18}")
 _TEMPORARY = re.compile(r"TMP-[0-9]{12}-[0-9]+")
+_ID_TAIL = re.compile(r"[0-9]{5}[0-9X]")
+_PHONE_TAIL = re.compile(r"[0-9]{4}")
+_NUMBER_LIKE = re.compile(r"[0-9X()+\-]+")
+# Given names and pinyin of given names are searched from this many characters / letters on:
+# a shorter key (王, li) is a surname, and as a given name too it would match a large share of
+# everyone, which no single index could then order.
+GIVEN_NAME_MIN_CHARS, GIVEN_PINYIN_MIN_LETTERS = 2, 4
 
 # What a viewer sees in each consent category, for the access log.
 CATEGORY_FIELDS: dict[str, list[str]] = {
@@ -195,11 +213,41 @@ def _letters_prefix(column: str, key: str) -> Q:
     return Q(**{f"{column}__gte": key}) & (Q(**{f"{column}__lt": upper}) if upper else Q())
 
 
+PARTIAL_KINDS = {"id_number_partial": ConsentCategory.ID_NUMBER, "phone_partial": ConsentCategory.CONTACT}
+# What the access log says of a partial search (the row's purpose) and which field it touched.
+PARTIAL_LOG = {"id_number_partial": ("按身份证号后6位查找 / search by the last 6 characters of the ID number",
+                                     ["id_number"]),
+               "phone_partial": ("按电话后4位查找 / search by the last 4 digits of the phone", ["phone"])}
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
-    kind: str  # "all", "id_number", "temporary", "phone", "name", "pinyin"
+    # "all", "id_number", "id_number_partial", "temporary", "phone", "phone_partial", "name",
+    # "pinyin", "initials"
+    kind: str
     condition: Q
     ordering: tuple[str, ...]
+    # Rows matching ``first`` come before the others (the name itself before a given name);
+    # ``exact`` before those (the whole name typed).
+    first: Q | None = None
+    exact: Q | None = None
+    address: str = ""  # a text tried as an address fragment when no name matches
+
+    @property
+    def partial(self) -> bool:
+        return self.kind in PARTIAL_KINDS
+
+    def ordered(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.first is None:
+            return queryset.order_by(*self.ordering)
+        rank = Case(When(self.exact or self.first, then=Value(0)), When(self.first, then=Value(1)),
+                    default=Value(2), output_field=IntegerField())
+        return queryset.annotate(search_rank=rank).order_by("search_rank", *self.ordering)
+
+
+def _unsearchable_number() -> DomainError:
+    return DomainError.for_field("q", _("请输入完整身份证号、身份证后6位、完整手机号或手机号后4位"),
+                                 code=E.INVALID_SEARCH)
 
 
 def parse_query(q: str) -> ParsedQuery:
@@ -208,6 +256,10 @@ def parse_query(q: str) -> ParsedQuery:
     if not text:
         return ParsedQuery("all", Q(), ("-id",))
     compact = re.sub(r"\s+", "", text).upper()
+    if _ID_TAIL.fullmatch(compact):
+        return ParsedQuery("id_number_partial", Q(id_number_partial_index=id_number_tail_index(compact)), ("id",))
+    if _PHONE_TAIL.fullmatch(compact):
+        return ParsedQuery("phone_partial", Q(phone_partial_index=phone_tail_index(compact)), ("id",))
     if _ID_LIKE.fullmatch(compact):
         try:
             check = validate_id_number(compact, field="q")
@@ -220,22 +272,36 @@ def parse_query(q: str) -> ParsedQuery:
     if _PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 7:
         try:
             phone = normalise_phone(text, field="q")
-        except DomainError as exc:
-            raise DomainError.for_field("q", str(exc.message), code=E.INVALID_SEARCH) from None
+        except DomainError:
+            # Most often an ID number with a character missing: say what can be searched.
+            raise _unsearchable_number() from None
         return ParsedQuery("phone", Q(phone_index=crypto.blind_index(phone, purpose=PHONE_PURPOSE)), ("id",))
     if is_chinese(text):
-        code = name_code(re.sub(r"\s+", "", text)[:50])
+        words = re.sub(r"\s+", "", text)[:50]
+        code = name_code(words)
         # Starts-with on the name, as a range on its code (exact, and index-ordered everywhere).
-        return ParsedQuery("name", Q(name_code__gte=code, name_code__lt=name_code_upper_bound(code)),
-                           ("name_code", "id"))
+        prefix = Q(name_code__gte=code, name_code__lt=name_code_upper_bound(code))
+        if len(words) < GIVEN_NAME_MIN_CHARS:
+            return ParsedQuery("name", prefix, ("name_code", "id"), address=words)
+        # Or the given name alone (建国 finds 王建国), after the names that begin with it.
+        given = Q(given_name_code__gte=code, given_name_code__lt=name_code_upper_bound(code))
+        return ParsedQuery("name", prefix | given, ("name_code", "id"), first=prefix, exact=Q(name_code=code),
+                           address=words)
     key = pinyin_query(text)
     if key and not any(c.isdigit() for c in text):
         # One index per search: pinyin when the letters read as pinyin ("zhangw", "li"), else
         # initials ("zw"). An OR of both would leave PostgreSQL walking one index in order while
         # filtering on the other, which at a million rows takes seconds.
         if reads_as_pinyin(key):
-            return ParsedQuery("pinyin", _letters_prefix("name_pinyin", key), ("name_pinyin", "id"))
+            prefix = _letters_prefix("name_pinyin", key)
+            if len(key) < GIVEN_PINYIN_MIN_LETTERS:
+                return ParsedQuery("pinyin", prefix, ("name_pinyin", "id"))
+            # The pinyin of the given name too ("jianguo" finds 王建国): a second index range.
+            return ParsedQuery("pinyin", prefix | _letters_prefix("given_name_pinyin", key), ("name_pinyin", "id"),
+                               first=prefix, exact=Q(name_pinyin=key))
         return ParsedQuery("initials", _letters_prefix("name_initials", key), ("name_initials", "id"))
+    if _NUMBER_LIKE.fullmatch(compact):
+        raise _unsearchable_number()
     raise DomainError.for_field("q", _("无法识别的查询：请输入姓名、拼音或首字母、身份证号、临时编号或电话号码"),
                                 code=E.INVALID_SEARCH)
 
@@ -271,17 +337,77 @@ def _program_condition(code: str) -> Q:
     return Q(Exists(active.filter(person=OuterRef("pk")))) | Q(Exists(in_household))
 
 
+class AccessLoggedSearch(QuerySet[Any]):
+    """The results of a partial search: each record read from it is written to the access log.
+
+    The rows are logged where they are read (a page, a type-ahead's first few), never by a
+    count, so every caller of the selector logs what it shows without having to remember to.
+    """
+
+    log_user: Any = None
+    log_kind: str = ""
+
+    def _clone(self) -> AccessLoggedSearch:
+        clone: AccessLoggedSearch = super()._clone()  # type: ignore[misc]
+        clone.log_user, clone.log_kind = self.log_user, self.log_kind
+        return clone
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self.log_kind and self._iterable_class is ModelIterable:
+            purpose, fields = PARTIAL_LOG[self.log_kind]
+            for row in self._result_cache or []:
+                if isinstance(row, Person):
+                    access_log_record(actor=self.log_user, kind="view", subject=row, subject_label=row.name,
+                                      region_code=row.residence_region.code, fields=fields, purpose=purpose)
+                else:
+                    access_log_record(actor=self.log_user, kind="view", subject=row, subject_label=str(row),
+                                      region_code=row.region.code, fields=fields, purpose=purpose)
+
+
+def _logged(queryset: QuerySet[Any], *, user: Any, kind: str) -> QuerySet[Any]:
+    logged = queryset._chain()  # type: ignore[attr-defined]
+    logged.__class__ = AccessLoggedSearch
+    logged.log_user, logged.log_kind = user, kind
+    return logged
+
+
+def _persons_with_number_visible(user: Any, persons: QuerySet[Person], category: str) -> QuerySet[Person]:
+    """The persons of ``persons`` whose number of ``category`` ``user`` may see: in their area in
+    full, or through a consent in force that shares that category."""
+    full = restrict(persons, user, PERSON_VIEW_FULL, PERSON_PATHS)
+    consents = consents_visible_to(user)
+    if consents is None:
+        return full
+    shared = {person_id for person_id, categories in consents.values_list("person_id", "categories")
+              if category in (categories or [])}
+    return full | persons.filter(pk__in=shared) if shared else full
+
+
 def person_search_for_user(*, user: Any, search: PersonSearch) -> QuerySet[Person]:
-    """The persons matching ``search`` that ``user`` may see, in result order."""
+    """The persons matching ``search`` that ``user`` may see, in result order.
+
+    A partial number (last 6 of an ID, last 4 of a phone) finds only persons whose number the
+    user may see, and the persons read from the result are written to the access log. A Chinese
+    text that matches no name (nor given name) is taken as an address fragment.
+    """
     parsed = parse_query(search.q)
-    persons = Person.objects.filter(parsed.condition)
+    persons = Person.objects.all()
     if search.region:
         persons = persons.filter(residence_region__prefix__startswith=region_prefix(search.region))
     if search.program:
         persons = persons.filter(_program_condition(search.program))
     if search.flag:
         persons = persons.filter(_flag_condition(search.flag, timezone.localdate()))
-    return persons_visible_to(user, persons).select_related("residence_region").order_by(*parsed.ordering)
+    if parsed.partial:
+        found = _persons_with_number_visible(user, persons.filter(parsed.condition), PARTIAL_KINDS[parsed.kind])
+        return _logged(parsed.ordered(found.select_related("residence_region")), user=user, kind=parsed.kind)
+    named = persons_visible_to(user, persons.filter(parsed.condition))
+    if parsed.address and not named.exists():
+        by_address = textsearch_filter(persons, subject_type=PERSON_ADDRESS_SUBJECT, query=parsed.address)
+        return persons_visible_to(user, by_address).select_related("residence_region").order_by("-id")
+    return parsed.ordered(named.select_related("residence_region"))
 
 
 # --- what a person's page shows --------------------------------------------------------------------
@@ -346,17 +472,29 @@ class HouseholdSearch:
 
 
 def household_list_for_user(*, user: Any, search: HouseholdSearch) -> QuerySet[Household]:
+    """The households ``user`` may see with a current member the text finds (as the person
+    search reads it), or — a Chinese text that finds no member — whose address holds it.
+    Households found by a partial number are written to the access log as they are read."""
     households = restrict(_households(), user, HOUSEHOLD_VIEW, HOUSEHOLD_PATHS)
-    if search.q.strip():
-        persons = Person.objects.filter(parse_query(search.q).condition)
-        households = households.filter(pk__in=HouseholdMember.objects.filter(
-            left_on__isnull=True, person__in=persons).values("household_id"))
     if search.region:
         households = households.filter(region__prefix__startswith=region_prefix(search.region))
     if search.program:
         households = households.filter(Exists(Membership.objects.filter(
             household=OuterRef("pk"), program__code=search.program, status=MembershipStatus.ACTIVE)))
-    return households.order_by("-id")
+    if not search.q.strip():
+        return households.order_by("-id")
+    parsed = parse_query(search.q)
+    persons = Person.objects.filter(parsed.condition)
+    if parsed.partial:
+        persons = _persons_with_number_visible(user, persons, PARTIAL_KINDS[parsed.kind])
+    found = households.filter(pk__in=HouseholdMember.objects.filter(
+        left_on__isnull=True, person__in=persons).values("household_id"))
+    if parsed.partial:
+        return _logged(found.order_by("-id"), user=user, kind=parsed.kind)
+    if parsed.address and not found.exists():
+        return textsearch_filter(households, subject_type=HOUSEHOLD_ADDRESS_SUBJECT,
+                                 query=parsed.address).order_by("-id")
+    return found.order_by("-id")
 
 
 def household_get_for_user(*, user: Any, pk: int, action: str = HOUSEHOLD_VIEW) -> Household:

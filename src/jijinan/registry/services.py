@@ -66,6 +66,13 @@ from jijinan.registry.permissions import (
     PERSON_UNMASK,
     PROGRAM_TYPE_MANAGE,
 )
+from jijinan.registry.search import (
+    given_name_values,
+    household_address_index,
+    id_number_partial_index,
+    person_address_index,
+    phone_partial_index,
+)
 
 PERSON_SUBJECT = "registry.person"
 HOUSEHOLD_SUBJECT = "registry.household"
@@ -295,9 +302,10 @@ def _validate_person(data: PersonInput, *, current: Person | None, today: date) 
             phone = errors.attempt("phone", lambda: normalise_phone(data.phone or "", field="phone"))
             if phone:
                 phone_values = {"phone": phone,
-                                "phone_index": crypto.blind_index(phone, purpose=PHONE_PURPOSE)}
+                                "phone_index": crypto.blind_index(phone, purpose=PHONE_PURPOSE),
+                                "phone_partial_index": phone_partial_index(phone)}
         else:
-            phone_values = {"phone": None, "phone_index": ""}
+            phone_values = {"phone": None, "phone_index": "", "phone_partial_index": ""}
 
     category = data.disability_category or ""
     grade = data.disability_grade
@@ -329,13 +337,16 @@ def _validate_person(data: PersonInput, *, current: Person | None, today: date) 
     }
     values["name_pinyin"], values["name_initials"] = name_keys(name)
     values["name_code"] = name_code(name)
+    values.update(given_name_values(name))
     notes: list[str] = []
     if id_check is not None:
         values.update(id_number=id_check.canonical, id_unknown=False, id_kind=str(id_check.kind),
-                      id_number_index=crypto.blind_index(id_check.canonical, purpose=ID_NUMBER_PURPOSE))
+                      id_number_index=crypto.blind_index(id_check.canonical, purpose=ID_NUMBER_PURPOSE),
+                      id_number_partial_index=id_number_partial_index(id_check.canonical))
         notes = [str(w) for w in id_check.warnings]
     elif data.id_unknown:
-        values.update(id_unknown=True, id_kind=IdDocumentKind.TEMPORARY, id_number=None, id_number_index=None)
+        values.update(id_unknown=True, id_kind=IdDocumentKind.TEMPORARY, id_number=None, id_number_index=None,
+                      id_number_partial_index=None)
     return _PersonValues(values=values, region=region, id_check=id_check, notes=notes)
 
 
@@ -389,6 +400,7 @@ def person_create(*, actor: Any, data: PersonInput, source: str = PersonSource.M
             person.temporary_number = temporary_number_for(person)
             person.save(update_fields=["temporary_number"])
         person.refresh_from_db(fields=["id_number", "phone"])  # Protected values, as when loaded
+        person_address_index(person)
         _emit(actor=actor, action="registry.person.create", subject=person, subject_type=PERSON_SUBJECT,
               region_code=person.residence_region.code, label=person.name, note="；".join(checked.notes),
               changes=changes_between({}, _person_fields(person), redact=PROTECTED_PERSON_FIELDS))
@@ -417,6 +429,7 @@ def person_update(*, actor: Any, person: Person, version: int, data: PersonInput
         current.updated_at = timezone.now()
         current.save()
         current.refresh_from_db(fields=["id_number", "phone"])
+        person_address_index(current)
         if moved:
             # Programs recorded for the person live where the person lives.
             Membership.objects.filter(person=current).update(region=checked.region)
@@ -601,6 +614,7 @@ def household_create(*, actor: Any, data: HouseholdInput, members: list[MemberIn
         household = Household.objects.create(**values, created_at=now, updated_at=now,
                                              created_by=actor if getattr(actor, "pk", None) else None)
         household.refresh_from_db(fields=["bank_account"])
+        household_address_index(household)
         # The head first: the relations of the others are to the head.
         ordered = sorted(members, key=lambda m: m.relation != Relation.HEAD)
         HouseholdMember.objects.bulk_create([
@@ -654,6 +668,7 @@ def household_update(*, actor: Any, household: Household, version: int, data: Ho
         current.updated_at = timezone.now()
         current.save()
         current.refresh_from_db(fields=["bank_account"])
+        household_address_index(current)
         if moved:
             Membership.objects.filter(household=current).update(region=region)
         _emit(actor=actor, action="registry.household.update", subject=current,

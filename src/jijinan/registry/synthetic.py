@@ -39,6 +39,7 @@ from jijinan.registry.models import (
     ProgramType,
 )
 from jijinan.registry.names import name_code, name_keys
+from jijinan.registry.search import given_name_values, id_number_partial_index, phone_partial_index
 
 BATCH = 5000
 _EARLIEST = date(1930, 1, 1)
@@ -116,7 +117,8 @@ def _batch(*, start: int, size: int, seed: int, regions: list[Region], programs:
             id_number_index=crypto.blind_index(number, purpose=ID_NUMBER_PURPOSE),
             id_kind=IdDocumentKind.RESIDENT, sex="F" if female else "M", birth_date=born,
             phone=phone, phone_index=crypto.blind_index(phone, purpose=PHONE_PURPOSE) if phone else "",
-            residence_region=region, residence_address=fake.street_address(),
+            id_number_partial_index=id_number_partial_index(number), phone_partial_index=phone_partial_index(phone),
+            **given_name_values(name), residence_region=region, residence_address=fake.street_address(),
             disability_category=rng.choice(_DISABILITIES) if disabled else "",
             disability_grade=rng.randint(1, 4) if disabled else None,
             serious_illness=rng.random() < 0.03, employment=rng.choice(Employment.values),
@@ -142,6 +144,7 @@ def _drop_clashes(people: list[Person], rng: random.Random) -> None:
                 number = synthetic_id_number(rng, p.residence_region.code[:6], p.birth_date, p.sex == "F")
                 p.id_number = number
                 p.id_number_index = crypto.blind_index(number, purpose=ID_NUMBER_PURPOSE)
+                p.id_number_partial_index = id_number_partial_index(number)
 
 
 def _households(people: list[Person], rng: random.Random, programs: dict[str, ProgramType], now: datetime

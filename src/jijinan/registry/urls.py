@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from jijinan.core.permissions import requires
-from jijinan.registry import views
+from jijinan.registry import pickers, views
 from jijinan.registry.permissions import PERSON_VIEW
 
 app_name = "registry"
@@ -34,6 +34,8 @@ urlpatterns = [
          name="household_set_head"),
     path("households/<int:pk>/memberships/new/", views.household_membership_create,
          name="household_membership_create"),
+    path("pick/persons/", pickers.person_picker, name="pick_persons"),
+    path("pick/households/", pickers.household_picker, name="pick_households"),
     path("program-types/", views.program_type_list, name="program_types"),
     path("program-types/new/", views.program_type_create, name="program_type_create"),
 ]

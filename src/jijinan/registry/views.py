@@ -23,10 +23,11 @@ from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.formerrors import apply_errors, flash_errors, form_status
 from jijinan.core.permissions import Target, can, require, requires
+from jijinan.core.protected.ids import mask_id_number
 from jijinan.registry import forms, selectors, services
 from jijinan.registry.chain import assistance_chain
 from jijinan.registry.choices import ConsentCategory, MembershipStatus, ProgramSubject, Relation
-from jijinan.registry.links import household_links_for
+from jijinan.registry.links import household_links_for, person_links_for
 from jijinan.registry.models import Household, HouseholdMember, Membership, Person
 from jijinan.registry.permissions import (
     CONSENT_MANAGE,
@@ -49,22 +50,32 @@ PAGE_SIZE = 50
 
 
 # --- persons --------------------------------------------------------------------------------------------
+def _search_params(request: HttpRequest) -> Any:
+    """The list's search: the page's form posts it, since the box may hold an ID number or a phone
+    (or their ends), which never go into an address; a GET query (a link, a bookmark) still works."""
+    return request.POST if request.method == "POST" else request.GET
+
+
 @requires(PERSON_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_list(request: HttpRequest) -> HttpResponse:
-    form = forms.SearchForm(request.GET or None)
+    params = _search_params(request)
+    form = forms.SearchForm(params if any(params.get(name) for name in PERSON_FILTERS) else None)
     context: dict[str, Any] = {"form": form, "may_add": can(request.user, PERSON_MANAGE),
-                               **_export_context(request, PERSON_EXPORT, PERSON_UNMASK, "registry:person_export")}
+                               "posted_filters": _posted_filters(request, PERSON_FILTERS),
+                               **_export_context(request, PERSON_EXPORT, PERSON_UNMASK, "registry:person_export",
+                                                 PERSON_FILTERS)}
     search = selectors.PersonSearch()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         search = selectors.PersonSearch(q=d["q"], region=d["region"], program=d["program"], flag=d["flag"])
+    context.update(searched=search != selectors.PersonSearch(), page=None)
     status = 400 if form.errors else 200
     try:
         persons = selectors.person_search_for_user(user=request.user, search=search)
         active = Membership.objects.filter(status=MembershipStatus.ACTIVE).select_related("program")
         page = Paginator(persons.prefetch_related(Prefetch("memberships", queryset=active, to_attr="active")),
-                         PAGE_SIZE).get_page(request.GET.get("page"))
+                         PAGE_SIZE).get_page(params.get("page"))
     except DomainError as exc:
         apply_errors(form, exc)
         status = 400
@@ -111,6 +122,7 @@ def _person_context(request: HttpRequest, view: selectors.PersonView, **extra: A
         "may_add_household": full and member is None and can(request.user, HOUSEHOLD_MANAGE, target),
         "unmask_form": forms.UnmaskForm(),
         "membership_form": forms.MembershipForm(subject=ProgramSubject.PERSON),
+        "links": person_links_for(user=request.user, person=person) if full else [],
     }
     context.update(extra)
     return context
@@ -304,30 +316,34 @@ def _find_person(request: HttpRequest, text: str, field_name: str) -> Person:
     if _PK.fullmatch(text):
         return selectors.person_or_404(user=request.user, pk=int(text), field_name=field_name)
     try:
-        found = list(selectors.person_search_for_user(user=request.user, search=selectors.PersonSearch(q=text))[:2])
         parsed = selectors.parse_query(text)
+        found = [] if parsed.kind not in ("id_number", "temporary") else list(
+            selectors.person_search_for_user(user=request.user, search=selectors.PersonSearch(q=text))[:2])
     except DomainError as exc:
         raise DomainError.for_field(field_name, str(exc.message)) from None
-    if parsed.kind not in ("id_number", "temporary") or len(found) != 1:
+    if len(found) != 1:
         raise DomainError.for_field(field_name, _("未找到该人员：请填写人员编号、身份证号或临时编号"))
     return found[0]
 
 
 @requires(HOUSEHOLD_VIEW)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def household_list(request: HttpRequest) -> HttpResponse:
-    form = forms.SearchForm(request.GET or None)
+    params = _search_params(request)
+    form = forms.SearchForm(params if any(params.get(name) for name in HOUSEHOLD_FILTERS) else None)
     search = selectors.HouseholdSearch()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
     context: dict[str, Any] = {"form": form, "may_add": can(request.user, HOUSEHOLD_MANAGE),
+                               "searched": search != selectors.HouseholdSearch(), "page": None,
+                               "posted_filters": _posted_filters(request, HOUSEHOLD_FILTERS),
                                **_export_context(request, HOUSEHOLD_EXPORT, HOUSEHOLD_UNMASK,
-                                                 "registry:household_export")}
+                                                 "registry:household_export", HOUSEHOLD_FILTERS)}
     status = 400 if form.errors else 200
     try:
         households = selectors.household_list_for_user(user=request.user, search=search)
-        context["page"] = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = Paginator(households, PAGE_SIZE).get_page(params.get("page"))
     except DomainError as exc:
         apply_errors(form, exc)
         status = 400
@@ -579,10 +595,38 @@ MEMBERSHIP_EXPORT_SPEC = exports.ExportSpec(
     ])
 
 
-def _export_context(request: HttpRequest, export_action: str, unmask_action: str, url_name: str
-                    ) -> dict[str, Any]:
-    return exports.export_link_context(request, url=reverse(url_name), may_export=can(request.user, export_action),
-                                       may_unmask=can(request.user, unmask_action))
+def _posted_filters(request: HttpRequest, names: Sequence[str]) -> list[tuple[str, str]] | None:
+    """The filters of a posted search, for the page links (which post them again); None on GET."""
+    if request.method != "POST":
+        return None
+    return [(name, request.POST[name]) for name in names if request.POST.get(name)]
+
+
+def _export_context(request: HttpRequest, export_action: str, unmask_action: str, url_name: str,
+                    names: Sequence[str]) -> dict[str, Any]:
+    context = exports.export_link_context(request, url=reverse(url_name), may_export=can(request.user, export_action),
+                                          may_unmask=can(request.user, unmask_action))
+    posted = _posted_filters(request, names)
+    if posted is not None:
+        # A posted search is exported by a posted form too: its filters stay out of the address.
+        context.update(export_method="post", export_filters=posted, export_query="")
+    return context
+
+
+def _shown_filters(params: Any, names: Sequence[str]) -> dict[str, str]:
+    """The filters for the file's header line and the access log; a number typed in the search box
+    (an ID number, a phone, or their ends) is masked there."""
+    shown = exports.query_filters(params, names)
+    q = shown.get("q", "")
+    try:
+        kind = selectors.parse_query(q).kind if q else ""
+    except DomainError:
+        kind = ""
+    if kind == "id_number":
+        shown["q"] = mask_id_number(re.sub(r"\s", "", q).upper())
+    elif kind in ("phone", "id_number_partial", "phone_partial"):
+        shown["q"] = re.sub(r"[0-9Xx]", "*", q)
+    return shown
 
 
 def _plain(value: Any) -> str | None:
@@ -681,27 +725,29 @@ def membership_export_file(*, user: Any, program: str, status: str, region: str,
 
 @refusals_recorded
 @requires(PERSON_EXPORT)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def person_export(request: HttpRequest) -> HttpResponseBase:
-    form = forms.SearchForm(request.GET)
+    params = _search_params(request)
+    form = forms.SearchForm(params)
     if not form.is_valid():
         return exports.export_page(request, reverse("registry:persons"), exports.refuse_invalid(form))
     d = form.cleaned_data
     search = selectors.PersonSearch(q=d["q"], region=d["region"], program=d["program"], flag=d["flag"])
     return exports.export_page(request, reverse("registry:persons"), lambda options: person_export_file(
         user=request.user, search=search, options=options,
-        filters=exports.query_filters(request.GET, PERSON_FILTERS)))
+        filters=_shown_filters(params, PERSON_FILTERS)))
 
 
 @refusals_recorded
 @requires(HOUSEHOLD_EXPORT)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def household_export(request: HttpRequest) -> HttpResponseBase:
-    form = forms.SearchForm(request.GET)
+    params = _search_params(request)
+    form = forms.SearchForm(params)
     if not form.is_valid():
         return exports.export_page(request, reverse("registry:households"), exports.refuse_invalid(form))
     d = form.cleaned_data
     search = selectors.HouseholdSearch(q=d["q"], region=d["region"], program=d["program"])
     return exports.export_page(request, reverse("registry:households"), lambda options: household_export_file(
         user=request.user, search=search, options=options,
-        filters=exports.query_filters(request.GET, HOUSEHOLD_FILTERS)))
+        filters=_shown_filters(params, HOUSEHOLD_FILTERS)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +14,13 @@ from jijinan.cases.choices import Channel, Urgency
 from jijinan.cases.intake import services
 from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.models import CaseCategory, NeedType
+from jijinan.core.errors import DomainError
+from jijinan.core.protected.ids import normalise_phone
 from jijinan.registry.services import PersonInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# Never kept in the browser's draft of the form: ID numbers, phones, health and crisis detail.
+EXCLUDED = {"data-draft-exclude": ""}
 SUBJECT_MODES = [("unidentified", _("身份不明（填写称呼或特征）")), ("person", _("已登记的救助对象")),
                  ("household", _("已登记的家庭")), ("new_person", _("登记新的救助对象"))]
 
@@ -36,31 +41,43 @@ class MultipleFileField(forms.FileField):
 
 
 class IntakeForm(forms.Form):
+    """The intake of every staff channel. ``clean`` checks what fields need of each other (the
+    subject the chosen mode needs, the crisis note), so that every error shows at once."""
+
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
     handling_region_code = forms.RegexField(label=_("办理乡镇（街道）区划代码"), regex=r"^\d{12}$",
                                             help_text=_("12 位；填村（社区）代码时由其所属乡镇（街道）办理"),
                                             error_messages={"invalid": _("区划代码应为 12 位数字")})
-    subject_mode = forms.ChoiceField(label=_("救助对象"), choices=SUBJECT_MODES, initial="unidentified")
-    person_id = forms.IntegerField(label=_("救助对象编号"), required=False, min_value=1)
-    household_id = forms.IntegerField(label=_("家庭编号"), required=False, min_value=1)
+    subject_mode = forms.ChoiceField(label=_("救助对象"), choices=SUBJECT_MODES, initial="unidentified",
+                                     widget=forms.RadioSelect(attrs={"data-subject-mode": ""}))
+    # Chosen in the type-ahead (radio inputs of the picker), never typed.
+    person_id = forms.IntegerField(label=_("登记过的救助对象"), required=False, min_value=1,
+                                   error_messages={"invalid": _("请在查找结果中选择救助对象")})
+    household_id = forms.IntegerField(label=_("登记过的家庭"), required=False, min_value=1,
+                                      error_messages={"invalid": _("请在查找结果中选择家庭")})
     subject_name = forms.CharField(label=_("对象姓名或称呼"), max_length=50, required=False)
-    subject_description = forms.CharField(label=_("对象特征"), max_length=300, required=False)
-    new_id_number = forms.CharField(label=_("新对象身份证号"), max_length=30, required=False)
+    subject_description = forms.CharField(label=_("对象特征"), max_length=300, required=False,
+                                          widget=forms.TextInput(attrs=EXCLUDED))
+    new_id_number = forms.CharField(label=_("新对象身份证号"), max_length=30, required=False,
+                                    widget=forms.TextInput(attrs=EXCLUDED))
     new_id_unknown = forms.BooleanField(label=_("新对象无证件（给出临时编号）"), required=False)
     new_residence_region_code = forms.CharField(label=_("新对象居住地区划代码"), max_length=12, required=False)
     reporter_name = forms.CharField(label=_("报告人"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False)
+    reporter_phone = forms.CharField(label=_("报告人电话"), max_length=30, required=False,
+                                     widget=forms.TextInput(attrs={**EXCLUDED, "type": "tel"}))
     reporter_relation = forms.CharField(label=_("与对象关系"), max_length=30, required=False)
     event_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M",
                                                                                     "%Y-%m-%d %H:%M"])
     event_place = forms.CharField(label=_("发生地点"), max_length=200, required=False)
     categories = forms.MultipleChoiceField(label=_("急难类别"), widget=forms.CheckboxSelectMultiple, required=False)
     needs = forms.MultipleChoiceField(label=_("需求"), widget=forms.CheckboxSelectMultiple, required=False)
-    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 5}),
+    description = forms.CharField(label=_("情况描述"), widget=forms.Textarea(attrs={"rows": 5, **EXCLUDED}),
                                   max_length=services.MAX_DESCRIPTION)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    crisis = forms.BooleanField(label=_("危机个案（有自杀、暴力或其他极端行为风险）"), required=False)
-    crisis_note = forms.CharField(label=_("危机情况"), max_length=300, required=False)
+    crisis = forms.BooleanField(label=_("危机个案（有自杀、暴力或其他极端行为风险）"), required=False,
+                                widget=forms.CheckboxInput(attrs=EXCLUDED))
+    crisis_note = forms.CharField(label=_("危机情况"), max_length=300, required=False,
+                                  widget=forms.TextInput(attrs=EXCLUDED))
     work_order_12345 = forms.CharField(label=_("12345 工单号"), max_length=40, required=False)
     work_order_110 = forms.CharField(label=_("110 工单号"), max_length=40, required=False)
     work_order_120 = forms.CharField(label=_("120 工单号"), max_length=40, required=False)
@@ -75,6 +92,42 @@ class IntakeForm(forms.Form):
             (n.code, n.label) for n in NeedType.objects.filter(active=True)]
         if not self.is_bound:
             self.fields["event_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        mode = d.get("subject_mode")
+        if mode == "person" and not d.get("person_id") and "person_id" not in self.errors:
+            self.add_error("person_id", _("请在查找结果中选择救助对象"))
+        if mode == "household" and not d.get("household_id") and "household_id" not in self.errors:
+            self.add_error("household_id", _("请在查找结果中选择家庭"))
+        if mode == "unidentified" and not ((d.get("subject_name") or "").strip()
+                                           or (d.get("subject_description") or "").strip()):
+            self.add_error("subject_name", _("请填写身份不明对象的称呼或特征"))
+        if mode == "new_person":
+            if not (d.get("subject_name") or "").strip():
+                self.add_error("subject_name", _("请填写新对象的姓名"))
+            if not (d.get("new_id_number") or "").strip() and not d.get("new_id_unknown"):
+                self.add_error("new_id_number", _("请填写身份证号，或勾选“无证件”"))
+            if not (d.get("new_residence_region_code") or "").strip():
+                self.add_error("new_residence_region_code", _("请选择新对象的居住地"))
+        if d.get("crisis") and not (d.get("crisis_note") or "").strip():
+            self.add_error("crisis_note", _("标记危机个案时请写明危机情况"))
+        if "categories" in d and not d["categories"]:
+            self.add_error("categories", _("请至少选择一个急难类别"))
+        # Checked again by the service; here so that they show with the errors above.
+        if (d.get("reporter_phone") or "").strip():
+            try:
+                normalise_phone(d["reporter_phone"], field="reporter_phone")
+            except DomainError as exc:
+                self.add_error("reporter_phone", str(exc.message))
+        if d.get("event_at") and d["event_at"] > timezone.now() + services.CLOCK_SKEW:
+            self.add_error("event_at", _("发生时间不能晚于现在"))
+        return d
+
+    def suppress_errors(self) -> None:
+        """Shown again with what was typed, unchecked (the form was sent only to search the registry)."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
 
     def to_input(self) -> services.IntakeInput:
         d = self.cleaned_data

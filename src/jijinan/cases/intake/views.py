@@ -9,8 +9,9 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,36 +30,94 @@ from jijinan.cases.permissions import (
     SUBJECT_IDENTIFY,
 )
 from jijinan.core.errors import DomainError
-from jijinan.core.formerrors import apply_errors
+from jijinan.core.formerrors import apply_errors, refusal_on_form
 from jijinan.core.messaging.sms import otp_issue, otp_verify
 from jijinan.core.permissions import PUBLIC, Target, can, requires
 from jijinan.core.protected.ids import normalise_phone
 from jijinan.core.uploads import inline_response
 from jijinan.regions.models import Region
+from jijinan.registry import pickers
 from jijinan.registry import selectors as registry_selectors
+from jijinan.registry.permissions import HOUSEHOLD_VIEW, PERSON_VIEW
+
+# The intake service names some inputs otherwise than the form does.
+INTAKE_FIELDS = {"new_person": "subject_mode", "id_number": "new_id_number", "id_unknown": "new_id_number",
+                 "residence_region_code": "new_residence_region_code", "name": "subject_name",
+                 "work_orders.12345": "work_order_12345", "work_orders.110": "work_order_110",
+                 "work_orders.120": "work_order_120", "work_orders": "work_order_12345"}
+
+
+def _intake_initial(request: HttpRequest) -> dict[str, Any]:
+    """A new form: the channel and township a link may give, and the person or household of a
+    "start a case" link (404 when the user may not see them)."""
+    initial: dict[str, Any] = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
+                               "handling_region_code": request.GET.get("region", "")}
+    person_pk, household_pk = request.GET.get("person", ""), request.GET.get("household", "")
+    if not (person_pk or household_pk):
+        return initial
+    if not (person_pk or household_pk).isdigit():
+        raise Http404
+    if person_pk:
+        person = registry_selectors.person_get_for_user(user=request.user, pk=int(person_pk))
+        initial.update(subject_mode="person", person_id=person.pk)
+        region = person.residence_region.code
+    else:
+        household = registry_selectors.household_get_for_user(user=request.user, pk=int(household_pk))
+        initial.update(subject_mode="household", household_id=household.pk)
+        region = household.region.code
+    initial["handling_region_code"] = initial["handling_region_code"] or region
+    return initial
+
+
+def _picker_context(request: HttpRequest, form: forms.IntakeForm) -> dict[str, Any]:
+    """The chosen person or household shown again as the checked radio (with its masked label),
+    and the results of a search the form was sent for (without script, the "查找" buttons)."""
+    user = request.user
+    value = (lambda name: form.data.get(name, "")) if form.is_bound else (lambda name: form.initial.get(name, ""))
+    context: dict[str, Any] = {
+        "may_pick_person": can(user, PERSON_VIEW), "may_pick_household": can(user, HOUSEHOLD_VIEW),
+        "person_url": reverse("registry:pick_persons"), "household_url": reverse("registry:pick_households"),
+        "person_q": request.POST.get("person_q", ""), "household_q": request.POST.get("household_q", "")}
+    for name, one, find, q in (("person", pickers.person_option, pickers.find_persons, "person_q"),
+                               ("household", pickers.household_option, pickers.find_households, "household_q")):
+        chosen = value(f"{name}_id")
+        option = one(user=user, pk=chosen) if chosen and context[f"may_pick_{name}"] else None
+        found = pickers.Found([option] if option else [])
+        if form.is_bound and request.POST.get("find") == name and context[f"may_pick_{name}"]:
+            found = find(user=user, q=request.POST.get(q, ""))
+            if option and all(o.value != option.value for o in found.options):
+                found.options.insert(0, option)
+        context[f"{name}_found"] = found
+        context[f"{name}_chosen"] = option.value if option else None
+    return context
 
 
 @requires(CASE_CREATE)
 @require_http_methods(["GET", "POST"])
 def case_intake(request: HttpRequest) -> HttpResponse:
-    initial = {"client_key": uuid.uuid4().hex, "channel": request.GET.get("channel", ""),
-               "handling_region_code": request.GET.get("region", "")}
+    initial = _intake_initial(request) if request.method == "GET" else {}
     form = forms.IntakeForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.case_intake(actor=acting_user(request), data=form.to_input(), attachments=form.uploads())
-        except DomainError as exc:
-            if exc.status in (403, 404):
-                raise
-            apply_errors(form, exc)
-        else:
-            case = result.case
-            messages.success(request, _("已登记，事项编号 %(number)s") % {"number": case.number})
-            if can(request.user, CASE_VIEW, Target(region_prefix=case.handling_region.prefix)):
-                return redirect("cases:case", pk=case.pk)
-            return redirect("cases:intake")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "cases/intake_form.html", {"form": form}, status=status)
+    status = 200
+    if request.method == "POST" and request.POST.get("find"):
+        form.suppress_errors()  # only a search in the registry: nothing is checked yet
+    elif request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                result = services.case_intake(actor=acting_user(request), data=form.to_input(),
+                                              attachments=form.uploads())
+            except DomainError as exc:
+                status = refusal_on_form(form, exc, field="handling_region_code", aliases=INTAKE_FIELDS)
+            else:
+                case = result.case
+                messages.success(request, _("已登记，事项编号 %(number)s") % {"number": case.number})
+                if can(request.user, CASE_VIEW, Target(region_prefix=case.handling_region.prefix)):
+                    return redirect("cases:case", pk=case.pk)
+                return redirect("cases:intake")
+    # A "start a case" link: the subject it names wins over a draft kept in the browser.
+    fresh = bool(initial.get("person_id") or initial.get("household_id"))
+    return render(request, "cases/intake_form.html", {"form": form, "fresh": fresh, **_picker_context(request, form)},
+                  status=status)
 
 
 @requires(ATTACHMENT_ADD)

@@ -52,7 +52,7 @@ from jijinan.cases.workflow.transitions import (
     Transition,
 )
 from jijinan.core.errors import DomainError
-from jijinan.core.formerrors import apply_errors, flash_errors
+from jijinan.core.formerrors import apply_errors, flash_errors, refusal_on_form
 from jijinan.core.permissions import Target, can, require, requires
 from jijinan.registry import selectors as registry_selectors
 
@@ -66,6 +66,10 @@ def _case_page(request: HttpRequest, pk: int, bound: dict[str, django_forms.Form
     """The case page again, with the refused form showing why (the view is logged like the page)."""
     case = selectors.case_detail_for_user(user=request.user, pk=pk)
     return render(request, "cases/case_detail.html", case_page_context(request, case, bound=bound), status=status)
+
+
+def _current_version(request: HttpRequest, pk: int) -> int:
+    return selectors.case_get_for_user(user=request.user, pk=pk).version
 
 
 # --- one view per move of the stage line -----------------------------------------------------------
@@ -141,10 +145,12 @@ def _act_view(t: Transition) -> Callable[[HttpRequest, int], HttpResponse]:
             except DomainError as exc:
                 if exc.status in (403, 404):
                     raise
-                apply_errors(form, exc, aliases=ALIASES)
-                if "version" in exc.field_errors:  # hidden: say it where it is seen
-                    form.add_error(None, str(exc.message))
-                status = 409 if exc.status == 409 else 400
+                if exc.status == 409:  # stale: what was typed stays, with the case's version now
+                    status = refusal_on_form(form, exc, aliases=ALIASES, version=_current_version(request, pk))
+                else:
+                    apply_errors(form, exc, aliases=ALIASES)
+                    if "version" in exc.field_errors:  # hidden: say it where it is seen
+                        form.add_error(None, str(exc.message))
             else:
                 messages.success(request, _("已完成“%(action)s”") % {"action": t.label})
                 return redirect("cases:case", pk=case.pk)
@@ -195,8 +201,9 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the call-back or visit (回访) of a case at the follow-up stage."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     require(request.user, FOLLOW_UP_RECORD, Target(region_prefix=case.handling_region.prefix))
-    needs = [(n.code, n.name) for n in selectors.need_type_list()]
+    needs = [(n.code, n.label) for n in selectors.need_type_list()]
     form = FollowUpForm(request.POST or None, needs=needs, initial={"version": case.version})
+    stale = 0
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -206,16 +213,18 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
                                           satisfaction=d["satisfaction"], need_resolved=d["need_resolved"],
                                           unresolved_needs=list(d["unresolved_needs"])))
         except DomainError as exc:
-            if exc.field_errors and set(exc.field_errors) - {"version"}:
+            if exc.status == 409:  # stale: the page again, with what was typed
+                stale = refusal_on_form(form, exc, version=_current_version(request, pk))
+            elif exc.field_errors and set(exc.field_errors) - {"version"}:
                 apply_errors(form, exc)
-            else:  # a stale version or the wrong stage: nothing to fix on the form
+            else:  # the wrong stage: nothing to fix on the form
                 flash_errors(request, exc)
                 return redirect("cases:case", pk=case.pk)
         else:
             messages.success(request, _("已登记回访结果") if d["need_resolved"] else
                              _("已登记回访结果：困难仍未解决，可“回访后重新办理”"))
             return redirect("cases:case", pk=case.pk)
-    status = 400 if form.errors else 200
+    status = stale or (400 if form.errors else 200)
     return render(request, "cases/workflow/follow_up_form.html",
                   {"case": case, "form": form, "title": _("登记回访结果")}, status=status)
 

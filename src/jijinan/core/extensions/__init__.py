@@ -85,6 +85,8 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ExtensionPoint("jijinan.registry.links.register_household_link",
                    "records that point at a household, shown on it and checked before it changes",
                    "the household page and household changes"),
+    ExtensionPoint("jijinan.registry.links.register_person_link",
+                   "pages that start from a person (e.g. a new case for them)", "the person page"),
     # --- cases -------------------------------------------------------------------------------------------
     ExtensionPoint("jijinan.cases.workflow.selectors.register_close_guard",
                    "a reason a case may not close yet (e.g. open department tasks)",

@@ -4,7 +4,9 @@ An envelope is ``v1.<key id>.<nonce>.<ciphertext and tag>`` (base64url without p
 id says which key of ``settings.JIJINAN_FIELD_KEYS`` decrypts it, so keys can rotate while old
 rows stay readable. The associated data binds it to a *purpose* (``"person.id_number"``): an
 envelope copied into another column does not decrypt there. Exact search goes through
-``blind_index``, an HMAC under a separate key, never through the ciphertext.
+``blind_index``, an HMAC under a separate key, never through the ciphertext; search by the end of
+a number (the last 6 characters of an ID number, the last 4 digits of a phone) goes through
+``partial_index``, an HMAC under a key derived from that one for this use alone.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class _KeyRing:
     ciphers: dict[str, AESGCM]
     active_key_id: str
     blind_index_key: bytes
+    partial_index_key: bytes
 
 
 _cached: tuple[object, _KeyRing] | None = None
@@ -111,7 +114,11 @@ def _keyring() -> _KeyRing:
     if blind_key in raw_keys:
         # One key for two algorithms would tie the index's secrecy to the encryption key's.
         raise ImproperlyConfigured("JIJINAN_BLIND_INDEX_KEY must differ from every field key")
-    ring = _KeyRing(ciphers=ciphers, active_key_id=str(active), blind_index_key=blind_key)
+    # Derived, not configured: one more secret to keep would add nothing, and a digest under this
+    # key cannot be compared with a full-value digest even where the two inputs coincide.
+    partial_key = hmac.new(blind_key, b"jijinan-partial-index|v1", hashlib.sha256).digest()
+    ring = _KeyRing(ciphers=ciphers, active_key_id=str(active), blind_index_key=blind_key,
+                    partial_index_key=partial_key)
     _cached = (marker, ring)
     return ring
 
@@ -227,3 +234,17 @@ def blind_index(value: str, *, purpose: str) -> str:
     # A NUL cannot occur in a purpose, so purpose and value cannot be shifted into each other.
     message = _check_purpose(purpose) + b"\x00" + value.encode("utf-8")
     return hmac.new(_keyring().blind_index_key, message, hashlib.sha256).hexdigest()
+
+
+def partial_index(value: str, *, purpose: str) -> str:
+    """A keyed, deterministic 64-hex-digit digest of the end of a number, for partial search.
+
+    Like ``blind_index`` but under its own key derived from the blind-index key, so a partial
+    digest never equals a full-value one. The input has little entropy (10,000 phone endings):
+    the key is what keeps the digests from being reversed, and the searches they serve are
+    always limited to the user's area and written to the access log.
+    """
+    if not isinstance(value, str):
+        raise TypeError("partial_index() takes a str")
+    message = _check_purpose(purpose) + b"\x00" + value.encode("utf-8")
+    return hmac.new(_keyring().partial_index_key, message, hashlib.sha256).hexdigest()

@@ -2,13 +2,17 @@
 
 Every ``EncryptedTextField`` of every installed model is found by introspection, so a later app's
 protected columns are rotated without being registered. A row is re-encrypted only while its
-envelope names another key, so an interrupted run simply continues where it stopped.
+envelope names another key, so an interrupted run simply continues where it stopped. Columns
+computed from a protected value's plaintext (the registry's partial indexes) are registered by
+their app (``register_derived_columns``) and recomputed in the same update as the value they
+come from, so a re-keyed row never carries an index of another key's making.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
@@ -16,6 +20,15 @@ from django.db import models, transaction
 from jijinan.core.audit_hook import record_access, record_audit
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
+
+# (model label, field name) → the columns to write beside a re-encrypted value, from its plaintext.
+_derived: dict[tuple[str, str], Callable[[str], dict[str, Any]]] = {}
+
+
+def register_derived_columns(model_label: str, field_name: str, derive: Callable[[str], dict[str, Any]]) -> None:
+    """Have rotation recompute ``derive(plaintext)`` (column → value) with every re-encryption of
+    ``model_label.field_name`` (``"registry.person"``, ``"id_number"``). Called at ``ready()``."""
+    _derived[(model_label.lower(), field_name)] = derive
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ def rotate_column(column: ProtectedColumn, *, batch_size: int = 500,
     not_null = {f"{field.attname}__isnull": False}
     total = manager.filter(**not_null).count()
     report = RotationReport(column.label)
+    derive = _derived.get((model._meta.label_lower, field.name))
     last_pk = None
     while True:
         rows = manager.filter(**not_null).order_by("pk")
@@ -64,8 +78,11 @@ def rotate_column(column: ProtectedColumn, *, batch_size: int = 500,
             for pk, value in batch:
                 assert isinstance(value, Protected)
                 if crypto.needs_rotation(value.envelope):
-                    fresh = crypto.rotate(value.envelope, purpose=field.purpose)
-                    manager.filter(pk=pk).update(**{field.attname: Protected(fresh, purpose=field.purpose)})
+                    plaintext = crypto.decrypt(value.envelope, purpose=field.purpose)
+                    fresh = crypto.encrypt(plaintext, purpose=field.purpose)
+                    derived = derive(plaintext) if derive is not None else {}
+                    manager.filter(pk=pk).update(**{field.attname: Protected(fresh, purpose=field.purpose)},
+                                                 **derived)
                     report.rotated += 1
             report.examined += len(batch)
         last_pk = batch[-1][0]

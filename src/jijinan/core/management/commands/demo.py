@@ -6,6 +6,7 @@ import unicodedata
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from jijinan.core.demo import demo_run, demo_steps
@@ -41,6 +42,6 @@ class Command(BaseCommand):
         for what, n in sorted(ctx.counts.items()):
             self.stdout.write(f"  新建 / created {what}: {n}")
         self.stdout.write(self.style.SUCCESS("演示数据就绪 / demo data ready"))
-        self.stdout.write("演示账号 / demo logins (http://127.0.0.1:8000/):")
+        self.stdout.write(f"演示账号 / demo logins ({settings.JIJINAN_SITE_URL}/):")
         for role, username, password in ctx.logins:
             self.stdout.write(f"  {_pad(role, 22)} {username:<24} {password}")

@@ -23,6 +23,19 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
 
+// A form sent back with errors: its summary takes the focus, so it is read out first.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});
+
+// Signing out forgets every draft of a form kept in this browser.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches("[data-clears-drafts]")) return;
+  Object.keys(localStorage).filter((k) => k.startsWith("jijinan:draft:"))
+    .forEach((k) => localStorage.removeItem(k));
+});
+
 // A table wider than its box scrolls inside it: the box takes keyboard focus then, so it can be
 // scrolled without a mouse (and is named after the table's caption or heading for screen readers).
 function markScrollables(root) {
