@@ -73,7 +73,7 @@ def _department_type(code: str | None, *, field: str = "department_type") -> Dep
         raise DomainError.for_field(field, _("部门类型 %(code)s 不存在") % {"code": code},
                                     code=E.UNKNOWN_DEPARTMENT_TYPE)
     if not department_type.active:
-        raise DomainError.for_field(field, _("部门类型 %(name)s 已停用") % {"name": department_type.name},
+        raise DomainError.for_field(field, _("部门类型 %(name)s 已停用") % {"name": department_type.label},
                                     code=E.INACTIVE_DEPARTMENT_TYPE)
     return department_type
 

@@ -181,7 +181,7 @@ class OrganisationForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (t.code, t.name) for t in selectors.department_types()]
+            (t.code, t.label) for t in selectors.department_types()]
         bind_region_pickers(self, user)
 
     def to_input(self) -> services.OrganisationInput:
@@ -309,7 +309,7 @@ class GrantForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_type"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (t.code, t.name) for t in selectors.department_types()]
+            (t.code, t.label) for t in selectors.department_types()]
         bind_region_pickers(self, user)
 
 
@@ -545,7 +545,7 @@ def organisation_export_file(*, user: Any, organisations: QuerySet[Any], options
             for o in batch:
                 yield {"id": o.pk, "name": o.name, "kind": str(kinds.get(o.kind, o.kind)),
                        "region_code": o.region.code, "region": o.region.name,
-                       "department_type": o.department_type.name if o.department_type else "",
+                       "department_type": o.department_type.label if o.department_type else "",
                        "uscc": o.uscc, "phone": o.phone, "address": o.address, "active": o.active,
                        "staff_count": getattr(o, "staff_count", None)}
 
@@ -574,7 +574,7 @@ def staff_export_file(*, user: Any, staff: QuerySet[User], options: exports.Expo
                        "region_code": region.code if region else "",
                        "mobile": None if mobile is None else (mobile.reveal() if clear else str(mobile)),
                        "grants": "；".join(f"{roles.get(g.role, g.role)}@{g.region.name}"
-                                          + (f"（{g.department_type.name}）" if g.department_type else "")
+                                          + (f"（{g.department_type.label}）" if g.department_type else "")
                                           for g in grants),
                        "is_active": member.is_active, "last_login": member.last_login,
                        "date_joined": member.date_joined}

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 
 from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
+from jijinan.cases.intake.triage import triage_shown
 from jijinan.cases.models import Case
 from jijinan.cases.permissions import CASE_VIEW, VOCABULARY_VIEW, WORK_ORDER_ADD
 from jijinan.cases.work_orders import case_work_order_add
@@ -69,7 +70,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "reporter_relation": case.reporter_relation, "event_at": case.event_at, "event_place": case.event_place,
         "categories": case.categories, "needs": case.needs, "description": case.description,
         "urgency": case.urgency, "crisis": case.crisis, "crisis_note": case.crisis_note,
-        "work_orders": case.work_orders, "triage": case.triage, "version": case.version,
+        "work_orders": case.work_orders, "triage": triage_shown(case.triage or {}), "version": case.version,
         "created_at": case.created_at, "accepted_at": case.accepted_at,
     }
 

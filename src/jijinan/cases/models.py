@@ -29,6 +29,7 @@ from jijinan.cases.choices import (
     Urgency,
 )
 from jijinan.core.protected.fields import EncryptedTextField
+from jijinan.core.texts import render
 from jijinan.core.vocabulary import Vocabulary
 
 REPORTER_PHONE_PURPOSE = "cases.case.reporter_phone"
@@ -155,6 +156,12 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language (entries written before texts were kept with
+        their parameters show their stored summary)."""
+        return render((self.data or {}).get("text"), self.summary)
 
 
 class CaseAttachment(models.Model):

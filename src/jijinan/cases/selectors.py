@@ -31,6 +31,7 @@ from jijinan.cases.permissions import CASE_PATHS, CASE_VIEW, CASE_VIEW_OWN, ON_C
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import ScopePaths, Target, can, get_for_user, restrict
+from jijinan.core.vocabulary import vocabulary_labels
 from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
@@ -75,8 +76,7 @@ def need_type_list() -> list[NeedType]:
 
 
 def vocabulary_names() -> tuple[dict[str, str], dict[str, str]]:
-    return (dict(CaseCategory.objects.values_list("code", "name")),
-            dict(NeedType.objects.values_list("code", "name")))
+    return vocabulary_labels(CaseCategory), vocabulary_labels(NeedType)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def case_timeline(*, case: Case, each_move_once: bool = False) -> list[TimelineE
     and audited acts without a case event stay. The API gives both, each with its source."""
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     entries = [TimelineEntry(e.at, (e.actor.full_name or e.actor.username) if e.actor else _("系统"), e.kind,
-                             e.summary, "case") for e in events]
+                             e.summary_text, "case") for e in events]
     untwinned = [(e, _audited_as(e.kind)) for e in events if _audited_as(e.kind)]
     for event in AuditEvent.objects.filter(subject_type="cases.case", subject_id=str(case.pk)).order_by(
             "occurred_at", "id"):

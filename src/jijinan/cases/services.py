@@ -15,19 +15,26 @@ from django.utils import timezone
 
 from jijinan.cases.models import Case, CaseEvent
 from jijinan.cases.search import case_search_refresh
+from jijinan.core.texts import Stored, render_source
 
 
-def case_event_build(*, case: Case, kind: str, summary: str, actor: Any, data: dict[str, Any] | None = None,
-                     at: datetime | None = None) -> CaseEvent:
-    """An entry of the case's timeline, not written yet (see ``case_events_record``)."""
-    return CaseEvent(case=case, kind=kind, summary=summary[:300], data=data or {},
+def case_event_build(*, case: Case, kind: str, actor: Any, summary: str = "", text: Stored | None = None,
+                     data: dict[str, Any] | None = None, at: datetime | None = None) -> CaseEvent:
+    """An entry of the case's timeline, not written yet (see ``case_events_record``). With ``text``
+    (``core.texts.message``) the entry is shown in the reader's language; ``summary`` is then its
+    Chinese rendering, kept for search and for readers that do not translate."""
+    data = dict(data or {})
+    if text is not None:
+        data["text"] = text
+        summary = render_source(text)
+    return CaseEvent(case=case, kind=kind, summary=summary[:300], data=data,
                      actor=actor if getattr(actor, "pk", None) else None, at=at or timezone.now())
 
 
-def case_event_record(*, case: Case, kind: str, summary: str, actor: Any, data: dict[str, Any] | None = None,
-                      at: datetime | None = None) -> CaseEvent:
+def case_event_record(*, case: Case, kind: str, actor: Any, summary: str = "", text: Stored | None = None,
+                      data: dict[str, Any] | None = None, at: datetime | None = None) -> CaseEvent:
     """Write one entry of the case's timeline."""
-    event = case_event_build(case=case, kind=kind, summary=summary, actor=actor, data=data, at=at)
+    event = case_event_build(case=case, kind=kind, summary=summary, text=text, actor=actor, data=data, at=at)
     event.save(force_insert=True)
     case_search_refresh(case)
     return event

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jijinan.accounts.context import acting_user
 from jijinan.cases import selectors
 from jijinan.cases.intake.forms import AttachmentForm
+from jijinan.cases.intake.triage import triage_shown
 from jijinan.cases.permissions import ATTACHMENT_ADD, CASE_VIEW, WORK_ORDER_ADD
 from jijinan.cases.summary import case_summary
 from jijinan.cases.work_orders import KIND_LABELS, NUMBER_MAX, REASON_MAX, case_work_order_add, work_order_may_add
@@ -41,7 +42,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_page_context(request: HttpRequest, case: Any, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     """The case page's context; ``bound``: workflow forms refused by a service, shown with why."""
     categories, needs = selectors.vocabulary_names()
-    triage = case.triage or {}
+    triage = triage_shown(case.triage or {})
     timeline = selectors.case_timeline(case=case, each_move_once=True)
     deadlines = selectors.case_deadlines(case=case)
     workflow = workflow_context(request.user, case, bound, kinds={e.kind for e in timeline})

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.scopes import grant_scopes
 from jijinan.audit.services import audit_record
@@ -28,6 +28,7 @@ from jijinan.cases.workflow.services import case_locked
 from jijinan.core.errors import DomainError, Forbidden
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Role, Target, can, require
+from jijinan.core.texts import message
 
 CASE_SUBJECT = "cases.case"
 WORK_ORDER_KINDS = ("12345", "110", "120")
@@ -101,11 +102,11 @@ def case_work_order_add(*, actor: Any, case: Case, version: Any, kind: str, numb
         locked.updated_at = now
         locked.save(update_fields=["work_orders", "version", "updated_at"])
         if old is None:
-            summary = _("关联%(kind)s %(number)s") % {"kind": KIND_LABELS[kind], "number": number}
+            summary = message(gettext_noop("关联%(kind)s %(number)s"), {"kind": KIND_LABELS[kind], "number": number})
         else:
-            summary = _("更正%(kind)s：%(old)s → %(number)s；理由：%(reason)s") % {
-                "kind": KIND_LABELS[kind], "old": old, "number": number, "reason": reason}
-        case_event_record(case=locked, kind="work_order", summary=summary, actor=user, at=now,
+            summary = message(gettext_noop("更正%(kind)s：%(old)s → %(number)s；理由：%(reason)s"), {
+                "kind": KIND_LABELS[kind], "old": old, "number": number, "reason": reason})
+        case_event_record(case=locked, kind="work_order", text=summary, actor=user, at=now,
                           data={"kind": kind, "number": number, "previous": old, "reason": reason})
         audit_record(actor=actor, action=WORK_ORDER_ADD, subject=locked, subject_label=locked.number,
                      region_code=locked.handling_region.code, note=reason,

@@ -3,6 +3,8 @@ choice between a stored Chinese word and its English one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -34,4 +36,19 @@ class Vocabulary(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The entry's name in the active language: the English name in English when it is set,
+        else the stored Chinese name (an entry an administrator added without one)."""
+        return in_active_language(self.name, self.name_en)
+
+
+def vocabulary_labels(model: type[Vocabulary], codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Code → name in the active language for a word list, in one query (only ``codes`` if given)."""
+    rows = model._default_manager.all()
+    if codes is not None:
+        rows = rows.filter(code__in=list(codes))
+    return {code: in_active_language(name, name_en)
+            for code, name, name_en in rows.values_list("code", "name", "name_en")}

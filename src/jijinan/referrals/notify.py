@@ -17,8 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.models import Grant, Organisation, User
 from jijinan.core.jobs.outbox import outbox_handler, outbox_write, outbox_write_many
@@ -28,6 +27,7 @@ from jijinan.core.messaging.sms import register_sms_template, sms_message
 from jijinan.core.models import InboxItem, OutboxMessage
 from jijinan.core.permissions import Role
 from jijinan.core.protected.fields import Protected
+from jijinan.core.texts import Stored, joined, message
 from jijinan.referrals.choices import FlagReason, ReturnReason
 from jijinan.referrals.models import DeflectionFlag, Task
 
@@ -109,26 +109,34 @@ def _task_notice(p: dict[str, Any]) -> tuple[Notice, bool]:
     office_url = reverse("referrals:office_task", args=[p["task_id"]])
     case_url = reverse("referrals:case_task", args=[p["case_id"], p["task_id"]])
     kind = p["notice"]
+    body: Stored | str = p.get("text", "")
     if kind == ASSIGNED:
-        notice = Notice(kind, _("新的部门任务 %(number)s") % {"number": number},
-                        _("%(township)s 交办，请于 %(due)s 前办结") % {"township": p["township"], "due": _due(p)},
-                        office_url)
+        title = message(gettext_noop("新的部门任务 %(number)s"), {"number": number})
+        body = message(gettext_noop("%(township)s 交办，请于 %(due)s 前办结"), {
+            "township": p["township"], "due": _due(p)})
+        url = office_url
     elif kind == RETURNED:
-        reason = str(ReturnReason(p["reason"]).label) if p.get("reason") in ReturnReason.values else ""
-        notice = Notice(kind, _("任务 %(number)s 被%(office)s退回") % {"number": number, "office": office},
-                        f"{reason}：{p['text']}" if reason else p["text"], case_url)
+        title = message(gettext_noop("任务 %(number)s 被%(office)s退回"), {"number": number, "office": office})
+        if p.get("reason") in ReturnReason.values:
+            body = joined([ReturnReason(p["reason"]).label, p["text"]], "：")
+        url = case_url
     elif kind == INFO_REQUESTED:
-        notice = Notice(kind, _("%(office)s 要求补充材料（任务 %(number)s）") % {"office": office, "number": number},
-                        p["text"], case_url)
+        title = message(gettext_noop("%(office)s 要求补充材料（任务 %(number)s）"), {
+            "office": office, "number": number})
+        url = case_url
     elif kind == INFO_PROVIDED:
-        notice = Notice(kind, _("任务 %(number)s 已补充材料") % {"number": number}, p["text"], office_url)
+        title, url = message(gettext_noop("任务 %(number)s 已补充材料"), {"number": number}), office_url
     elif kind == COMPLETED:
-        notice = Notice(kind, _("%(office)s 已办结任务 %(number)s") % {"office": office, "number": number},
-                        p["text"], case_url)
+        title = message(gettext_noop("%(office)s 已办结任务 %(number)s"), {"office": office, "number": number})
+        url = case_url
     else:
-        notice = Notice(kind, _("任务 %(number)s 已撤回") % {"number": number}, p["text"], office_url)
-    return Notice(notice.kind, notice.title, notice.body, notice.url, "referrals.task", str(p["task_id"])), \
-        kind in TO_OFFICE
+        title, url = message(gettext_noop("任务 %(number)s 已撤回"), {"number": number}), office_url
+    return Notice.translated(kind, title, body, url, "referrals.task", str(p["task_id"])), kind in TO_OFFICE
+
+
+def _flag_title(flag: DeflectionFlag) -> Stored:
+    return message(gettext_noop("推诿预警：任务 %(number)s（%(reason)s）"), {
+        "number": flag.task.number, "reason": FlagReason(flag.reason).label})
 
 
 def _emails(user_ids: set[int], notice: Notice, subject_id: str) -> list[OutboxMessage]:
@@ -163,8 +171,7 @@ def deliver_notice(message: OutboxMessage) -> None:
             if flag is None:
                 return
             users = supervisors(flag.covering_region.prefix)
-            notice = Notice("flag", _("推诿预警：任务 %(number)s（%(reason)s）") % {
-                "number": flag.task.number, "reason": FlagReason(flag.reason).label}, p["detail"],
+            notice = Notice.translated("flag", _flag_title(flag), p["detail"],
                 reverse("referrals:flags") + f"?q={flag.task.case.number}", "referrals.task", str(flag.task_id))
             texts = [sms_message(to=m, template=SMS_FLAG, params={"detail": p["detail"][:200]},
                                  subject_type="referrals.task", subject_id=str(flag.task_id))

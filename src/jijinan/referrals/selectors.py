@@ -22,6 +22,7 @@ from jijinan.cases.models import Case, NeedType
 from jijinan.cases.selectors import case_get_for_user
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import get_for_user, restrict
+from jijinan.core.vocabulary import vocabulary_labels
 from jijinan.referrals.choices import OPEN_STATUSES, FlagReason, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskAttachment, TaskEvent
 from jijinan.referrals.permissions import (
@@ -131,7 +132,7 @@ def task_brief(*, user: Any, task: Task, log: bool = True) -> TaskBrief:
     """The minimum of the case for the office; the view of it is logged (name, masked ID, contact)."""
     case = task.case
     person = case.person
-    names = dict(NeedType.objects.filter(code__in=case.needs).values_list("code", "name"))
+    names = vocabulary_labels(NeedType, case.needs)
     brief = TaskBrief(
         case_number=case.number, handling_region=case.handling_region.name, handling_office=_civil_office(case),
         subject_name=person.name if person is not None else (case.subject_name or _("身份不明")),

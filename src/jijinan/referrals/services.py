@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
@@ -33,6 +34,7 @@ from jijinan.core.deadlines.services import deadline_cancel, deadline_meet, dead
 from jijinan.core.errors import Conflict, DomainError, NotFound
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Target, require
+from jijinan.core.texts import Stored, message
 from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.referrals import notify
@@ -89,7 +91,7 @@ def unrouted_needs_warn_closing(case: Case) -> str | None:
     covered = {r.need.code for r in routes if r.need.code in needs_asked or r.department_type.pk in types_asked}
     for route in routes:
         if route.need.code not in covered:
-            missing.setdefault(route.need.name, []).append(route.department_type.name)
+            missing.setdefault(route.need.label, []).append(route.department_type.label)
     if not missing:
         return None
     return _("以下需求未转办任何部门：%(needs)s") % {"needs": "；".join(
@@ -230,8 +232,8 @@ def _audit(task: Task, action: str, *, actor: Any, changes: dict[str, Any], note
                  region_code=task.case.handling_region.code, changes=changes, note=note[:300])
 
 
-def _case_event(task: Task, kind: str, summary: str, *, actor: Any, now: datetime) -> None:
-    case_event_record(case=task.case, kind=f"referral.{kind}", summary=summary[:300], actor=_user(actor),
+def _case_event(task: Task, kind: str, text: Stored, *, actor: Any, now: datetime) -> None:
+    case_event_record(case=task.case, kind=f"referral.{kind}", text=text, actor=_user(actor),
                       at=now, data={"task_id": task.pk, "office_id": task.office_id})
 
 
@@ -385,8 +387,8 @@ def tasks_open(*, actor: Any, case: Case, drafts: list[TaskDraft]) -> list[Task]
                             "due_at": (None, task.deadline.due_at if task.deadline else None)})
             notify.task_notice(task, notify.ASSIGNED, actor=actor)
             tasks.append(task)
-        summary = _("分办：%(offices)s") % {"offices": "、".join(t.office.name for t in tasks)}
-        case_event_record(case=locked, kind="referral.opened", summary=summary[:300], actor=_user(actor),
+        summary = message(gettext_noop("分办：%(offices)s"), {"offices": "、".join(t.office.name for t in tasks)})
+        case_event_record(case=locked, kind="referral.opened", text=summary, actor=_user(actor),
                           at=now, data={"task_ids": [t.pk for t in tasks]})
     return tasks
 
@@ -407,8 +409,8 @@ def task_accept(*, actor: Any, task: Task, version: Any, note: str = "") -> Task
             Deadline.objects.filter(pk=locked.deadline.pk).update(owner_user=locked.handler)
         _event(locked, TaskEventKind.ACCEPTED, actor=actor, now=now, text=note, to_office=locked.office)
         _audit(locked, "referrals.task.accept", actor=actor, changes={"status": (TaskStatus.PENDING, locked.status)})
-        _case_event(locked, "accepted", _("%(office)s 接收任务 %(number)s") % {
-            "office": locked.office.name, "number": locked.number}, actor=actor, now=now)
+        _case_event(locked, "accepted", message(gettext_noop("%(office)s 接收任务 %(number)s"), {
+            "office": locked.office.name, "number": locked.number}), actor=actor, now=now)
     return locked
 
 
@@ -437,9 +439,10 @@ def task_return(*, actor: Any, task: Task, version: Any, reason_code: str, reaso
                from_office=locked.office, data={"returns": locked.returns})
         _audit(locked, "referrals.task.return", actor=actor, note=text,
                changes={"status": (before, locked.status), "returns": (locked.returns - 1, locked.returns)})
-        _case_event(locked, "returned", _("%(office)s 退回任务 %(number)s（%(code)s）：%(reason)s") % {
+        _case_event(locked, "returned", message(
+            gettext_noop("%(office)s 退回任务 %(number)s（%(code)s）：%(reason)s"), {
             "office": locked.office.name, "number": locked.number, "code": ReturnReason(reason_code).label,
-            "reason": text}, actor=actor, now=now)
+            "reason": text}), actor=actor, now=now)
         notify.task_notice(locked, notify.RETURNED, actor=actor)
         check_returns(locked, now=now)
     return locked
@@ -456,8 +459,8 @@ def task_ask(*, actor: Any, task: Task, version: Any, text: str) -> Task:
         _save(locked, now)
         _event(locked, TaskEventKind.INFO_REQUESTED, actor=actor, now=now, text=text, from_office=locked.office)
         _audit(locked, "referrals.task.ask", actor=actor, note=text, changes={"info_requested": (False, True)})
-        _case_event(locked, "info_requested", _("%(office)s 要求补充材料：%(text)s") % {
-            "office": locked.office.name, "text": text}, actor=actor, now=now)
+        _case_event(locked, "info_requested", message(gettext_noop("%(office)s 要求补充材料：%(text)s"), {
+            "office": locked.office.name, "text": text}), actor=actor, now=now)
         notify.task_notice(locked, notify.INFO_REQUESTED, actor=actor)
     return locked
 
@@ -500,9 +503,11 @@ def task_complete(*, actor: Any, task: Task, version: Any, result: str, amount_f
         _store(uploads or [], locked, event, actor, now, written)
         _audit(locked, "referrals.task.complete", actor=actor, note=body,
                changes={"status": (TaskStatus.ACCEPTED, locked.status), "result_amount_fen": (None, amount)})
-        amount_text = _("，金额 %(yuan)s 元") % {"yuan": f"{amount // 100:,}.{amount % 100:02d}"} if amount else ""
-        _case_event(locked, "completed", _("%(office)s 办结任务 %(number)s：%(result)s%(amount)s") % {
-            "office": locked.office.name, "number": locked.number, "result": body, "amount": amount_text},
+        amount_text = message(gettext_noop("，金额 %(yuan)s 元"), {
+            "yuan": f"{amount // 100:,}.{amount % 100:02d}"}) if amount else ""
+        _case_event(locked, "completed", message(
+            gettext_noop("%(office)s 办结任务 %(number)s：%(result)s%(amount)s"), {
+            "office": locked.office.name, "number": locked.number, "result": body, "amount": amount_text}),
             actor=actor, now=now)
         notify.task_notice(locked, notify.COMPLETED, actor=actor)
         return locked
@@ -520,9 +525,9 @@ def _hand_to(locked: Task, office: Organisation, kind: str, *, actor: Any, text:
     _event(locked, kind, actor=actor, now=now, text=text, from_office=before_office, to_office=office)
     _audit(locked, action, actor=actor, note=text, changes={"office": (before_office.name, office.name),
                                                              "status": (before_status, locked.status)})
-    verb = _("转办") if kind == TaskEventKind.TRANSFERRED else _("重新交办")
-    _case_event(locked, kind, _("任务 %(number)s %(verb)s：%(from)s → %(to)s；理由：%(text)s") % {
-        "number": locked.number, "verb": verb, "from": before_office.name, "to": office.name, "text": text},
+    verb = gettext_lazy("转办") if kind == TaskEventKind.TRANSFERRED else gettext_lazy("重新交办")
+    _case_event(locked, kind, message(gettext_noop("任务 %(number)s %(verb)s：%(from)s → %(to)s；理由：%(text)s"), {
+        "number": locked.number, "verb": verb, "from": before_office.name, "to": office.name, "text": text}),
         actor=actor, now=now)
     notify.task_notice(locked, notify.ASSIGNED, actor=actor)
     check_cycle(locked, now=now)
@@ -590,8 +595,8 @@ def task_cancel(*, actor: Any, task: Task, version: Any, reason: str) -> Task:
         _save(locked, now)
         _event(locked, TaskEventKind.CANCELLED, actor=actor, now=now, text=text, from_office=locked.office)
         _audit(locked, "referrals.task.cancel", actor=actor, note=text, changes={"status": (before, locked.status)})
-        _case_event(locked, "cancelled", _("撤回任务 %(number)s（%(office)s）：%(reason)s") % {
-            "number": locked.number, "office": locked.office.name, "reason": text}, actor=actor, now=now)
+        _case_event(locked, "cancelled", message(gettext_noop("撤回任务 %(number)s（%(office)s）：%(reason)s"), {
+            "number": locked.number, "office": locked.office.name, "reason": text}), actor=actor, now=now)
         if before != TaskStatus.RETURNED:
             notify.task_notice(locked, notify.CANCELLED, actor=actor)
     return locked

@@ -36,6 +36,7 @@ from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors
 from jijinan.core.permissions import can, requires
 from jijinan.core.uploads import inline_response
+from jijinan.core.vocabulary import vocabulary_labels
 from jijinan.referrals import selectors, services
 from jijinan.referrals.choices import OPEN_STATUSES, TaskStatus
 from jijinan.referrals.deflection.selectors import history_when
@@ -75,7 +76,7 @@ FREE_ROWS = 2
 def office_label(office: Any) -> str:
     """An office as a picker shows it: its name, with its department type when the name does not
     already say it (玄武区卫健委（卫健）, but 玄武区委政法委（综治办） once)."""
-    kind = office.department_type.name if office.department_type_id else ""
+    kind = office.department_type.label if office.department_type_id else ""
     return office.name if not kind or kind in office.name else f"{office.name}（{kind}）"
 
 
@@ -84,7 +85,7 @@ def _office_choices(offices: list[Any]) -> list[tuple[int, str]]:
 
 
 def _need_choices() -> list[tuple[str, str]]:
-    return [(n.code, n.name) for n in NeedType.objects.filter(active=True)]
+    return [(n.code, n.label) for n in NeedType.objects.filter(active=True)]
 
 
 # --- the case side ---------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.case_for_referral(user=request.user, pk=case_id, action=CASE_VIEW)
     tasks = selectors.case_tasks(user=request.user, case=case)
     unresolved = _unresolved_needs(case)
-    names = dict(NeedType.objects.values_list("code", "name"))
+    names = vocabulary_labels(NeedType)
     return render(request, "referrals/case_panel.html", {
         "case": case, "tasks": tasks, "now": timezone.now(),
         "may_split": case.stage in services.REFERRABLE_STAGES and can(
@@ -118,7 +119,7 @@ def _split_rows(routes: list[services.Route]) -> list[dict[str, Any]]:
     for route in routes:
         rows.append({"pick": route.office is not None, "need": route.need.code, "rule_id": route.rule.pk,
                      "office": route.office.pk if route.office else None,
-                     "description": _("%(need)s：请按职责办理") % {"need": route.need.name},
+                     "description": _("%(need)s：请按职责办理") % {"need": route.need.label},
                      "required_result": route.required_result})
     return rows
 
@@ -447,7 +448,7 @@ def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
 
 def _rule_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RuleForm:
     return RuleForm(data, user=request.user, needs=_need_choices(),
-                    categories=[(c.code, c.name) for c in CaseCategory.objects.filter(active=True)],
+                    categories=[(c.code, c.label) for c in CaseCategory.objects.filter(active=True)],
                     departments=[(d.code, d.name) for d in selectors.department_types()], **kwargs)
 
 

@@ -177,7 +177,7 @@ class MembershipOut(Schema):
 
     @staticmethod
     def resolve_program_name(obj: Membership) -> str:
-        return obj.program.name
+        return obj.program.label
 
     @staticmethod
     def resolve_person_name(obj: Membership) -> str | None:

@@ -92,17 +92,17 @@ def _membership_entries(memberships: Iterable[Membership], url: Callable[[Member
     for m in memberships:
         subject = who(m)
         prefix = f"{subject}：" if subject else ""
-        department = m.reporting_department.name if m.reporting_department else ""
+        department = m.reporting_department.label if m.reporting_department else ""
         detail = "；".join(x for x in (department, m.reference) if x)
         entries.append(ChainEntry(m.start_date, ChainKind.PROGRAM,
-                                  prefix + _("纳入%(program)s") % {"program": m.program.name}, url(m), detail))
+                                  prefix + _("纳入%(program)s") % {"program": m.program.label}, url(m), detail))
         if m.end_date is not None and m.status == MembershipStatus.ENDED:
             entries.append(ChainEntry(m.end_date, ChainKind.PROGRAM,
-                                      prefix + _("退出%(program)s") % {"program": m.program.name}, url(m),
+                                      prefix + _("退出%(program)s") % {"program": m.program.label}, url(m),
                                       m.note))
         elif m.status == MembershipStatus.SUSPENDED:
             entries.append(ChainEntry(m.updated_at, ChainKind.PROGRAM,
-                                      prefix + _("暂停%(program)s") % {"program": m.program.name}, url(m),
+                                      prefix + _("暂停%(program)s") % {"program": m.program.label}, url(m),
                                       m.note))
     return entries
 

@@ -39,7 +39,7 @@ class _Prefixed(forms.Form):
 
 
 def _departments() -> list[tuple[str, str]]:
-    return [("", "—")] + [(t.code, t.name) for t in DepartmentType.objects.filter(active=True)]
+    return [("", "—")] + [(t.code, t.label) for t in DepartmentType.objects.filter(active=True)]
 
 
 class SearchForm(forms.Form):
@@ -55,7 +55,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [("", _("全部"))] + [  # type: ignore[attr-defined]
-            (p.code, p.name) for p in ProgramType.objects.filter(active=True)]
+            (p.code, p.label) for p in ProgramType.objects.filter(active=True)]
 
 
 class PersonForm(forms.Form):
@@ -135,7 +135,7 @@ class MembershipForm(_Prefixed):
         programs = ProgramType.objects.filter(active=True)
         if subject:
             programs = programs.filter(subject__in=[subject, ProgramSubject.EITHER])
-        self.fields["program"].choices = [(p.code, p.name) for p in programs]  # type: ignore[attr-defined]
+        self.fields["program"].choices = [(p.code, p.label) for p in programs]  # type: ignore[attr-defined]
         self.fields["reporting_department"].choices = _departments()  # type: ignore[attr-defined]
 
     def to_input(self) -> services.MembershipInput:

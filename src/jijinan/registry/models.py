@@ -301,7 +301,7 @@ class Consent(models.Model):
     def recipient_name(self) -> str:
         if self.organisation_id:
             return self.organisation.name  # type: ignore[union-attr]
-        return self.department_type.name if self.department_type_id else ""  # type: ignore[union-attr]
+        return self.department_type.label if self.department_type_id else ""  # type: ignore[union-attr]
 
     def is_live(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()

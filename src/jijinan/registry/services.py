@@ -862,10 +862,10 @@ def membership_create(*, actor: Any, data: MembershipInput, person: Person | Non
     program: ProgramType = values["program"]
     if person is not None and program.subject == ProgramSubject.HOUSEHOLD:
         raise DomainError.for_field("program", _("“%(program)s”按家庭登记，请在家庭页面登记") % {
-            "program": program.name}, code=E.PROGRAM_SUBJECT)
+            "program": program.label}, code=E.PROGRAM_SUBJECT)
     if household is not None and program.subject == ProgramSubject.PERSON:
         raise DomainError.for_field("program", _("“%(program)s”按个人登记，请在人员页面登记") % {
-            "program": program.name}, code=E.PROGRAM_SUBJECT)
+            "program": program.label}, code=E.PROGRAM_SUBJECT)
     if actor is not None:
         require(actor, MEMBERSHIP_MANAGE, Target(region_prefix=region.prefix))
     with transaction.atomic():

@@ -683,7 +683,7 @@ def _person_row(user: Any, view: selectors.PersonView, *, masked: bool) -> dict[
         row["disability"] = p.get_disability_category_display() if p.disability_category else ""
         row["serious_illness"] = p.serious_illness
     if shows(ConsentCategory.PROGRAMS):
-        row["programs"] = "、".join(m.program.name for m in getattr(p, "active", []))
+        row["programs"] = "、".join(m.program.label for m in getattr(p, "active", []))
     return row
 
 
@@ -719,7 +719,7 @@ def membership_export_file(*, user: Any, program: str, status: str, region: str,
     def rows() -> Iterator[dict[str, Any]]:
         for batch in exports.chunked(memberships):
             for m in batch:
-                yield {"id": m.pk, "program": m.program.name, "person_id": m.person_id,
+                yield {"id": m.pk, "program": m.program.label, "person_id": m.person_id,
                        "person_name": m.person.name if m.person is not None else "", "household_id": m.household_id,
                        "region_code": m.region.code, "region": m.region.name, "status": m.get_status_display(),
                        "start_date": m.start_date, "end_date": m.end_date,

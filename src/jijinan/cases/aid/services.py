@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jijinan.audit.services import audit_record
 from jijinan.cases.choices import AidMethod, PaymentStatus
@@ -32,6 +33,7 @@ from jijinan.core.deadlines.services import deadline_meet
 from jijinan.core.errors import Conflict, DomainError
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
+from jijinan.core.texts import Stored, message
 from jijinan.policy.calculators.temporary_assistance import split_instalments
 
 MAX_INSTALMENTS = 12
@@ -112,9 +114,9 @@ def _locked(payment: AidPayment, version: Any) -> AidPayment:
     return locked
 
 
-def _record(payment: AidPayment, *, actor: Any, action: str, summary: str, changes: dict[str, Any]) -> None:
+def _record(payment: AidPayment, *, actor: Any, action: str, summary: Stored, changes: dict[str, Any]) -> None:
     case = payment.aid.case
-    case_event_record(case=case, kind="payment", actor=actor, summary=summary,
+    case_event_record(case=case, kind="payment", actor=actor, text=summary,
                       data={"payment_id": payment.pk, "status": payment.status})
     audit_record(actor=actor, action=action, subject=case, subject_label=case.number,
                  region_code=case.handling_region.code, changes=changes)
@@ -161,9 +163,9 @@ def payment_update(*, actor: Any, payment: AidPayment, version: Any, status: str
         if status == PaymentStatus.PAID:
             aid_deadline_meet(case=locked.aid.case, actor=actor)
         _record(locked, actor=actor, action="cases.payment.update",
-                summary=_("第 %(n)s 期 %(amount)s 元：%(status)s") % {
+                summary=message(gettext_noop("第 %(n)s 期 %(amount)s 元：%(status)s"), {
                     "n": locked.sequence, "amount": _yuan(locked.amount_fen),
-                    "status": PaymentStatus(status).label},
+                    "status": PaymentStatus(status).label}),
                 changes={"status": (before, status), "reference": (None, reference or None)})
     return locked
 
@@ -184,7 +186,7 @@ def payment_reissue(*, actor: Any, payment: AidPayment, version: Any) -> AidPaym
         locked.version += 1
         locked.save(update_fields=["version"])
         _record(new, actor=actor, action="cases.payment.reissue",
-                summary=_("重新发放第 %(n)s 期 %(amount)s 元（原第 %(old)s 期）") % {
-                    "n": new.sequence, "amount": _yuan(new.amount_fen), "old": locked.sequence},
+                summary=message(gettext_noop("重新发放第 %(n)s 期 %(amount)s 元（原第 %(old)s 期）"), {
+                    "n": new.sequence, "amount": _yuan(new.amount_fen), "old": locked.sequence}),
                 changes={"reissue_of": (None, locked.pk)})
     return new

@@ -92,9 +92,9 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = [  # type: ignore[attr-defined]
-            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+            (c.code, c.label) for c in CaseCategory.objects.filter(active=True)]
         self.fields["needs"].choices = [  # type: ignore[attr-defined]
-            (n.code, n.name) for n in NeedType.objects.filter(active=True)]
+            (n.code, n.label) for n in NeedType.objects.filter(active=True)]
         if not self.is_bound:
             self.fields["event_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
@@ -184,9 +184,9 @@ class OnlineApplicationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["categories"].choices = [  # type: ignore[attr-defined]
-            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+            (c.code, c.label) for c in CaseCategory.objects.filter(active=True)]
         self.fields["needs"].choices = [  # type: ignore[attr-defined]
-            (n.code, n.name) for n in NeedType.objects.filter(active=True)]
+            (n.code, n.label) for n in NeedType.objects.filter(active=True)]
 
     def to_input(self, phone: str) -> services.IntakeInput:
         d = self.cleaned_data

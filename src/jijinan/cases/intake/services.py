@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices
@@ -46,6 +47,7 @@ from jijinan.core.permissions import Target, can, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.core.texts import joined, message
 from jijinan.core.uploads import WrittenFiles
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.choices import RegionLevel
@@ -137,8 +139,8 @@ class _Errors:
 
     def take(self, exc: DomainError, name: str) -> None:
         for key, messages in (exc.field_errors or {name: [str(exc.message)]}).items():
-            for message in messages:
-                self.add(key if exc.field_errors else name, message, exc.code)
+            for text in messages:
+                self.add(key if exc.field_errors else name, text, exc.code)
 
     def raise_if_any(self) -> None:
         if self.fields:
@@ -390,14 +392,14 @@ def _create(actor: Any, data: IntakeInput, checked: _Checked, *, key: str, diges
     case.save(force_insert=True)
     region_code = checked.township.code
     # The case's events in the order they were always written: intake, subject, files, triage.
-    intake = _("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s") % {
-        "channel": Channel(case.channel).label, "number": case.number, "stage": Stage(case.stage).label}
-    events = [case_event_build(case=case, kind="intake", summary=intake, actor=actor, at=now,
+    intake = message(gettext_noop("%(channel)s登记，事项编号 %(number)s，阶段：%(stage)s"), {
+        "channel": Channel(case.channel).label, "number": case.number, "stage": Stage(case.stage).label})
+    events = [case_event_build(case=case, kind="intake", text=intake, actor=actor, at=now,
                                data={"channel": case.channel, "stage": case.stage,
                                      "work_orders": checked.work_orders})]
     if data.new_person is not None and person is not None:
         events.append(case_event_build(case=case, kind="subject_registered",
-                                       summary=_("登记新救助对象 %(name)s") % {"name": person.name},
+                                       text=message(gettext_noop("登记新救助对象 %(name)s"), {"name": person.name}),
                                        actor=actor, data={"person_id": person.pk}))
     for upload in checked.uploads:
         _attach(case, upload, actor=actor, stored=stored, events=events)
@@ -473,11 +475,12 @@ def case_subject_identify(*, actor: Any, case: Case, version: Any, data: Identif
         locked.version += 1
         locked.updated_at = now
         locked.save()
-        was = "；".join(x for x in (before["name"], before["description"]) if x) or _("未留称呼或特征")
-        summary = _("确认对象身份：%(name)s（登记时身份不明：%(was)s）") % {"name": person.name, "was": was}
+        was = "；".join(x for x in (before["name"], before["description"]) if x) or gettext_lazy("未留称呼或特征")
+        summary = message(gettext_noop("确认对象身份：%(name)s（登记时身份不明：%(was)s）"), {
+            "name": person.name, "was": was})
         if note:
-            summary += _("；说明：%(note)s") % {"note": note}
-        case_event_record(case=locked, kind="subject_identified", summary=summary, actor=actor, at=now,
+            summary = joined([summary, message(gettext_noop("；说明：%(note)s"), {"note": note})])
+        case_event_record(case=locked, kind="subject_identified", text=summary, actor=actor, at=now,
                           data={"person_id": person.pk, "household_id": household.pk if household else None,
                                 "registered": data.new_person is not None, "before": before, "note": note})
         audit_record(actor=actor, action=SUBJECT_IDENTIFY, subject=locked, subject_label=locked.number,
@@ -516,7 +519,8 @@ def _attach(case: Case, upload: files.CheckedFile, *, actor: Any, stored: Writte
     attachment = CaseAttachment.objects.create(
         case=case, name=upload.name, content_type=upload.content_type, size=len(upload.content),
         sha256=upload.sha256, storage_name=relative, uploaded_by=actor if getattr(actor, "pk", None) else None)
-    event = case_event_build(case=case, kind="attachment", summary=_("上传附件 %(name)s") % {"name": upload.name},
+    event = case_event_build(case=case, kind="attachment",
+                             text=message(gettext_noop("上传附件 %(name)s"), {"name": upload.name}),
                              actor=actor, data={"attachment_id": attachment.pk, "sha256": upload.sha256})
     if events is None:
         event.save(force_insert=True)
@@ -596,12 +600,12 @@ def crisis_start(*, case: Case, actor: Any, now: datetime) -> None:
         "due_at": deadline.due_at.isoformat() if deadline else None,
         "leads": [u.pk for u in leads], "on_call": [u.pk for u in on_call]})
     sent = notices.crisis_alert(case=case, recipients=recipients, due=due)
-    summary = _("危机预警已发出：%(n)s 人（%(names)s）") % {
-        "n": len(recipients), "names": "、".join(u.full_name or u.username for u in recipients) or "—"}
+    summary = message(gettext_noop("危机预警已发出：%(n)s 人（%(names)s）"), {
+        "n": len(recipients), "names": "、".join(u.full_name or u.username for u in recipients) or "—"})
     if deadline is not None:
-        summary += _("；首次接触时限 %(due)s") % {"due": due}
+        summary = joined([summary, message(gettext_noop("；首次接触时限 %(due)s"), {"due": due})])
     elif note:
-        summary += _("；未能设定时限：%(note)s") % {"note": note}
-    case_event_record(case=case, kind="crisis_alert", summary=summary, at=now, actor=actor,
+        summary = joined([summary, message(gettext_noop("；未能设定时限：%(note)s"), {"note": note})])
+    case_event_record(case=case, kind="crisis_alert", text=summary, at=now, actor=actor,
                       data={"recipients": [u.pk for u in recipients], "sms_sent": sent,
                             "deadline_id": deadline.pk if deadline else None})

@@ -67,7 +67,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         bind_region_pickers(self, user, action=action)  # the area of the page the filter narrows
         self.fields["category"].choices = [_ANY] + [  # type: ignore[attr-defined]
-            (c.code, c.name) for c in CaseCategory.objects.filter(active=True)]
+            (c.code, c.label) for c in CaseCategory.objects.filter(active=True)]
 
     def filters(self) -> queues.QueueFilters:
         d = self.cleaned_data

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Organisation
@@ -91,6 +92,7 @@ from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Target, can, require
+from jijinan.core.texts import Stored, joined, message
 from jijinan.policy import calculators as calc
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.policy.lookup import value_or_none as parameter_value_or_none
@@ -229,8 +231,8 @@ def stage_deadline_start(*, case: Case, actor: Any, now: datetime) -> Deadline |
             raise DomainError(_("该事项没有责任人，办理地也没有民政机构"))
     except DomainError as exc:
         case_event_record(case=case, kind="deadline_missing", actor=_user(actor), at=now,
-                          summary=(_("未能设定%(kind)s：%(reason)s") % {
-                              "kind": sd.label, "reason": exc.message})[:300])
+                          text=message(gettext_noop("未能设定%(kind)s：%(reason)s"), {
+                              "kind": sd.label, "reason": exc.message}))
         return None
     return _start(case, sd, actor=actor, now=now, limit=limit)
 
@@ -274,8 +276,8 @@ def _aid_deadline_start(case: Case, *, actor: Any, now: datetime, because: Any =
             raise DomainError(_("该事项没有责任人，办理地也没有民政机构"))
     except DomainError as exc:
         case_event_record(case=case, kind="deadline_missing", actor=_user(actor), at=now,
-                          summary=(_("未能设定%(kind)s：%(reason)s") % {
-                              "kind": AID_WITHIN_LIMIT.label, "reason": exc.message})[:300])
+                          text=message(gettext_noop("未能设定%(kind)s：%(reason)s"), {
+                              "kind": AID_WITHIN_LIMIT.label, "reason": exc.message}))
         return None
     return _start(case, AID_WITHIN_LIMIT, actor=actor, now=now, limit=limit,
                   parameters={because.name: because.version_id} if because is not None else None)
@@ -312,7 +314,7 @@ def _aid_deadline_carry_on(case: Case, old: Deadline, *, actor: Any) -> Deadline
                           parameters=old.parameters)
 
 
-def _move(case: Case, t: Transition, *, actor: Any, now: datetime, reason: str = "", summary: str = "",
+def _move(case: Case, t: Transition, *, actor: Any, now: datetime, reason: str = "", summary: Stored | None = None,
           data: dict[str, Any] | None = None, changes: dict[str, tuple[Any, Any]] | None = None,
           target: str | None = None, owner: Any = None) -> Case:
     """Write the move: stage, deadlines, version, case event, audit event, outbox message."""
@@ -334,11 +336,11 @@ def _move(case: Case, t: Transition, *, actor: Any, now: datetime, reason: str =
     case.save()
     if new_deadline is not None and (old_deadline is None or new_deadline.kind != old_deadline.kind):
         _start(case, new_deadline, actor=actor, now=now, owner=owner)
-    text = summary or (_("%(action)s：%(before)s → %(after)s") % {
+    text = summary or message(gettext_noop("%(action)s：%(before)s → %(after)s"), {
         "action": t.label, "before": Stage(before).label, "after": Stage(after).label})
     if reason:
-        text += _("；理由：%(reason)s") % {"reason": reason}
-    case_event_record(case=case, kind=f"stage.{t.name}", summary=text[:300], actor=_user(actor), at=now,
+        text = joined([text, message(gettext_noop("；理由：%(reason)s"), {"reason": reason})])
+    case_event_record(case=case, kind=f"stage.{t.name}", text=text, actor=_user(actor), at=now,
                       data={"transition": t.name, "from": before, "to": after, "reason": reason,
                             **(data or {})})
     audit_record(actor=actor, action=t.action, subject=case, subject_label=case.number,
@@ -503,11 +505,11 @@ def follow_up_record(*, actor: Any, case: Case, version: Any, data: FollowUpInpu
         locked.version += 1
         locked.updated_at = now
         locked.save(update_fields=["version", "updated_at"])
-        summary = _("回访（%(method)s）：%(satisfaction)s；%(resolved)s") % {
+        summary = message(gettext_noop("回访（%(method)s）：%(satisfaction)s；%(resolved)s"), {
             "method": FollowUpMethod(data.method).label, "satisfaction": Satisfaction(data.satisfaction).label,
-            "resolved": _("困难已解决") if data.need_resolved else _("仍有困难未解决")}
+            "resolved": gettext_lazy("困难已解决") if data.need_resolved else gettext_lazy("仍有困难未解决")})
         case_event_record(case=locked, kind="follow_up_record", actor=_user(actor), at=now,
-                          summary=summary[:300], data={"follow_up_id": record.pk,
+                          text=summary, data={"follow_up_id": record.pk,
                                                        "need_resolved": data.need_resolved,
                                                        "unresolved_needs": needs})
         audit_record(actor=actor, action=FOLLOW_UP_RECORD, subject=locked, subject_label=locked.number,
@@ -754,10 +756,11 @@ def _withdraw_notice(case: Case, now: datetime) -> None:
     PublicNotice.objects.filter(case=case, withdrawn_at__isnull=True, ends_at__gt=now).update(withdrawn_at=now)
 
 
-def _review_summary(t: Transition, result: dict[str, Any], requested: int) -> str:
-    return _("%(action)s：拟救助 %(amount)s 元；测算结果：%(outcome)s") % {
-        "action": t.label, "amount": _yuan(requested), "outcome": result.get("explanation", {}).get("outcome_zh", "")
-        or result.get("outcome", "")}
+def _review_summary(t: Transition, result: dict[str, Any], requested: int) -> Stored:
+    return message(gettext_noop("%(action)s：拟救助 %(amount)s 元；测算结果：%(outcome)s"), {
+        "action": t.label, "amount": _yuan(requested), "outcome": {
+            "zh": result.get("explanation", {}).get("outcome_zh", "") or result.get("outcome", ""),
+            "en": result.get("explanation", {}).get("outcome_en", "")}})
 
 
 def case_review(*, actor: Any, case: Case, version: Any, data: ReviewInput) -> Case:
@@ -832,8 +835,8 @@ def _approve(locked: Case, actor: Any, amount_fen: int | None, now: datetime) ->
     requested = locked.requested_amount_fen or 0
     amount = requested if amount_fen is None else _amount(amount_fen)
     if amount > requested:
-        message = _("审批金额不能超过审核提出的 %(amount)s 元；如需提高请退回重新审核") % {"amount": _yuan(requested)}
-        raise DomainError.for_field("amount_fen", message, code=E.AMOUNT)
+        refusal = _("审批金额不能超过审核提出的 %(amount)s 元；如需提高请退回重新审核") % {"amount": _yuan(requested)}
+        raise DomainError.for_field("amount_fen", refusal, code=E.AMOUNT)
     _check_authority(actor, locked, amount)
     return amount
 
@@ -847,8 +850,8 @@ def case_approve(*, actor: Any, case: Case, version: Any, amount_fen: int | None
         locked.decided_amount_fen = amount
         case = _move(locked, t, actor=actor, now=now, data={"amount_fen": amount, "note": _note(note),
                                                              "approver_level": locked.approver_level},
-                     summary=_("审批：同意救助 %(amount)s 元（%(level)s）") % {
-                         "amount": _yuan(amount), "level": ApproverLevel(locked.approver_level).label},
+                     summary=message(gettext_noop("审批：同意救助 %(amount)s 元（%(level)s）"), {
+                         "amount": _yuan(amount), "level": ApproverLevel(locked.approver_level).label}),
                      changes={"decided_amount_fen": (None, amount)})
         notices.case_notify_decision(case, _("已批准救助 %(amount)s 元。") % {"amount": _yuan(amount)})
         return case
@@ -882,7 +885,8 @@ def case_makeup_approve(*, actor: Any, case: Case, version: Any, note: str = "")
         locked.paperwork_owed = False
         _meet(locked, MAKEUP_PAPERWORK.kind, actor)
         return _move(locked, t, actor=actor, now=now, data={"amount_fen": amount, "note": _note(note)},
-                     summary=_("补办审批：确认先行救助 %(amount)s 元，补办手续完成") % {"amount": _yuan(amount)},
+                     summary=message(gettext_noop("补办审批：确认先行救助 %(amount)s 元，补办手续完成"), {
+                         "amount": _yuan(amount)}),
                      changes={"paperwork_owed": (True, False), "decided_amount_fen": (None, amount)})
 
 
@@ -922,9 +926,9 @@ def case_fast_track(*, actor: Any, case: Case, version: Any, amount_fen: int, me
                               code=E.INELIGIBLE, status=409)
         cap = int(result.get("cap_fen") or 0)
         if amount > cap:
-            message = _("金额 %(amount)s 元超过单次救助上限 %(cap)s 元：须报告协商（一事一议），不能先行救助") % {
+            refusal = _("金额 %(amount)s 元超过单次救助上限 %(cap)s 元：须报告协商（一事一议），不能先行救助") % {
                 "amount": _yuan(amount), "cap": _yuan(cap)}
-            raise DomainError(message, code=E.NEEDS_CONSULTATION, status=409)
+            raise DomainError(refusal, code=E.NEEDS_CONSULTATION, status=409)
         if result.get("fast_track_payer") == "county" and not can(
                 actor, FAST_TRACK_COUNTY, Target(region_prefix=locked.handling_region.prefix)):
             raise Forbidden(_("金额 %(amount)s 元超过乡镇先行救助限额，须由县级先行救助") % {"amount": _yuan(amount)},
@@ -936,8 +940,8 @@ def case_fast_track(*, actor: Any, case: Case, version: Any, amount_fen: int, me
         locked.paperwork_owed = True
         case = _move(locked, t, actor=actor, now=now, data={"aid_id": aid.pk, "amount_fen": amount,
                                                              "decision_id": decision.pk},
-                     summary=_("先行救助：已支付 %(amount)s 元（%(method)s），须补办审核审批手续") % {
-                         "amount": _yuan(amount), "method": AidMethod(method).label},
+                     summary=message(gettext_noop("先行救助：已支付 %(amount)s 元（%(method)s），须补办审核审批手续"), {
+                         "amount": _yuan(amount), "method": AidMethod(method).label}),
                      changes={"fast_tracked": (False, True), "paperwork_owed": (False, True),
                               "aid_amount_fen": (None, amount)})
         _start(case, MAKEUP_PAPERWORK, actor=actor, now=now)
@@ -965,8 +969,8 @@ def case_assist(*, actor: Any, case: Case, version: Any, amount_fen: int, method
                                      decision=locked.decision, note=_note(note), given_by=_user(actor), given_at=now)
         payments_create(aid=aid, instalments=instalments, actor=actor, paid_now=method in IN_PERSON)
         return _move(locked, t, actor=actor, now=now, data={"aid_id": aid.pk, "amount_fen": amount},
-                     summary=_("救助实施：发放 %(amount)s 元（%(method)s）") % {
-                         "amount": _yuan(amount), "method": AidMethod(method).label},
+                     summary=message(gettext_noop("救助实施：发放 %(amount)s 元（%(method)s）"), {
+                         "amount": _yuan(amount), "method": AidMethod(method).label}),
                      changes={"aid_amount_fen": (None, amount)})
 
 
@@ -990,7 +994,7 @@ def case_transfer(*, actor: Any, case: Case, version: Any, to_region_code: str, 
         locked.transfer_to = target
         return _move(locked, t, actor=actor, now=now, reason=reason,
                      data={"transfer_id": transfer.pk, "to_region": target.code},
-                     summary=_("转出至 %(region)s") % {"region": target.name},
+                     summary=message(gettext_noop("转出至 %(region)s"), {"region": target.name}),
                      changes={"transfer_to": (None, target.code)})
 
 
@@ -1026,7 +1030,8 @@ def case_transfer_accept(*, actor: Any, case: Case, version: Any, note: str = ""
         Deadline.objects.filter(subject_type=CASE_SUBJECT, subject_id=str(locked.pk), met_at__isnull=True,
                                 cancelled_at__isnull=True).update(region_code=transfer.to_region.code)
         case = _move(locked, t, actor=actor, now=now, data={"transfer_id": transfer.pk, "note": _note(note)},
-                     summary=_("%(region)s 接收转入，继续办理") % {"region": transfer.to_region.name},
+                     summary=message(gettext_noop("%(region)s 接收转入，继续办理"), {
+                         "region": transfer.to_region.name}),
                      changes={"handling_region": (old_region.code, transfer.to_region.code)})
         if aid is not None:
             _aid_deadline_carry_on(case, aid, actor=actor)
@@ -1045,7 +1050,8 @@ def case_transfer_refuse(*, actor: Any, case: Case, version: Any, reason: str) -
         locked.transfer_to = None
         case = _move(locked, t, actor=actor, now=now, reason=reason, target=transfer.from_stage,
                      data={"transfer_id": transfer.pk},
-                     summary=_("%(region)s 拒收转入，退回原办理地") % {"region": transfer.to_region.name},
+                     summary=message(gettext_noop("%(region)s 拒收转入，退回原办理地"), {
+                         "region": transfer.to_region.name}),
                      changes={"transfer_to": (transfer.to_region.code, None)})
         if case.stage == Stage.REVIEWED and case.public_notice_required:
             _start_notice(case, actor, now)  # the notice withdrawn by the transfer runs again
@@ -1086,7 +1092,7 @@ def objection_add(*, actor: Any, case: Case, text: str, raised_by: str = "") -> 
         locked.updated_at = now
         locked.save(update_fields=["version", "updated_at"])
         case_event_record(case=locked, kind="objection", actor=_user(actor), at=now,
-                          summary=(_("收到公示异议：%(text)s") % {"text": text})[:300],
+                          text=message(gettext_noop("收到公示异议：%(text)s"), {"text": text}),
                           data={"objection_id": objection.pk})
         audit_record(actor=actor, action="cases.objection.add", subject=locked, subject_label=locked.number,
                      region_code=locked.handling_region.code, changes={"objection": (None, objection.pk)})
@@ -1120,8 +1126,8 @@ def objection_resolve(*, actor: Any, objection: Objection, outcome: str, resolut
         locked.updated_at = now
         locked.save(update_fields=["version", "updated_at"])
         case_event_record(case=locked, kind="objection_resolved", actor=_user(actor), at=now,
-                          summary=(_("公示异议办结：%(outcome)s；%(text)s") % {
-                              "outcome": ObjectionOutcome(outcome).label, "text": resolution})[:300],
+                          text=message(gettext_noop("公示异议办结：%(outcome)s；%(text)s"), {
+                              "outcome": ObjectionOutcome(outcome).label, "text": resolution}),
                           data={"objection_id": current.pk, "outcome": outcome})
         audit_record(actor=actor, action="cases.objection.resolve", subject=locked, subject_label=locked.number,
                      region_code=locked.handling_region.code, changes={"objection_outcome": (None, outcome)})

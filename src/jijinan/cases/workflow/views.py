@@ -201,7 +201,7 @@ def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the call-back or visit (回访) of a case at the follow-up stage."""
     case = selectors.case_get_for_user(user=request.user, pk=pk)
     require(request.user, FOLLOW_UP_RECORD, Target(region_prefix=case.handling_region.prefix))
-    needs = [(n.code, n.name) for n in selectors.need_type_list()]
+    needs = [(n.code, n.label) for n in selectors.need_type_list()]
     form = FollowUpForm(request.POST or None, needs=needs, initial={"version": case.version})
     stale = 0
     if request.method == "POST" and form.is_valid():

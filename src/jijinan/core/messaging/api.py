@@ -31,6 +31,15 @@ class InboxItemOut(Schema):
     created_at: datetime
     read_at: datetime | None
 
+    # In the request's language, as the page shows them.
+    @staticmethod
+    def resolve_title(obj: InboxItem) -> str:
+        return obj.title_text
+
+    @staticmethod
+    def resolve_body(obj: InboxItem) -> str:
+        return obj.body_text
+
 
 class InboxFilter(Schema):
     unread: bool = Field(False, description="只看未读 / unread only")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from jijinan.core.messaging.models import InboxItem
 from jijinan.core.permissions import ALL_ROLES, Rule, ScopeKind, ScopePaths, register_actions
+from jijinan.core.texts import Stored, render_source
 
 INBOX_VIEW = "inbox.view"
 INBOX_PATHS = ScopePaths(owner="user")
@@ -35,6 +36,18 @@ class Notice:
     url: str = ""
     subject_type: str = ""
     subject_id: str = ""
+    texts: dict[str, Any] = field(default_factory=dict)  # title and body as messages (core.texts)
+
+    @classmethod
+    def translated(cls, kind: str, title: Stored, body: Stored | str = "", url: str = "", subject_type: str = "",
+                   subject_id: str = "") -> Notice:
+        """A notice shown in each reader's language: ``title`` (and ``body`` when it is a message)
+        are ``core.texts`` messages; their Chinese rendering is kept as the plain title and body."""
+        texts: dict[str, Any] = {"title": title}
+        if isinstance(body, dict):
+            texts["body"] = body
+        return cls(kind, render_source(title), render_source(body) if isinstance(body, dict) else body, url,
+                   subject_type, subject_id, texts)
 
 
 def inbox_post(*, user_ids: Iterable[int], notice: Notice, event_id: uuid.UUID | str | None = None) -> int:
@@ -50,7 +63,7 @@ def inbox_post(*, user_ids: Iterable[int], notice: Notice, event_id: uuid.UUID |
     InboxItem.objects.bulk_create([
         InboxItem(user_id=i, kind=notice.kind, title=notice.title[:TITLE_MAX], body=notice.body[:BODY_MAX],
                   url=notice.url, subject_type=notice.subject_type, subject_id=str(notice.subject_id),
-                  event_id=event, created_at=now)
+                  texts=notice.texts, event_id=event, created_at=now)
         for i in ids])
     return len(ids)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jijinan.core.protected.fields import EncryptedTextField
+from jijinan.core.texts import render
 
 SMS_TO_PURPOSE = "core.sms.to"
 SMS_TEXT_PURPOSE = "core.sms.text"
@@ -99,6 +100,9 @@ class InboxItem(models.Model):
     event_id = models.UUIDField(_("事件编号"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    # The title and body as messages with their parameters (core.texts), shown in the reader's
+    # language; ``title`` and ``body`` keep their Chinese rendering.
+    texts = models.JSONField(_("文本"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("站内通知")
@@ -110,6 +114,14 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        return render((self.texts or {}).get("title"), self.title)
+
+    @property
+    def body_text(self) -> str:
+        return render((self.texts or {}).get("body"), self.body)
 
 
 MAIL_BODY_PURPOSE = "core.mail.body"

@@ -73,3 +73,35 @@ document.addEventListener("keydown", (event) => {
     open.querySelector("summary").focus();
   }
 });
+// A table wider than its box scrolls inside it: the box takes keyboard focus then, so it can be
+// scrolled without a mouse (and is named after the table's caption or heading for screen readers).
+function markScrollables(root) {
+  for (const box of (root || document).querySelectorAll(".table-wrap")) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute("tabindex", "0");
+      if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        const table = box.querySelector("table");
+        const caption = table && table.caption ? table.caption.textContent.trim() : "";
+        const heading = box.closest("section, article, main")?.querySelector("h1, h2, h3");
+        box.setAttribute("aria-label", caption || (heading ? heading.textContent.trim() : document.title));
+      }
+    } else if (box.getAttribute("tabindex") === "0") {
+      box.removeAttribute("tabindex");
+    }
+  }
+}
+window.addEventListener("resize", () => markScrollables());
+
+// Tables written without a scrolling box get one, so a wide table never widens the page.
+function wrapTables(root) {
+  for (const table of (root || document).querySelectorAll(".page table")) {
+    if (table.closest(".table-wrap")) continue;
+    const box = document.createElement("div");
+    box.className = "table-wrap";
+    table.replaceWith(box);
+    box.appendChild(table);
+  }
+}
+document.addEventListener("DOMContentLoaded", () => { wrapTables(); markScrollables(); });
+document.addEventListener("htmx:afterSettle", (event) => { wrapTables(event.target); markScrollables(); });
