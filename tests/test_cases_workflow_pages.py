@@ -3,6 +3,7 @@ posted with the case's version, the printable refusal notice, objections, close-
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -338,3 +339,46 @@ def test_a_payment_is_recorded_and_reissued_from_the_case_page(people, subject):
     assert payment.status == "failed" and payment.note == "户名不符"
     client.post(f"/cases/{case.pk}/payments/{payment.pk}/reissue/", {"version": payment.version})
     assert CaseAid.objects.get(case=case).payments.filter(status="pending", reissue_of=payment).exists()
+
+
+def _issued_report(household: Any) -> Any:
+    from jijinan.verification import services as verification
+    from jijinan.verification.choices import AuthorisationMethod, Source
+    from jijinan.verification.demo import ensure_valid_months_parameter, tiny_png
+    from jijinan.verification.documents import Document
+
+    ensure_valid_months_parameter()
+    members = [m.person_id for m in verification.current_members(household)]
+    verification.authorisation_record(actor=None, household=household, signatory_ids=members,
+                                      signed_on=timezone.localdate() - timedelta(days=3),
+                                      method=AuthorisationMethod.SIGNED_ON_SCREEN,
+                                      document=Document(tiny_png(), "png", "s.png"))
+    request, = verification.request_create(actor=None, household=household, sources_wanted=[Source.SECURITIES],
+                                           purpose="临时救助审核")
+    verification.result_enter(actor=None, request=request, version=1, facts={"balance_fen": 100})
+    return verification.report_issue(actor=None, household=household)
+
+
+def test_the_review_picks_the_households_verification_report_from_a_list(people, subject):  # type: ignore[no-untyped-def]
+    """The report a review cites is chosen among the household's issued reports, by number and date,
+    never typed; another household's report is not offered and is refused when forced."""
+    _head, household = subject
+    report = _issued_report(household)
+    other = _issued_report(_household(_person("周其他", TOWNSHIP, 21)))
+    case = _case(people, subject)
+    reviewer = _client(people[Role.TOWNSHIP_REVIEWER])
+    page = reviewer.get(f"/cases/{case.pk}/").content.decode()
+    select = page[page.index('name="review-verification_report_id"'):]
+    select = select[:select.index("</select>")]
+    assert f'value="{report.pk}"' in select and f"第{report.number}号" in select
+    assert f'value="{other.pk}"' not in select
+    assert re.search(r'<select[^>]*name="review-verification_report_id"', page)  # a list, not a typed number
+
+    forced = reviewer.post(f"/cases/{case.pk}/act/review/",
+                           _review_form(case.version, verification_report_id=other.pk, home_visit_on=""))
+    assert forced.status_code == 400 and _fresh(case).stage == Stage.ACCEPTED
+    done = reviewer.post(f"/cases/{case.pk}/act/review/",
+                         _review_form(case.version, verification_report_id=report.pk, home_visit_on=""))
+    assert done.status_code == 302
+    assert _fresh(case).stage == Stage.REVIEWED
+    assert case.reviews.get().verification_report_id == report.pk  # type: ignore[attr-defined]
