@@ -234,10 +234,13 @@ def test_the_calculator_refuses_an_empty_household_and_a_foreign_region(defaults
     client = login(staff(XUANWU))
     before = counts()
     empty = client.post("/policy/calculator/", {**calculator_form(save="on"), "m-0-age": "", "m-1-age": ""})
-    assert empty.status_code == 200 and "至少填写一位家庭成员" in empty.content.decode()
-    assert client.post("/policy/calculator/", calculator_form(region_code=GULOU, save="on")).status_code == 403
+    assert empty.status_code == 400 and "至少填写一位家庭成员" in empty.content.decode()
+    # A region outside the clerk's area is refused beside the region picker, the household kept.
+    foreign = client.post("/policy/calculator/", calculator_form(region_code=GULOU, save="on"))
+    assert foreign.status_code == 400 and "不在您的工作范围内" in foreign.content.decode()
+    assert 'name="monthly_income" value="500"' in foreign.content.decode()
     old = client.post("/policy/calculator/", calculator_form(on="2001-01-01", save="on"))
-    assert old.status_code == 200 and "没有生效的取值" in old.content.decode()
+    assert old.status_code == 400 and "没有生效的取值" in old.content.decode()
     assert counts() == before
 
 

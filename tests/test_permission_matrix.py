@@ -76,7 +76,7 @@ CASES: dict[str, Case] = {
     # --- organisations ---
     "* /accounts/organisations/": Case("GET", _fixed("/accounts/organisations/")),
     "* /accounts/organisations/new/": Case("POST", _fixed("/accounts/organisations/new/"), _org_payload,
-                                           scoped_body=True),
+                                           scoped_body=True, body_refusal=400),
     "* /accounts/organisations/<int:pk>/": Case(
         "GET", lambda w, s: f"/accounts/organisations/{w.office(s).pk}/", scoped_record=True),
     "* /accounts/organisations/<int:pk>/edit/": Case(

@@ -58,7 +58,7 @@ def _png(w: World, s: bool) -> dict[str, Any]:
 
 def _on_call(w: World, s: bool) -> dict[str, Any]:
     now = timezone.localtime()
-    return {"county_code": "320102000000" if s else "320106000000", "username": w.staff(s).username,
+    return {"county_code": "320102000000" if s else "320106000000", "user": w.staff(s).pk,
             "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (now + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")}
 
@@ -69,7 +69,7 @@ A = "/api/v1/cases/{pk}"
 CASES: dict[str, Case] = {
     "* /cases/apply/": Case("GET", fixed("/cases/apply/")),
     "* /cases/mine/": Case("GET", fixed("/cases/mine/")),
-    "* /cases/on-call/": Case("POST", fixed("/cases/on-call/"), _on_call, scoped_body=True),
+    "* /cases/on-call/": Case("POST", fixed("/cases/on-call/"), _on_call, scoped_body=True, body_refusal=400),
     "* /cases/new/": Case("POST", fixed("/cases/new/"), _intake, scoped_body=True, body_refusal=400),
     "* /cases/<int:pk>/": Case("GET", _pk(C), scoped_record=True),
     "* /cases/<int:pk>/attachments/": Case("POST", _pk(C + "attachments/"), _png, multipart=True,

@@ -75,11 +75,13 @@ def _act_url(name: str) -> Any:
 CASES: dict[str, Case] = {
     **{f"* /cases/<int:pk>/act/{name}/": Case("POST", _act_url(name), _form(name), scoped_record=True, ok=GUARDED)
        for name in TRANSITIONS},
-    # The world's cases are not at the follow-up stage: a permitted user is told so (302 back to the case).
+    # The world's cases are not at the follow-up stage: a permitted user is told so on the form, with what
+    # was typed kept (409).
     "* /cases/<int:pk>/follow-up/": Case(
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/follow-up/",
-        lambda w, s: {"version": 1, "method": "phone", "done_on": "2026-01-05", "outcome": "已好转",
-                      "satisfaction": "5", "need_resolved": "yes"}, scoped_record=True),
+        lambda w, s: {"version": CaseModel.objects.get(pk=_case_pk(w, s)).version, "method": "phone",
+                      "done_on": "2026-01-05", "outcome": "已好转",
+                      "satisfaction": "5", "need_resolved": "yes"}, scoped_record=True, ok=frozenset({409})),
     "* /cases/<int:pk>/payments/<int:payment_pk>/": Case(
         "POST", lambda w, s: f"/cases/{_case_pk(w, s)}/payments/{_x(w, 'payment', s).pk}/",
         lambda w, s: {"version": 1, "status": "paid", "reference": "BOC-1"}, scoped_record=True),

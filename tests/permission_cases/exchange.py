@@ -78,7 +78,7 @@ CASES: dict[str, Case] = {
     "* /exchange/": Case("GET", fixed("/exchange/")),
     "* /exchange/sources/<str:code>/template/": Case("GET", fixed("/exchange/sources/deaths/template/")),
     "* /exchange/upload/": Case("POST", fixed("/exchange/upload/"), _upload("region_code"), multipart=True,
-                                scoped_body=True),
+                                scoped_body=True, body_refusal=400),
     "* /exchange/batches/": Case("GET", fixed("/exchange/batches/")),
     "* /exchange/batches/<int:pk>/": Case("GET", _batch("validated", ""), scoped_record=True),
     "* /exchange/batches/<int:pk>/errors/": Case("GET", _batch("validated", "errors/"), scoped_record=True),

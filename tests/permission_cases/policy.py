@@ -109,7 +109,8 @@ CASES: dict[str, Case] = {
                                                                  api=True, scoped_record=True),
     "GET /api/v1/policy/decisions/<decision_id>/what-if": Case(
         "GET", _decision("/what-if?on=2025-06-01", api=True), api=True, scoped_record=True),
-    "* /policy/calculator/": Case("POST", fixed("/policy/calculator/"), _calculator_form, scoped_body=True),
+    "* /policy/calculator/": Case("POST", fixed("/policy/calculator/"), _calculator_form, scoped_body=True,
+                                  body_refusal=400),
     "* /policy/decisions/": Case("GET", fixed("/policy/decisions/")),
     "* /policy/decisions/export/": Case("GET", fixed("/policy/decisions/export/?program=medical_assistance")),
     "* /policy/decisions/<int:pk>/": Case("GET", _decision(""), scoped_record=True),
@@ -133,7 +134,8 @@ CASES: dict[str, Case] = {
                                             "&date_b=2031-06-01")),
     "* /policy/parameters/<str:name>/": Case("GET", fixed(f"/policy/parameters/{NAME}/")),
     "* /policy/parameters/<str:name>/versions/new/": Case(
-        "POST", fixed(f"/policy/parameters/{NAME}/versions/new/"), _form_version, scoped_body=True),
+        "POST", fixed(f"/policy/parameters/{NAME}/versions/new/"), _form_version, scoped_body=True,
+        body_refusal=400),
     "* /policy/versions/<int:pk>/withdraw/": Case(
         "POST", _pending("withdraw/"), lambda w, s: {"reason": "测试撤回"}, scoped_record=True),
 }

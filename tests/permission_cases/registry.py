@@ -120,7 +120,8 @@ CASES: dict[str, Case] = {
     # --- pages ---
     "* /registry/": Case("GET", fixed("/registry/")),
     "* /registry/persons/": Case("GET", fixed("/registry/persons/?q=zhang")),
-    "* /registry/persons/new/": Case("POST", fixed("/registry/persons/new/"), _new_person, scoped_body=True),
+    "* /registry/persons/new/": Case("POST", fixed("/registry/persons/new/"), _new_person, scoped_body=True,
+                                     body_refusal=400),
     "* /registry/persons/<int:pk>/": Case("GET", _pk("person", P), scoped_record=True),
     "* /registry/persons/<int:pk>/edit/": Case("POST", _pk("person", P + "edit/"), _person_form,
                                                scoped_record=True),
@@ -144,7 +145,7 @@ CASES: dict[str, Case] = {
     "* /registry/households/export/": Case("GET", fixed("/registry/households/export/?region=320102")),
     "* /registry/households/new/": Case(
         "POST", fixed("/registry/households/new/"),
-        lambda w, s: {**_household_form(w, s), "head": _r(w, "free", s).pk}, scoped_body=True),
+        lambda w, s: {**_household_form(w, s), "head": _r(w, "free", s).pk}, scoped_body=True, body_refusal=400),
     "* /registry/households/<int:pk>/": Case("GET", _pk("household", H), scoped_record=True),
     "* /registry/households/<int:pk>/edit/": Case("POST", _pk("household", H + "edit/"), _household_form,
                                                   scoped_record=True),

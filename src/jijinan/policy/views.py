@@ -206,9 +206,11 @@ def calculator(request: HttpRequest) -> HttpResponse:
         bind_region_pickers(form, request.user)
         ages = [a for a in request.GET.getlist("age") if a.isdigit()][:12]
         members = MemberFormSet(prefix="m", initial=[{"age": int(a)} for a in ages])
+    # A form sent back (a region outside the user's area, a missing member …) answers 400.
+    refused = request.method == "POST" and (bool(form.errors) or not members.is_valid())
     return render(request, "policy/calculator.html", {
         "form": form, "members": members, "evaluated": evaluated,
-        "may_view_decisions": can(request.user, DECISION_VIEW)})
+        "may_view_decisions": can(request.user, DECISION_VIEW)}, status=400 if refused else 200)
 
 
 def _evaluate_all(request: HttpRequest, form: Any, inputs: dict[str, dict[str, Any]], programs: Any
