@@ -91,6 +91,19 @@ def check_page(page, name: str) -> Path:  # type: ignore[no-untyped-def]
 JOURNEY_PASSWORD = "journey-pass-2026"
 
 
+def seed_again() -> None:
+    """What the migrations seeded (department types, program types, case vocabularies, the
+    responsibility matrix), seeded again: a transactional test runs after others emptied the tables."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
+    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
+    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
+
+
 def sign_in(page, username: str, password: str = JOURNEY_PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto(page.base_url + "/accounts/login/")
     page.fill("input[name=username]", username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.conftest import screenshot
+from e2e.conftest import screenshot, seed_again
 from tests.world import XUANWU, build_world, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -19,6 +19,7 @@ def _sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unt
 
 
 def test_admin_adds_staff_who_then_signs_in(page):
+    seed_again()
     world = build_world()
     admin = persona(world, "administrator", at=XUANWU)
     admin.set_password("admin-pass-2026")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, sign_in
+from e2e.conftest import JOURNEY_PASSWORD, check_page, seed_again, sign_in
 from tests.world import build_world, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -13,6 +13,7 @@ NANJING, MEIYUAN, GULOU_TOWNSHIP = "320100000000", "320102002000", "320106001000
 
 
 def test_a_clerk_picks_the_township_by_its_pinyin_on_a_phone(page):  # type: ignore[no-untyped-def]
+    seed_again()
     world = build_world()
     clerk = persona(world, "window_clerk", at=NANJING)  # two townships in the area: nothing is guessed
     clerk.set_password(JOURNEY_PASSWORD)
