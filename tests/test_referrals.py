@@ -703,3 +703,18 @@ def test_an_email_that_fails_is_recorded_retried_and_sent_once(settings, world):
     assert len(mail.outbox) == 1 and mail.outbox[0].body == "任务 A-01 被退回 2 次"
     row.refresh_from_db()
     assert row.status == "sent" and row.attempts == 2 and row.body.reveal() == "任务 A-01 被退回 2 次"
+
+
+def test_a_matrix_rule_picks_its_program_from_the_list(world, offices, people):
+    """The rule's program is chosen among the program types by name, not typed as a code; a code
+    that is no program is refused on the form with the rest kept."""
+    admin = _client(persona(world, Role.ADMINISTRATOR, at="320000000000"))
+    page = admin.get("/referrals/matrix/new/").content.decode()
+    select = page[page.index('name="program"'):]
+    select = select[:select.index("</select>")]
+    assert 'value="dibao"' in select and "低保" in select and "救助项目代码" not in page
+    base = {"need": "housing", "department_type": "housing", "required_result": "安置结果"}
+    refused = admin.post("/referrals/matrix/new/", {**base, "program": "no-such-program"})
+    assert refused.status_code == 400 and "安置结果" in refused.content.decode()
+    assert admin.post("/referrals/matrix/new/", {**base, "program": "dibao"}).status_code == 302
+    assert ResponsibilityRule.objects.filter(program="dibao", retired_at__isnull=True).exists()

@@ -134,7 +134,7 @@ UNIT_CHOICES = [("", "—"), (DeadlineUnit.WORKING_DAYS, _("工作日")), (Deadl
 class RuleForm(forms.Form):
     need = forms.ChoiceField(label=_("需求类型"))
     category = forms.ChoiceField(label=_("急难类别"), required=False, help_text=_("留空：任何类别"))
-    program = forms.CharField(label=_("救助项目代码"), required=False, max_length=30, help_text=_("留空：任何项目"))
+    program = forms.ChoiceField(label=_("救助项目"), required=False)
     region_code = RegionPickerField(label=_("适用区划"), levels=ALL_LEVELS, action=MATRIX_MANAGE, prefill=False,
                                     required=False, help_text=_("不选：全省"))
     department_type = forms.ChoiceField(label=_("责任部门"))
@@ -146,9 +146,11 @@ class RuleForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, needs: list[tuple[str, str]], categories: list[tuple[str, str]],
-                 departments: list[tuple[str, str]], user: Any, **kwargs: Any) -> None:
+                 departments: list[tuple[str, str]], user: Any, programs: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bind_region_pickers(self, user)
         self.fields["need"].choices = [("", _("— 请选择 —")), *needs]  # type: ignore[attr-defined]
         self.fields["category"].choices = [("", _("任何类别")), *categories]  # type: ignore[attr-defined]
+        self.fields["program"].choices = [("", _("任何项目")), *(programs or [])]  # type: ignore[attr-defined]
         self.fields["department_type"].choices = [("", _("— 请选择 —")), *departments]  # type: ignore[attr-defined]

@@ -68,6 +68,7 @@ from jijinan.referrals.permissions import (
     TASK_TRANSFER,
     TASK_VIEW,
 )
+from jijinan.registry.selectors import program_types
 
 PAGE_SIZE = 50
 FREE_ROWS = 2
@@ -449,7 +450,8 @@ def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
 def _rule_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> RuleForm:
     return RuleForm(data, user=request.user, needs=_need_choices(),
                     categories=[(c.code, c.label) for c in CaseCategory.objects.filter(active=True)],
-                    departments=[(d.code, d.name) for d in selectors.department_types()], **kwargs)
+                    departments=[(d.code, d.label) for d in selectors.department_types()],
+                    programs=[(p.code, p.label) for p in program_types()], **kwargs)
 
 
 @requires(MATRIX_VIEW)
