@@ -15,7 +15,7 @@ from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import AidPayment, Case, CaseEvent
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role
-from tests.test_cases import VILLAGE, _household, _person, intake
+from tests.test_cases import TOWNSHIP, VILLAGE, _household, _person, intake
 from tests.world import XUANWU, persona
 
 
@@ -118,3 +118,10 @@ def test_the_triage_rule_by_rule_text_folds_away(world, defaults):  # type: igno
     for part in triage.split('data-testid="suggestion"')[1:]:
         if "<ul>" in part:
             assert part.index('<details class="fold"><summary>逐条测算依据</summary>') < part.index("<ul>")
+
+
+def test_a_person_who_asked_for_themself_is_the_applicant(world):  # type: ignore[no-untyped-def]
+    clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
+    person = _person("赵本人", TOWNSHIP, 31)
+    case = case_intake(actor=clerk, data=intake(person_id=person.pk, subject_name="", reporter_name="")).case
+    assert _value(_summary(_page(clerk, case)), "applicant") == "赵本人（本人）"

@@ -104,6 +104,8 @@ def case_summary(*, case: Case, deadlines: list[Deadline], aid: list[CaseAid] | 
     applicant = case.reporter_name or ""
     if applicant and case.reporter_relation:
         applicant = _("%(name)s（%(relation)s）") % {"name": applicant, "relation": case.reporter_relation}
+    elif not applicant and case.person is not None:  # nobody reported for them: the person asked
+        applicant = _("%(name)s（%(relation)s）") % {"name": case.person.name, "relation": _("本人")}
     subject = case.person.name if case.person is not None else (case.subject_name or "")
     flags = _own_flags(case)
     for source in _flag_sources.values():
