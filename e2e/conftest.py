@@ -104,6 +104,14 @@ def seed_again() -> None:
     import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
 
 
+def ready(user):  # type: ignore[no-untyped-def]
+    """A journey's user: signs in with JOURNEY_PASSWORD, no password change asked."""
+    user.set_password(JOURNEY_PASSWORD)
+    user.must_change_password = False
+    user.save()
+    return user
+
+
 def sign_in(page, username: str, password: str = JOURNEY_PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page.goto(page.base_url + "/accounts/login/")
     page.fill("input[name=username]", username)

@@ -4,13 +4,10 @@ follow-up and closes the case. Every step goes through the pages, with screensho
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
+from e2e.conftest import JOURNEY_PASSWORD, ready, screenshot, seed_again, sign_in, sign_out
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case, CaseAid
 from tests.test_cases import TOWNSHIP, _household, _person
@@ -30,21 +27,11 @@ def _act(page, name: str, fields: dict[str, str] | None = None) -> None:  # type
 
 
 def _setup() -> dict[str, object]:
-    # A transactional test runs after others flushed the tables: what the migrations seeded (department
-    # types, program types, case vocabularies) is seeded again, as the migrations do.
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
-    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
+    seed_again()
     world = build_world()
     load_policy_defaults()
-    people = {}
-    for role in ("window_clerk", "township_reviewer", "township_lead"):
-        user = persona(world, role, at=XUANWU)
-        user.set_password(PASSWORD)
-        user.must_change_password = False
-        user.save()
-        people[role] = user
+    people = {role: ready(persona(world, role, at=XUANWU))
+              for role in ("window_clerk", "township_reviewer", "township_lead")}
     head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
     _household(head, _person("李秀英", TOWNSHIP, 12))
     return {"people": people, "head": head}

@@ -4,13 +4,11 @@ what waits, the unread notice) and opens a case from it: its summary comes first
 from __future__ import annotations
 
 from datetime import timedelta
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, sign_in
+from e2e.conftest import check_page, ready, seed_again, sign_in
 from jijinan.core.messaging.inbox import Notice, inbox_post
 from jijinan.core.models import Deadline
 from tests.test_cases_queue import make_case
@@ -20,16 +18,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _setup():  # type: ignore[no-untyped-def]
-    # A transactional test runs after others flushed the tables: the migrations' seeds again.
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    seed_again()
     world = build_world()
     clerk = persona(world, "window_clerk", at=XUANWU)
     clerk.full_name = "窗口甲"
-    clerk.set_password(JOURNEY_PASSWORD)
-    clerk.must_change_password = False
-    clerk.save()
+    ready(clerk)
     case = make_case(owner=clerk, subject_name="王建国", reporter_name="李秀英", reporter_relation="邻居",
                      requested_amount_fen=150000, crisis=True)
     now = timezone.now()

@@ -5,12 +5,10 @@ description or crisis detail), restored on return, cleared on submit and on sign
 from __future__ import annotations
 
 import json
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, sign_in, sign_out
+from e2e.conftest import check_page, ready, seed_again, sign_in, sign_out
 from tests.test_cases import TOWNSHIP, _person
 from tests.world import XUANWU, build_world, persona
 
@@ -19,14 +17,10 @@ DRAFT = "jijinan:draft:intake"
 
 
 def _clerk() -> str:
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    seed_again()
     world = build_world()
     user = persona(world, "window_clerk", at=XUANWU)
-    user.set_password(JOURNEY_PASSWORD)
-    user.must_change_password = False
-    user.save()
+    ready(user)
     return str(user.username)
 
 

@@ -4,13 +4,10 @@ page is checked with ``check_page`` (no sideways scrolling, no serious or critic
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, sign_in
+from e2e.conftest import JOURNEY_PASSWORD, check_page, ready, seed_again, sign_in
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.cases.intake.services import case_intake
@@ -28,28 +25,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-def _ready(user: User) -> User:
-    user.set_password(JOURNEY_PASSWORD)
-    user.must_change_password = False
-    user.save()
-    return user
-
-
 def _fresh(case: Case) -> Case:
     return Case.objects.select_related("handling_region", "transfer_to", "person", "household").get(pk=case.pk)
 
 
 def _setup() -> dict[str, object]:
-    # A transactional test runs after others flushed the tables: what the migrations seeded is seeded again.
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
-    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
+    seed_again()
     world = build_world()
     load_policy_defaults()
-    people = {role: _ready(persona(world, role, at=XUANWU)) for role in (
+    people = {role: ready(persona(world, role, at=XUANWU)) for role in (
         Role.WINDOW_CLERK, Role.TOWNSHIP_REVIEWER, Role.TOWNSHIP_LEAD, Role.SUPERVISOR)}
-    people[Role.ADMINISTRATOR] = _ready(persona(world, Role.ADMINISTRATOR, at="320000000000"))
+    people[Role.ADMINISTRATOR] = ready(persona(world, Role.ADMINISTRATOR, at="320000000000"))
     medical = Organisation.objects.create(
         kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区医疗保障局（城乡居民医疗救助经办窗口）",
         region=Region.objects.get(code=XUANWU), department_type=DepartmentType.objects.get(code="medical_security"))
@@ -57,7 +43,7 @@ def _setup() -> dict[str, object]:
                                        full_name="欧阳明月")
     Grant.objects.create(user=handler, role=Role.DEPARTMENT_HANDLER, region=medical.region,
                          department_type=medical.department_type)
-    people[Role.DEPARTMENT_HANDLER] = _ready(handler)
+    people[Role.DEPARTMENT_HANDLER] = ready(handler)
     # A family with a long name and address, a case with a full timeline, and a task for the office.
     head = _person("阿卜杜热合曼·艾买提江", TOWNSHIP, 11, phone="13912345678")
     household = _household(head, _person("李秀英", TOWNSHIP, 12))

@@ -4,12 +4,9 @@ address bar. Every page is checked with axe-core and for sideways scrolling."""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, sign_in
+from e2e.conftest import check_page, ready, seed_again, sign_in
 from jijinan.registry import services
 from jijinan.registry.choices import Relation
 from tests.permission_cases.registry import valid_id
@@ -21,14 +18,10 @@ NUMBER = valid_id("320102", "19800512", 345)
 
 
 def _setup() -> str:
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
+    seed_again()
     world = build_world()
     user = persona(world, "township_reviewer", at=XUANWU)
-    user.set_password(JOURNEY_PASSWORD)
-    user.must_change_password = False
-    user.save()
+    ready(user)
     person = services.person_create(actor=None, data=services.PersonInput(
         name="王建国", residence_region_code=VILLAGE, id_number=NUMBER, phone="13812340246",
         residence_address="梅园新村长江路18号"))

@@ -7,17 +7,14 @@ screenshots are kept under e2e-artifacts/."""
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from e2e.conftest import JOURNEY_PASSWORD, check_page
+from e2e.test_case_journey import _setup as journey_setup
 from jijinan.cases.choices import Stage
 from jijinan.cases.models import Case
-from tests.test_cases import TOWNSHIP, _household, _person
-from tests.world import XUANWU, build_world, load_policy_defaults, persona
+from tests.test_cases import TOWNSHIP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,24 +24,6 @@ WORDS = {
     "zh-hans": {"cases": "个案", "intake": "受理登记"},
     "en": {"cases": "Cases", "intake": "Intake"},
 }
-
-
-def _setup() -> dict[str, object]:
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
-    world = build_world()
-    load_policy_defaults()
-    people = {}
-    for role in ("window_clerk", "township_reviewer", "township_lead"):
-        user = persona(world, role, at=XUANWU)
-        user.set_password(JOURNEY_PASSWORD)
-        user.must_change_password = False
-        user.save()
-        people[role] = user
-    head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
-    _household(head, _person("李秀英", TOWNSHIP, 12))
-    return {"people": people, "head": head}
 
 
 def _sign_in(page, username: str, lang: str, shot: str) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +55,7 @@ def _open_case_from_home(page, case: Case, shot: str) -> None:  # type: ignore[n
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_a_new_intake_goes_from_the_home_page_to_a_decision_on_a_phone(browser, live_server, lang):  # type: ignore[no-untyped-def]
-    setup = _setup()
+    setup = journey_setup()  # the window journey's people and family
     people, head = setup["people"], setup["head"]
     assert isinstance(people, dict)
     words = WORDS[lang]

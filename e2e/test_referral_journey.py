@@ -4,12 +4,9 @@ amount paid; the reviewer sees both on the case page, and the notices in the inb
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.apps import apps
 
-from e2e.conftest import JOURNEY_PASSWORD, screenshot, sign_in, sign_out
+from e2e.conftest import JOURNEY_PASSWORD, ready, screenshot, seed_again, sign_in, sign_out
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.cases.intake.services import case_intake
@@ -25,26 +22,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = JOURNEY_PASSWORD
 
 
-def _ready(user: User) -> User:
-    user.set_password(PASSWORD)
-    user.must_change_password = False
-    user.save()
-    return user
-
-
 def _handler(office: Organisation, username: str) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, organisation=office, full_name=username)
     Grant.objects.create(user=user, role=Role.DEPARTMENT_HANDLER, region=office.region,
                          department_type=office.department_type)
-    return _ready(user)
+    return ready(user)
 
 
 def _setup() -> dict[str, object]:
-    # A transactional test runs after others flushed the tables: what the migrations seeded is seeded again.
-    import_module("jijinan.accounts.migrations.0003_default_department_types").seed(apps, None)
-    import_module("jijinan.registry.migrations.0002_default_program_types").seed(apps, None)
-    import_module("jijinan.cases.migrations.0001_cases_intake").seed_vocabularies(apps, None)
-    import_module("jijinan.referrals.migrations.0002_matrix_defaults").seed(apps, None)
+    seed_again()
     world = build_world()
     load_policy_defaults()
     xuanwu = Region.objects.get(code=XUANWU)
@@ -52,7 +38,7 @@ def _setup() -> dict[str, object]:
                                           department_type=DepartmentType.objects.get(code="medical_security"))
     education = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name="玄武区教育局",
                                             region=xuanwu, department_type=DepartmentType.objects.get(code="education"))
-    reviewer = _ready(persona(world, Role.TOWNSHIP_REVIEWER, at=XUANWU))
+    reviewer = ready(persona(world, Role.TOWNSHIP_REVIEWER, at=XUANWU))
     clerk = persona(world, Role.WINDOW_CLERK, at=XUANWU)
     head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
     household = _household(head, _person("李秀英", TOWNSHIP, 12))

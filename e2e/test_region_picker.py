@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.conftest import JOURNEY_PASSWORD, check_page, seed_again, sign_in
+from e2e.conftest import check_page, ready, seed_again, sign_in
 from tests.world import build_world, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -16,9 +16,7 @@ def test_a_clerk_picks_the_township_by_its_pinyin_on_a_phone(page):  # type: ign
     seed_again()
     world = build_world()
     clerk = persona(world, "window_clerk", at=NANJING)  # two townships in the area: nothing is guessed
-    clerk.set_password(JOURNEY_PASSWORD)
-    clerk.must_change_password = False
-    clerk.save()
+    ready(clerk)
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, clerk.username)
     page.goto(page.base_url + "/cases/new/")
