@@ -597,3 +597,26 @@ def test_a_panel_shows_only_rows_in_the_viewers_scope(supervisor):
 def test_filters_refuse_an_inverted_date_range():
     with pytest.raises(AuditError):
         AuditFilters(date_from=date(2026, 3, 2), date_to=date(2026, 3, 1))
+
+
+def test_the_audit_filters_offer_actions_and_record_kinds_by_name(admin_session, administrator):
+    """No code is typed: the action and the kind of record are chosen from lists of names; a link's
+    value that no list names still filters."""
+    audit_record(actor=administrator, action="accounts.staff.export", subject_type="accounts.user",
+                 subject_id=str(administrator.pk), subject_label="管理员")
+    _event(1, actor=administrator)
+    html = admin_session.get("/audit/").content.decode()
+    action = html[html.index('name="action"'):]
+    action = action[:action.index("</select>")]
+    assert '<optgroup label="账户">' in action and 'value="accounts."' in action
+    assert 'value="accounts.staff.export">导出工作人员列表' in action
+    kinds = html[html.index('name="subject_type"'):]
+    kinds = kinds[:kinds.index("</select>")]
+    assert 'value="accounts.user"' in kinds and 'value="cases.case">急难事项' in kinds
+    assert "操作代码" not in html
+    picked = admin_session.get("/audit/", {"action": "accounts.", "subject_type": "accounts.user"}).content.decode()
+    assert "共 1 条审计事件" in picked and 'value="accounts." selected' in picked
+    linked = admin_session.get("/audit/", {"subject_type": "tests.thing", "action": "tests."}).content.decode()
+    assert "共 1 条审计事件" in linked
+    refused = admin_session.get("/audit/", {"action": "<script>"}).content.decode()
+    assert "共 2 条审计事件" in refused and "&lt;script&gt;" in refused  # a bad value is reported, not applied

@@ -16,6 +16,11 @@ def register_action_labels(labels: Mapping[str, str | Promise]) -> None:
     _labels.update(labels)
 
 
+def known_actions() -> list[str]:
+    """Every action code with a name: the registered labels and the permission matrix's actions."""
+    return sorted(set(_labels) | set(matrix()))
+
+
 def action_label(code: str) -> str:
     """The registered name, else the permission matrix's description of that action, else the code."""
     if code in _labels:
