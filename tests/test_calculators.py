@@ -410,10 +410,18 @@ def test_cap_and_escalation(amount: int, outcome: str, approver: str) -> None:
     assert result.amount_fen == (amount if outcome == "eligible" else 0)
 
 
-def test_an_amount_above_its_band_goes_to_consultation() -> None:
-    assert temporary(6 * S, AssistanceKind.EXPENSE, Cause.EDUCATION).outcome == "eligible"
+def test_an_amount_above_its_band_within_the_cap_is_the_countys_with_a_written_reason() -> None:
+    at_edge = temporary(6 * S, AssistanceKind.EXPENSE, Cause.EDUCATION)
+    assert (at_edge.outcome, at_edge.within_band, at_edge.band_reason_required) == ("eligible", True, False)
+    assert at_edge.approver == "county"  # above the township ceiling (3×) anyway
     result = temporary(6 * S + 1, AssistanceKind.EXPENSE, Cause.EDUCATION)
-    assert (result.outcome, result.within_band) == ("needs_consultation", False)
+    assert (result.outcome, result.within_band, result.needs_consultation) == ("eligible", False, False)
+    assert (result.approver, result.band_reason_required, result.amount_fen) == ("county", True, 6 * S + 1)
+    # Within the township ceiling but above the emergency band (1–2×): still the county's, with a reason.
+    p = params(temporary_assistance__band_emergency={"min": "1", "max": "2"})
+    small = temporary(2 * S + 1, p=p)
+    assert (small.approver, small.band_reason_required, small.needs_consultation) == ("county", True, False)
+    assert temporary(2 * S, p=p).approver == "township"
     assert temporary(S - 1, AssistanceKind.EXPENSE, Cause.OTHER).within_band  # below the band: a smaller need
 
 

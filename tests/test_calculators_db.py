@@ -82,8 +82,8 @@ def test_every_cited_version_is_the_stored_one(defaults) -> None:  # type: ignor
     ids = {p["version_id"] for p in record["explanation"]["parameters"]}
     stored = dict(ParameterVersion.objects.filter(id__in=ids).values_list("id", "definition__name"))
     assert {p["version_id"]: p["name"] for p in record["explanation"]["parameters"]} == stored
-    # One fen above the emergency band (3 × 945 yuan): only a consultation may decide.
-    assert (result.approver, result.outcome) == ("consultation", "needs_consultation")
+    # One fen above the emergency band (3 × 945 yuan), within the cap: the county, with a written reason.
+    assert (result.approver, result.outcome, result.band_reason_required) == ("county", "eligible", True)
 
 
 def test_a_date_with_no_parameters_in_force_is_refused_and_nothing_is_saved(defaults) -> None:  # type: ignore[no-untyped-def]

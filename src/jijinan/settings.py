@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jijinan.verification",
     "jijinan.cases",
     "jijinan.referrals",
+    "jijinan.consultation",
     "jijinan.web",
 ]
 

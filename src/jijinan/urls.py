@@ -24,6 +24,7 @@ urlpatterns = [
     path("verification/", include("jijinan.verification.urls")),
     path("cases/", include("jijinan.cases.urls")),
     path("referrals/", include("jijinan.referrals.urls")),
+    path("consultation/", include("jijinan.consultation.urls")),
     path("inbox/", include("jijinan.core.messaging.urls")),
     path("", include("jijinan.web.urls")),
 ]

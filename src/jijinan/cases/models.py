@@ -99,6 +99,13 @@ class Case(models.Model):
     decided_amount_fen = models.PositiveBigIntegerField(_("审批金额（分）"), null=True, blank=True)
     approver_level = models.CharField(_("审批层级"), max_length=20, choices=ApproverLevel.choices, blank=True)
     needs_consultation = models.BooleanField(_("需报告协商（一事一议）"), default=False)
+    # A stability risk the reviewer recorded with its reason (a crisis flag alone is none): the case
+    # is escalated whatever the amount.
+    stability_risk = models.BooleanField(_("有影响稳定的风险"), default=False)
+    stability_risk_reason = models.CharField(_("稳定风险情况"), max_length=500, blank=True)
+    # The consultation's decision that lets the stage line go on (一事一议): which escalation, the
+    # amount of temporary assistance it approved, when; empty while none has decided.
+    consultation_authority = models.JSONField(_("会商决定依据"), default=dict, blank=True)
     public_notice_required = models.BooleanField(_("需公示"), default=False)
     close_relative = models.BooleanField(_("近亲属备案对象"), default=False,
                                          help_text=_("申请人是工作人员或村（社区）干部的近亲属，须由县级审核"))

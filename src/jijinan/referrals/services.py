@@ -275,8 +275,8 @@ def _limit(task: Task, now: datetime) -> tuple[int, str, dict[str, Any]]:
     return found.value.count, found.value.unit, {TASK_LIMIT: found.version_id}
 
 
-def _start_deadline(task: Task, actor: Any, now: datetime) -> None:
-    count, unit, parameters = _limit(task, now)
+def _start_deadline(task: Task, actor: Any, now: datetime, limit: tuple[int, str] | None = None) -> None:
+    count, unit, parameters = (*limit, {}) if limit is not None else _limit(task, now)
     task.deadline = deadline_start(actor=actor, subject_type=TASK_SUBJECT, subject_id=task.pk,
                                    region_code=task.office.region.code, kind=TASK_DEADLINE, start=now, limit=count,
                                    unit=unit, owner_organisation=task.office, owner_user=task.handler,
@@ -305,6 +305,8 @@ class TaskDraft:
     need: str = ""
     rule_id: int | None = None
     handler_id: int | None = None
+    # A limit set by whoever charged the office (a consultation's decision), else the matrix's.
+    limit: tuple[int, str] | None = None
 
 
 def _check_drafts(case: Case, drafts: list[TaskDraft]) -> list[tuple[Any, ...]]:
@@ -354,9 +356,11 @@ def _check_drafts(case: Case, drafts: list[TaskDraft]) -> list[tuple[Any, ...]]:
     return checked
 
 
-def tasks_open(*, actor: Any, case: Case, drafts: list[TaskDraft]) -> list[Task]:
-    """Split a case (分办): one task per department office, each with its deadline, at once."""
-    require(actor, TASK_OPEN, case_target(case))
+def tasks_open(*, actor: Any, case: Case, drafts: list[TaskDraft], authorised: bool = False) -> list[Task]:
+    """Split a case (分办): one task per department office, each with its deadline, at once.
+    ``authorised``: the caller decided it under its own right (a consultation's decision)."""
+    if not authorised:
+        require(actor, TASK_OPEN, case_target(case))
     checked = _check_drafts(case, drafts)
     with transaction.atomic():
         locked = Case.objects.select_for_update(of=("self",)).select_related("handling_region").get(pk=case.pk)
@@ -373,12 +377,12 @@ def tasks_open(*, actor: Any, case: Case, drafts: list[TaskDraft]) -> list[Task]
         now = timezone.now()
         sequence = Task.objects.filter(case=locked).aggregate(m=Max("sequence"))["m"] or 0
         tasks = []
-        for _d, office, need, rule, handler, description, required in checked:
+        for d, office, need, rule, handler, description, required in checked:
             sequence += 1
             task = Task.objects.create(case=locked, sequence=sequence, need=need, rule=rule, office=office,
                                        description=description, required_result=required, handler_id=handler,
                                        created_by=_user(actor), created_at=now, last_activity_at=now)
-            _start_deadline(task, actor, now)
+            _start_deadline(task, actor, now, d.limit)
             task.save(update_fields=["deadline"])
             _event(task, TaskEventKind.OPENED, actor=actor, now=now, text=description, to_office=office,
                    data={"need": need.code if need else "", "rule_id": rule.pk if rule else None})

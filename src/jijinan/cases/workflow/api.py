@@ -131,6 +131,10 @@ class WorkflowOut(Schema):
     decided_amount_fen: int | None
     approver_level: str
     needs_consultation: bool
+    stability_risk: bool
+    stability_risk_reason: str
+    consultation_amount_fen: int | None = Field(
+        ..., description="会商决定的一事一议金额（分）；未经会商为空 / the amount a consultation decided, if any")
     public_notice_required: bool
     close_relative: bool
     fast_tracked: bool
@@ -155,6 +159,8 @@ def _workflow_out(user: User, case: Case) -> dict[str, Any]:
         "handling_region_code": case.handling_region.code, "program": case.program,
         "requested_amount_fen": case.requested_amount_fen, "decided_amount_fen": case.decided_amount_fen,
         "approver_level": case.approver_level, "needs_consultation": case.needs_consultation,
+        "stability_risk": case.stability_risk, "stability_risk_reason": case.stability_risk_reason,
+        "consultation_amount_fen": (case.consultation_authority or {}).get("amount_fen"),
         "public_notice_required": case.public_notice_required, "close_relative": case.close_relative,
         "fast_tracked": case.fast_tracked, "paperwork_owed": case.paperwork_owed,
         "refusal_reason": case.refusal_reason, "decision_id": case.decision_id,
@@ -255,6 +261,9 @@ class ReviewIn(Schema):
     declared_assets_fen: int | None = Field(
         None, description="申请人未登记家庭、支出型：申报的金融资产（分）/ a lone applicant's declared assets")
     declared_none: bool = Field(False, description="申请人声明无收入、无财产 / the applicant declared neither")
+    stability_risk: bool = Field(False, description="有影响稳定的风险（须写明理由）；报告协商，不论金额 / a stability "
+                                                    "risk the reviewer judged: escalated whatever the amount")
+    stability_risk_reason: str = Field("", max_length=500, description="稳定风险情况和依据 / the risk and why")
 
     def to_input(self) -> services.ReviewInput:
         return services.ReviewInput(
@@ -264,7 +273,8 @@ class ReviewIn(Schema):
             home_visit_on=self.home_visit_on, home_visit_note=self.home_visit_note,
             verification_report_id=self.verification_report_id, appraisal=self.appraisal,
             appraisal_note=self.appraisal_note, declared_monthly_income_fen=self.declared_monthly_income_fen,
-            declared_assets_fen=self.declared_assets_fen, declared_none=self.declared_none)
+            declared_assets_fen=self.declared_assets_fen, declared_none=self.declared_none,
+            stability_risk=self.stability_risk, stability_risk_reason=self.stability_risk_reason)
 
 
 class ApproveIn(Schema):

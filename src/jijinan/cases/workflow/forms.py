@@ -113,6 +113,12 @@ class ReviewForm(forms.Form):
                                                     required=False, choices=[("", _("不引用核对报告"))])
     appraisal = forms.ChoiceField(label=_("民主评议"), choices=Appraisal.choices, initial=Appraisal.NOT_USED)
     appraisal_note = forms.CharField(label=_("民主评议情况"), max_length=300, required=False)
+    stability_risk = forms.BooleanField(label=_("有影响稳定的风险"), required=False,
+                                        help_text=_("经调查判断存在群体性、极端或其他影响稳定的风险时勾选；"
+                                                    "将报告协商，不论金额。危机个案本身不等于稳定风险"))
+    stability_risk_reason = forms.CharField(label=_("稳定风险情况"), max_length=500, required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}),
+                                            help_text=_("勾选稳定风险时必填：风险情况和判断依据"))
 
     def bind_case(self, case: Any) -> None:
         """Offer the issued verification reports of the case's household (none without one)."""
@@ -138,7 +144,8 @@ class ReviewForm(forms.Form):
                            home_visit_on=d["home_visit_on"], home_visit_note=d["home_visit_note"],
                            verification_report_id=d["verification_report_id"], appraisal=d["appraisal"],
                            appraisal_note=d["appraisal_note"], declared_monthly_income_fen=self._fen("declared_income"),
-                           declared_assets_fen=self._fen("declared_assets"), declared_none=d["declared_none"])
+                           declared_assets_fen=self._fen("declared_assets"), declared_none=d["declared_none"],
+                           stability_risk=d["stability_risk"], stability_risk_reason=d["stability_risk_reason"])
 
 
 class ApproveForm(forms.Form):

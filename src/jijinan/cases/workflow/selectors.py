@@ -114,7 +114,10 @@ def approval_blockers(case: Case, now: datetime | None = None) -> list[tuple[str
         out.append((E.INELIGIBLE, _("测算结果为不符合救助条件，不能批准；请不予救助或退回重新审核")))
     if case.needs_consultation:
         out.append((E.NEEDS_CONSULTATION,
-                    _("金额超过上限或报告协商阈值，或有稳定风险：须报告协商（一事一议），由会商决定")))
+                    _("金额超过单次救助上限或报告协商阈值，或有稳定风险：已报告协商（一事一议），待会商决定后审批")))
+    elif case.approver_level == ApproverLevel.CONSULTATION and not int(
+            (case.consultation_authority or {}).get("amount_fen") or 0):
+        out.append((E.NEEDS_CONSULTATION, _("会商决定不给予临时救助：请作出不予救助决定并说明理由")))
     if case.public_notice_required:
         notice = current_notice(case)
         if notice is None:

@@ -11,6 +11,7 @@ event and the outbox message are written together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -105,6 +106,7 @@ CASE_SUBJECT = "cases.case"
 REASON_MAX = 1000
 OPINION_MAX = 2000
 NOTE_MAX = 300
+RISK_REASON_MAX = 500
 # Categories whose cause the temporary-assistance calculator knows.
 EXPENSE_CAUSES = {"serious_illness": calc.Cause.MEDICAL, "schooling": calc.Cause.EDUCATION}
 
@@ -446,6 +448,9 @@ def _new_round(case: Case) -> dict[str, tuple[Any, Any]]:
     case.requested_amount_fen = case.decided_amount_fen = None
     case.approver_level = ""
     case.needs_consultation = case.public_notice_required = False
+    case.stability_risk = False
+    case.stability_risk_reason = ""
+    case.consultation_authority = {}
     case.decision = None
     case.refusal_reason = ""
     return {k: (v, None) for k, v in old.items()}
@@ -579,6 +584,10 @@ class ReviewInput:
     declared_monthly_income_fen: int | None = None
     declared_assets_fen: int | None = None
     declared_none: bool = False
+    # A risk to stability (a threat of collective petitions, of harm to others …) the reviewer
+    # judged, with its reason: the case is escalated whatever the amount.
+    stability_risk: bool = False
+    stability_risk_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -667,7 +676,7 @@ def _evaluate(case: Case, actor: Any, *, amount_fen: int, kind: str, severity: s
         household=calc.Household(members=members), severity=severity, annual_income_fen=income, property=facts,
         expenses=tuple(calc.Expense(kind=k, amount_fen=a) for k, a in expenses),
         prior_grants_same_cause=_prior_grants(case, cause, on), repeat_reason=repeat_reason,
-        stability_risk=case.crisis, difficulty_months=difficulty_months)
+        stability_risk=case.stability_risk, difficulty_months=difficulty_months)
     decision = decision_record(actor=actor, program="temporary_assistance", inputs=inputs,
                                purpose=DecisionPurpose.DECISION, subject_type=CASE_SUBJECT, subject_id=str(case.pk),
                                note=note[:300])
@@ -691,6 +700,11 @@ def _check_review(data: ReviewInput, now: datetime) -> tuple[str, int]:
         errors["home_visit_note"] = [_("不能超过 %(n)s 个字符") % {"n": OPINION_MAX}]
     if len((data.appraisal_note or "").strip()) > NOTE_MAX:
         errors["appraisal_note"] = [_("不能超过 %(n)s 个字符") % {"n": NOTE_MAX}]
+    risk_reason = (data.stability_risk_reason or "").strip()
+    if data.stability_risk and not risk_reason:
+        errors["stability_risk_reason"] = [_("登记稳定风险时请写明风险情况和依据")]
+    elif len(risk_reason) > RISK_REASON_MAX:
+        errors["stability_risk_reason"] = [_("不能超过 %(n)s 个字符") % {"n": RISK_REASON_MAX}]
     amount = 0
     try:
         amount = _amount(data.requested_amount_fen, "requested_amount_fen")
@@ -723,6 +737,8 @@ def _record_review(locked: Case, actor: Any, data: ReviewInput, *, makeup: bool,
     if data.kind not in set(calc.AssistanceKind):
         raise DomainError.for_field("kind", _("救助类型无效"))
     means = _means(locked, actor, kind=data.kind, data=data)
+    locked.stability_risk = bool(data.stability_risk)
+    locked.stability_risk_reason = (data.stability_risk_reason or "").strip() if data.stability_risk else ""
     decision, result = _evaluate(locked, actor, amount_fen=requested, kind=data.kind, severity=data.severity,
                                  cause=data.cause, expenses=data.expenses, difficulty_months=data.difficulty_months,
                                  repeat_reason=data.repeat_reason,
@@ -737,9 +753,77 @@ def _record_review(locked: Case, actor: Any, data: ReviewInput, *, makeup: bool,
     level = result.get("approver", "")
     locked.approver_level = level if level in ApproverLevel.values else ApproverLevel.COUNTY
     locked.needs_consultation = bool(result.get("needs_consultation"))
+    authority = locked.consultation_authority or {}
+    if locked.needs_consultation and authority and requested <= int(authority.get("amount_fen") or 0):
+        # A consultation already decided this much (一事一议): the approval proceeds on its authority.
+        locked.needs_consultation = False
+        locked.approver_level = ApproverLevel.CONSULTATION
     locked.public_notice_required = bool(result.get("public_notice_required"))
     locked.decision = decision
     return review, result
+
+
+# --- escalation (报告协商): the consultation app listens --------------------------------------------------
+
+EscalationTrigger = Callable[..., None]
+_escalation_triggers: list[EscalationTrigger] = []
+
+
+def register_escalation_trigger(trigger: EscalationTrigger) -> None:
+    """``trigger(case=, actor=, now=, reasons=)`` runs inside the review's transaction when the review
+    finds the case needs a consultation (above the cap or the threshold, or a stability risk)."""
+    if trigger not in _escalation_triggers:
+        _escalation_triggers.append(trigger)
+
+
+def _escalation_reasons(case: Case, result: dict[str, Any]) -> list[str]:
+    reasons = []
+    if int(result.get("cap_fen") or 0) and (case.requested_amount_fen or 0) > int(result.get("cap_fen") or 0):
+        reasons.append("above_cap")
+    elif result.get("needs_consultation") and not case.stability_risk:
+        reasons.append("above_threshold")
+    if case.stability_risk:
+        reasons.append("stability_risk")
+    return reasons
+
+
+def _escalate_if_needed(case: Case, actor: Any, now: datetime, result: dict[str, Any]) -> None:
+    if not case.needs_consultation:
+        return
+    for trigger in _escalation_triggers:
+        trigger(case=case, actor=actor, now=now, reasons=_escalation_reasons(case, result))
+
+
+def case_consultation_release(*, actor: Any, case: Case, escalation_id: int, number: str, amount_fen: int,
+                              basis: Stored, authorised: bool = False) -> Case:
+    """A consultation decided (一事一议): the case keeps its decision as the authority for the approval
+    (or make-up approval) of up to ``amount_fen`` of temporary assistance; 0 means none. Called by the
+    consultation's decision, inside its transaction (``authorised``: the caller checked the right)."""
+    if not authorised:
+        raise Forbidden(_("只有会商决定可以作为一事一议的审批依据"), code=E.ABOVE_AUTHORITY)
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen < 0:
+        raise DomainError.for_field("amount_fen", _("金额应为不小于零的整数（单位：分）"), code=E.AMOUNT)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("handling_region").get(pk=case.pk)
+    now = timezone.now()
+    before = {"needs_consultation": locked.needs_consultation, "approver_level": locked.approver_level}
+    locked.consultation_authority = {"escalation_id": escalation_id, "number": number, "amount_fen": amount_fen,
+                                     "decided_at": now.isoformat()}
+    if locked.needs_consultation:
+        locked.needs_consultation = False
+        locked.approver_level = ApproverLevel.CONSULTATION
+    locked.version += 1
+    locked.updated_at = now
+    locked.save()
+    text = joined([message(gettext_noop("会商决定（%(number)s）："), {"number": number}), basis])
+    case_event_record(case=locked, kind="consultation.decided", text=text, actor=_user(actor), at=now,
+                      data={"escalation_id": escalation_id, "amount_fen": amount_fen})
+    audit_record(actor=actor, action="cases.case.consultation_release", subject=locked, subject_label=locked.number,
+                 region_code=locked.handling_region.code,
+                 changes={"needs_consultation": (before["needs_consultation"], locked.needs_consultation),
+                          "approver_level": (before["approver_level"], locked.approver_level),
+                          "consultation_amount_fen": (None, amount_fen), "version": (locked.version - 1,
+                                                                                       locked.version)})
+    return locked
 
 
 def _start_notice(case: Case, actor: Any, now: datetime) -> PublicNotice:
@@ -774,7 +858,9 @@ def case_review(*, actor: Any, case: Case, version: Any, data: ReviewInput) -> C
                      data={"review_id": review.pk, "decision_id": review.decision_id},
                      changes={"requested_amount_fen": (None, review.requested_amount_fen),
                               "approver_level": (None, locked.approver_level),
-                              "needs_consultation": (None, locked.needs_consultation)})
+                              "needs_consultation": (None, locked.needs_consultation),
+                              "stability_risk": (None, locked.stability_risk)})
+        _escalate_if_needed(case, actor, now, result)
         if case.public_notice_required:
             _start_notice(case, actor, now)
         _aid_deadline_for_kind(case, actor=actor, now=now, kind=data.kind)
@@ -810,6 +896,7 @@ def case_makeup_review(*, actor: Any, case: Case, version: Any, data: ReviewInpu
         review, result = _record_review(locked, actor, data, makeup=True, now=now, amount_fen=paid)
         case = _move(locked, t, actor=actor, now=now, summary=_review_summary(t, result, paid),
                      data={"review_id": review.pk, "decision_id": review.decision_id})
+        _escalate_if_needed(case, actor, now, result)
         if case.public_notice_required:
             _start_notice(case, actor, now)
         return case
@@ -833,12 +920,25 @@ def _approve(locked: Case, actor: Any, amount_fen: int | None, now: datetime) ->
         raise DomainError(_("不能审批：%(reasons)s") % {"reasons": "；".join(text for _c, text in blockers)},
                           code=code, status=409)
     requested = locked.requested_amount_fen or 0
+    if locked.approver_level == ApproverLevel.CONSULTATION:
+        requested = min(requested, int((locked.consultation_authority or {}).get("amount_fen") or 0))
     amount = requested if amount_fen is None else _amount(amount_fen)
     if amount > requested:
         refusal = _("审批金额不能超过审核提出的 %(amount)s 元；如需提高请退回重新审核") % {"amount": _yuan(requested)}
+        if locked.approver_level == ApproverLevel.CONSULTATION:
+            refusal = _("审批金额不能超过会商决定的一事一议金额 %(amount)s 元") % {"amount": _yuan(requested)}
         raise DomainError.for_field("amount_fen", refusal, code=E.AMOUNT)
     _check_authority(actor, locked, amount)
     return amount
+
+
+def _band_reason(locked: Case, note: str) -> str:
+    """An amount above its band (within the cap) is approved by the county with a written reason."""
+    result = locked.decision.result if locked.decision is not None else {}
+    if result.get("band_reason_required") and locked.approver_level != ApproverLevel.CONSULTATION and not note:
+        raise DomainError.for_field("note", _(
+            "拟救助金额超出该类救助的金额区间：请写明超出区间审批的理由"), code=E.REASON_REQUIRED)
+    return note
 
 
 def case_approve(*, actor: Any, case: Case, version: Any, amount_fen: int | None = None, note: str = "") -> Case:
@@ -847,9 +947,12 @@ def case_approve(*, actor: Any, case: Case, version: Any, amount_fen: int | None
         locked, t, _reason = _begin(actor, case, "approve", version)
         now = timezone.now()
         amount = _approve(locked, actor, amount_fen, now)
+        note = _band_reason(locked, _note(note))
         locked.decided_amount_fen = amount
-        case = _move(locked, t, actor=actor, now=now, data={"amount_fen": amount, "note": _note(note),
-                                                             "approver_level": locked.approver_level},
+        case = _move(locked, t, actor=actor, now=now, reason=note if note and (
+                         locked.decision is not None and locked.decision.result.get("band_reason_required")) else "",
+                     data={"amount_fen": amount, "note": note, "approver_level": locked.approver_level,
+                           "consultation": locked.consultation_authority or None},
                      summary=message(gettext_noop("审批：同意救助 %(amount)s 元（%(level)s）"), {
                          "amount": _yuan(amount), "level": ApproverLevel(locked.approver_level).label}),
                      changes={"decided_amount_fen": (None, amount)})

@@ -1,7 +1,8 @@
 """The 临时救助 calculator (POLICY.md §1): amount band by kind and cause, cap, one grant per cause per
 calendar year, who approves (township up to its ceiling, else the county), the fast-track limit,
-escalation to a consultation (一事一议: above the band, the cap or the threshold), the 支出型
-income and property tests, instalments.
+escalation to a consultation (一事一议: above the cap or the escalation threshold, or a stability risk
+the reviewer recorded), the county's approval with a written reason of an amount above its band but
+within the cap, the 支出型 income and property tests, instalments.
 
 Every amount limit is a multiple of the monthly 低保 standard; limits compare the exact product
 (``amount ≤ 3 × 945.00 元``), and "up to" includes the limit itself.
@@ -65,6 +66,7 @@ class TemporaryAssistanceResult(CalculationResult):
     suggested_fen: int
     within_band: bool
     needs_consultation: bool
+    band_reason_required: bool  # above the band, within the cap: the county approves with a written reason
     fast_track_allowed: bool
     fast_track_payer: str  # township, county, or "" when the kind has no fast track
     public_notice_required: bool
@@ -91,7 +93,8 @@ def calculate_temporary_assistance(inputs: TemporaryAssistanceInput, params: Par
     band_p = p.get("temporary_assistance.band_emergency" if emergency else BAND_PARAMETER[Cause(inputs.cause)])
     band = p.band(band_p.name)
     low, high = band.min * standard, band.max * standard
-    # Below the band is allowed (the need is smaller); above it only a consultation may decide.
+    # Below the band is allowed (the need is smaller); above it, within the cap, the county approves
+    # with a written reason for leaving the band.
     within = amount <= high
     lines.add("temporary_assistance.band", Text("救助金额区间", "Amount band"),
               Text(f"申请 {money(amount).zh}，区间 {band.min}–{band.max} 倍 × {money(standard).zh} = "
@@ -111,7 +114,8 @@ def calculate_temporary_assistance(inputs: TemporaryAssistanceInput, params: Par
     lines.add("temporary_assistance.suggested", Text("参考金额", "Suggested amount"),
               basis + Text(f"：{money(suggested_fen).zh}", f": {money(suggested_fen).en}"), None, band_p)
 
-    # The cap and the escalation threshold: above either, or with a risk flag, a consultation decides.
+    # The cap and the escalation threshold: above either, or with a stability risk the reviewer
+    # recorded, a consultation decides (a crisis flag alone is no stability risk).
     cap_p = p.get("temporary_assistance.cap")
     cap = p.decimal(cap_p.name) * standard
     within_cap = amount <= cap
@@ -122,18 +126,17 @@ def calculate_temporary_assistance(inputs: TemporaryAssistanceInput, params: Par
                    f"{money(standard).en} = {money(cap).en}"), within_cap, cap_p, standard_p)
     threshold_p = p.get("temporary_assistance.escalation_threshold")
     threshold = p.decimal(threshold_p.name) * standard
-    escalate = amount > threshold or inputs.stability_risk or not within_cap or not within
+    escalate = amount > threshold or inputs.stability_risk or not within_cap
     reasons = ([Text(f"超过报告协商阈值 {money(threshold).zh}", f"above the threshold {money(threshold).en}")]
                if amount > threshold else [])
-    if not within:
-        reasons.append(Text("超过金额区间上限", "above the amount band"))
     if not within_cap:
         reasons.append(Text("超过单次救助上限", "above the cap"))
     if inputs.stability_risk:
         reasons.append(Text("有稳定或极端行为风险", "stability or extreme-behaviour risk"))
     lines.add("temporary_assistance.escalation", Text("报告协商（一事一议）", "Escalation (case by case)"),
               Text("；".join(r.zh for r in reasons), "; ".join(r.en for r in reasons)) if reasons else Text(
-                  f"不超过阈值 {money(threshold).zh}，无风险标记", f"not above {money(threshold).en}, no risk flag"),
+                  f"不超过阈值 {money(threshold).zh}，未登记稳定风险",
+                  f"not above {money(threshold).en}, no stability risk recorded"),
               None, threshold_p, standard_p)
 
     # Same person, same cause: once per calendar year unless there is a good reason.
@@ -166,14 +169,18 @@ def calculate_temporary_assistance(inputs: TemporaryAssistanceInput, params: Par
     ceiling_p = p.get("temporary_assistance.township_ceiling")
     ceiling = p.decimal(ceiling_p.name) * standard
     township = amount <= ceiling
-    approver = Approver.CONSULTATION if escalate else Approver.TOWNSHIP if township else Approver.COUNTY
+    band_reason = not within and not escalate
+    approver = (Approver.CONSULTATION if escalate else Approver.COUNTY if band_reason or not township
+                else Approver.TOWNSHIP)
     lines.add("temporary_assistance.approver", Text("审批权限", "Who approves"),
               Text(f"{money(amount).zh} {'≤' if township else '>'} 乡镇审批限额 "
                    f"{times(p.decimal(ceiling_p.name))} {money(standard).zh} = {money(ceiling).zh}："
                    f"{APPROVER_TEXT[approver].zh}",
                    f"{money(amount).en} {'≤' if township else '>'} township ceiling "
                    f"{times(p.decimal(ceiling_p.name))} {money(standard).en} = {money(ceiling).en}: "
-                   f"{APPROVER_TEXT[approver].en}"), None, ceiling_p, standard_p)
+                   f"{APPROVER_TEXT[approver].en}")
+              + (Text("（超出金额区间，须书面说明理由）", " (above the band: with a written reason)") if band_reason
+                 else Text("", "")), None, ceiling_p, standard_p)
     payer = ""
     if emergency:
         limit_p = p.get("temporary_assistance.fast_track_limit")
@@ -222,6 +229,7 @@ def calculate_temporary_assistance(inputs: TemporaryAssistanceInput, params: Par
                                 lines.all(), p.used()),
         kind=inputs.kind, approver=approver, band_min_fen=to_fen(low), band_max_fen=to_fen(high),
         cap_fen=to_fen(cap), township_ceiling_fen=to_fen(ceiling), suggested_fen=suggested_fen,
-        within_band=within, needs_consultation=escalate, fast_track_allowed=emergency, fast_track_payer=payer,
+        within_band=within, needs_consultation=escalate, band_reason_required=band_reason,
+        fast_track_allowed=emergency, fast_track_payer=payer,
         public_notice_required=notice,
         instalments=instalments if outcome == TemporaryOutcome.ELIGIBLE else ())
