@@ -619,6 +619,10 @@ def crisis_start(*, case: Case, actor: Any, now: datetime) -> None:
                             "reached": bool(recipients), "deadline_id": deadline.pk if deadline else None})
 
 
+# Timelines written before the alert named its channels still read in the reader's language.
+EARLIER_CRISIS_TEXTS = (gettext_noop("危机预警已发出：%(n)s 人（%(names)s）"),)
+
+
 def _names(users: list[Any]) -> Any:
     return joined([u.full_name or u.username for u in users], "、")
 
