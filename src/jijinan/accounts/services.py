@@ -155,7 +155,7 @@ def _leaders_misplaced(user_ids: list[int], *, kind: str, region: Region) -> lis
                    if kind != OrganisationKind.GOVERNMENT_OFFICE or not g.region.prefix.startswith(region.prefix)})
 
 
-def _check_leaders_stay(current: Organisation, values: dict[str, Any], *, active: bool) -> None:
+def _check_leaders_stay(current: Organisation, values: dict[str, Any]) -> None:
     """A government office whose leaders' grants would no longer fit it keeps its kind and area."""
     if current.kind != OrganisationKind.GOVERNMENT_OFFICE:
         return
@@ -210,7 +210,7 @@ def organisation_update(*, actor: User, organisation: Organisation, version: int
             "region", "department_type").get(pk=organisation.pk)
         if current.version != version:
             raise Conflict(_("该机构已被他人修改，请刷新后重试"), code=E.STALE)
-        _check_leaders_stay(current, values, active=active)
+        _check_leaders_stay(current, values)
         before = _organisation_fields(current)
         for key, value in values.items():
             setattr(current, key, value)
@@ -411,12 +411,12 @@ def grant_add(*, actor: User | None, user: User, role: str, region_code: str,
     dept = _department_type(department_type)
     if role == Role.DEPARTMENT_HANDLER and dept is None:
         raise DomainError.for_field("department_type", _("部门经办须指定部门类型"))
-    if role == Role.GOVERNMENT_LEADER:
-        _check_leader_office(user, region)
     if actor is not None:
         require(actor, "accounts.grant.manage", Target(region_prefix=region.prefix))
         if user.organisation is not None:
             require(actor, "accounts.grant.manage", Target(region_prefix=user.organisation.region.prefix))
+    if role == Role.GOVERNMENT_LEADER:
+        _check_leader_office(user, region)
     if not user.is_active:
         raise DomainError.for_field("user", _("该账户已停用，不能授权"))
     try:
