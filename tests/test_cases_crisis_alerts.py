@@ -157,7 +157,7 @@ def test_a_crisis_flag_alone_is_no_stability_risk_for_the_suggestions(world, cle
         crisis_note="扬言轻生")).case
     [suggestion] = [s for s in case.triage["suggestions"] if s["program"] == "temporary_assistance"]
     lines = "\n".join(suggestion["lines"])
-    assert "无风险标记" in lines and "有稳定或极端行为风险" not in lines
+    assert "未登记稳定风险" in lines and "有稳定或极端行为风险" not in lines
 
 
 # --- the duty rota --------------------------------------------------------------------------------------------
