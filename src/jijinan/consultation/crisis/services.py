@@ -38,6 +38,7 @@ from jijinan.consultation.crisis.choices import (
 from jijinan.consultation.crisis.errors import CrisisErrorCode as E
 from jijinan.consultation.crisis.models import CrisisContact, CrisisIntervention, CrisisReassessment
 from jijinan.consultation.crisis.permissions import CRISIS_RECORD
+from jijinan.core.calendar.workdays import calendar_snapshot
 from jijinan.core.deadlines.models import Deadline
 from jijinan.core.deadlines.selectors import deadline_find_open
 from jijinan.core.deadlines.services import deadline_cancel, deadline_meet, deadline_start
@@ -108,7 +109,7 @@ def _when(errors: _Errors, value: Any, name: str, now: datetime, *, required: st
     if value > now + timedelta(minutes=1):
         errors.add(name, _("时间不能晚于现在"))
     elif after is not None and value < after - timedelta(minutes=1):
-        errors.add(name, _("时间不能早于危机标记时间 %(at)s") % {"at": _local(after)})
+        errors.add(name, _("时间不能早于事件发生时间 %(at)s") % {"at": _local(after)})
     return value
 
 
@@ -229,7 +230,7 @@ def crisis_first_contact_record(*, actor: Any, case: Case, data: FirstContactInp
     if made_by is None:
         errors.add("made_by", _("请选择首次接触的工作人员"))
     method = _choice(errors, data.method, "method", ContactMethod, _("请选择接触方式"))
-    at = _when(errors, data.contacted_at, "contacted_at", now, required=_("请填写接触时间"), after=case.created_at)
+    at = _when(errors, data.contacted_at, "contacted_at", now, required=_("请填写接触时间"), after=case.event_at)
     findings = _text(errors, data.findings, "findings", required=_("请写明接触时了解到的情况"))
     risk = _choice(errors, data.risk, "risk", RiskLevel, _("请选择当时的风险等级"))
     errors.raise_any()
@@ -285,7 +286,7 @@ def _check_contact(errors: _Errors, c: ContactInput, prefix: str, now: datetime,
     if phone and not all(ch.isdigit() or ch in "-+ ()" for ch in phone):
         errors.add(f"{prefix}phone", _("电话号码只能包含数字和“-”"))
     at = _when(errors, c.contacted_at, f"{prefix}contacted_at", now, required=_("请填写联系时间"),
-               after=case.created_at)
+               after=case.event_at)
     outcome = _text(errors, c.outcome, f"{prefix}outcome", required=_("请写明联系结果"))
     return CrisisContact(kind=kind, name=name, organisation=organisation, phone=phone, contacted_at=at or now,
                          outcome=outcome)
@@ -429,7 +430,7 @@ def resolution_due(intervention: CrisisIntervention, now: datetime | None = None
         limit = _hours(RESOLUTION_PARAMETER, case, now or timezone.now())
     except DomainError:
         return None
-    return intervention.flagged_at + timedelta(hours=int(limit.value.count))
+    return calendar_snapshot().deadline_at(intervention.flagged_at, int(limit.value.count), limit.value.unit).due_at
 
 
 def crisis_escalate_unresolved(*, now: datetime | None = None) -> int:
@@ -451,8 +452,8 @@ def crisis_escalate_unresolved(*, now: datetime | None = None) -> int:
             if locked.status != InterventionStatus.OPEN or locked.escalation_state != EscalationState.NONE:
                 continue
             case = candidate.case
-            hours = int((due - locked.flagged_at).total_seconds() // 3600)
-            reason = _("危机个案自标记起 %(hours)s 小时仍未解除") % {"hours": hours}
+            reason = _("危机个案自 %(flagged)s 标记，至 %(due)s 仍未解除") % {
+                "flagged": _local(locked.flagged_at), "due": _local(due)}
             try:
                 with transaction.atomic():
                     escalation = escalation_raise(actor=None, case=case, trigger=EscalationTrigger.CRISIS_UNRESOLVED,
