@@ -392,3 +392,22 @@ def test_the_home_panel_is_always_shown_to_the_township_lead_and_the_county_appr
     panel = _home_panel(people[Role.TOWNSHIP_LEAD])
     assert "辖区有 1 个进行中的危机个案" in panel and case.number in panel
     assert "辖区没有进行中的危机个案" in _home_panel(people["gulou_approver"])
+
+
+def test_the_panel_and_the_list_read_in_few_queries_and_in_english(people, subject, django_assert_max_num_queries):
+    cases = [_crisis(people, subject, f"风险{n}") for n in range(4)]
+    lead = people[Role.TOWNSHIP_LEAD]
+    crisis.crisis_plan_record(actor=lead, case=cases[0], data=crisis.PlanInput("家属陪护", tuple(
+        crisis.ContactInput("hotline", f"咨询员{n}", "热线", "96111", timezone.now(), "已转介") for n in range(3))))
+    client = _client(lead)
+    with django_assert_max_num_queries(16):
+        listed = client.get("/consultation/crisis/").content.decode()
+    assert listed.count('data-testid="crisis-row"') == 4
+    with django_assert_max_num_queries(20):
+        panel = client.get(f"/consultation/crisis/cases/{cases[0].pk}/panel/").content.decode()
+    assert panel.count('data-testid="crisis-contact-row"') == 3
+    client.cookies["jijinan_language"] = "en"
+    english = client.get(f"/consultation/crisis/cases/{cases[0].pk}/panel/").content.decode()
+    assert "Crisis intervention" in english and "Record the assessment" in english and "危机干预" not in english
+    assert "No crisis case" not in client.get("/consultation/crisis/").content.decode()
+    assert "Crisis cases" in client.get("/consultation/crisis/").content.decode()
