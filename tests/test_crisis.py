@@ -243,7 +243,8 @@ def test_a_reassessment_starts_the_next_and_the_resolution_ends_every_crisis_dea
 # --- refusals change nothing --------------------------------------------------------------------------
 
 
-def test_a_first_contact_in_the_future_is_refused_with_every_error_at_once_and_the_input_kept(people, subject):
+def test_a_first_contact_in_the_future_is_refused_with_every_error_at_once_and_the_input_kept(people, subject,
+                                                                                              world):
     case = _crisis(people, subject)
     lead = people[Role.TOWNSHIP_LEAD]
     before = _snapshot(case)
@@ -257,8 +258,8 @@ def test_a_first_contact_in_the_future_is_refused_with_every_error_at_once_and_t
     assert _snapshot(case) == before
     with pytest.raises(DomainError) as refused:
         crisis.crisis_first_contact_record(actor=lead, case=case, data=crisis.FirstContactInput(
-            lead.pk, "phone", timezone.now() + timedelta(hours=1), "", "extreme"))
-    assert set(refused.value.field_errors) == {"contacted_at", "findings", "risk"}
+            world.staff(False).pk, "phone", timezone.now() + timedelta(hours=1), "", "extreme"))  # 鼓楼区's staff
+    assert set(refused.value.field_errors) == {"made_by", "contacted_at", "findings", "risk"}
     assert _snapshot(case) == before
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from jijinan.accounts.models import User
+from jijinan.accounts.models import Organisation
+from jijinan.accounts.pickers import staff_choosable
 from jijinan.audit.services import audit_record
 from jijinan.cases.intake.triage import CRISIS_KIND
 from jijinan.cases.models import Case
@@ -140,8 +141,6 @@ def _start(actor: Any, case: Case, kind: str, parameter: str, start: datetime, n
         return None, {}
     organisation = None
     if owner is None:
-        from jijinan.accounts.models import Organisation
-
         organisation = Organisation.objects.filter(region=case.handling_region, active=True).order_by("pk").first()
         if organisation is None:
             return None, {}
@@ -204,6 +203,7 @@ def _meet(actor: Any, case: Case, kind: str) -> Deadline | None:
 
 
 def _touch(intervention: CrisisIntervention, *fields: str) -> None:
+    """Save ``fields`` with the next version (a step that adds rows of its own still bumps it)."""
     intervention.version += 1
     intervention.save(update_fields=[*fields, "version"])
 
@@ -225,7 +225,8 @@ def crisis_first_contact_record(*, actor: Any, case: Case, data: FirstContactInp
     require(actor, CRISIS_RECORD, case_target(case))
     now = timezone.now()
     errors = _Errors()
-    made_by = User.objects.filter(pk=data.made_by_id, is_active=True).first() if str(
+    # Who made the contact: a member of staff of the actor's area, as the picker offers them.
+    made_by = staff_choosable(user=actor, action=CRISIS_RECORD).filter(pk=data.made_by_id).first() if str(
         data.made_by_id or "").isdigit() else None
     if made_by is None:
         errors.add("made_by", _("请选择首次接触的工作人员"))
@@ -352,7 +353,7 @@ def crisis_contact_add(*, actor: Any, case: Case, data: ContactInput) -> CrisisC
         contact.recorded_by = _user(actor)
         contact.recorded_at = now
         contact.save(force_insert=True)
-        _touch(intervention, "status")
+        _touch(intervention)
         case_event_record(case=locked, kind="crisis.contact", actor=_user(actor), at=now, text=message(
             gettext_noop("危机干预联系专业力量：%(contact)s"), {"contact": _contact_event(contact)}),
             data={"intervention_id": intervention.pk, "contact_id": contact.pk})
