@@ -391,7 +391,12 @@ def test_the_home_panel_is_always_shown_to_the_township_lead_and_the_county_appr
     assert _home_panel(people[Role.WINDOW_CLERK]) == ""
     case = _crisis(people, subject)
     panel = _home_panel(people[Role.TOWNSHIP_LEAD])
-    assert "辖区有 1 个进行中的危机个案" in panel and case.number in panel
+    assert "辖区有 1 个进行中的危机个案" in panel and case.number in panel and "已超期" not in panel
+    first = _deadline(case, FIRST)
+    assert first is not None
+    Deadline.objects.filter(pk=first.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    panel = _home_panel(people[Role.COUNTY_APPROVER])
+    assert "辖区有 1 个进行中的危机个案，其中 1 个有事项已超期" in panel and "is-late" in panel
     assert "辖区没有进行中的危机个案" in _home_panel(people["gulou_approver"])
 
 

@@ -38,18 +38,21 @@ def _item(case: Any, dues: list[Any], now: datetime) -> PanelItem:
 
 def crisis_panel(user: Any) -> PanelContent:
     from jijinan.consultation.crisis.permissions import CRISIS_WATCH
-    from jijinan.consultation.crisis.selectors import crisis_list_for_user, dues_of
+    from jijinan.consultation.crisis.selectors import crisis_list_for_user, dues_of, overdue_count
 
     now = timezone.now()
     rows = crisis_list_for_user(user=user, action=CRISIS_WATCH)
     count = rows.count()
     first = list(rows[:PANEL_ITEMS]) if count else []
     dues = dues_of([c.pk for c in first], now) if first else {}
-    late = sum(1 for c in first if any(d.late_hours for d in dues.get(c.pk, [])))
+    late = overdue_count(rows, now) if count else 0
+    summary = ngettext("辖区有 %(count)d 个进行中的危机个案", "辖区有 %(count)d 个进行中的危机个案", count) % {
+        "count": count}
+    if late:
+        summary = _("%(summary)s，其中 %(late)d 个有事项已超期") % {"summary": summary, "late": late}
     return PanelContent(
         count=count,
-        summary=ngettext("辖区有 %(count)d 个进行中的危机个案", "辖区有 %(count)d 个进行中的危机个案", count) % {
-            "count": count},
+        summary=summary,
         url=reverse("consultation:crisis:list"), link_text=_("打开危机个案"),
         empty_text=_("辖区没有进行中的危机个案"), urgent=late > 0,
         items=tuple(_item(c, dues.get(c.pk, []), now) for c in first),

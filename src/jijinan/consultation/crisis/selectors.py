@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from jijinan.cases.models import Case
@@ -83,3 +84,12 @@ def crisis_list_for_user(*, user: Any, q: str = "", action: str = CRISIS_VIEW) -
     if q.strip():
         rows = rows.filter(number__icontains=q.strip())
     return rows.order_by("-created_at", "-id")
+
+
+def overdue_count(cases: QuerySet[Case], now: datetime | None = None) -> int:
+    """How many of ``cases`` have a crisis step past its deadline (one query)."""
+    now = now or timezone.now()
+    late = Deadline.objects.filter(subject_type=CASE_SUBJECT, kind__in=CRISIS_DEADLINES, met_at__isnull=True,
+                                   cancelled_at__isnull=True, due_at__lt=now,
+                                   subject_id__in=cases.order_by().values_list(Cast("pk", CharField())))
+    return late.values("subject_id").distinct().count()
