@@ -22,7 +22,6 @@ RECORD_ROLES = CASEWORKERS | frozenset({R.SOCIAL_WORKER})
 WATCH_ROLES = frozenset({R.TOWNSHIP_LEAD, R.COUNTY_APPROVER})
 
 CASE_PATHS = ScopePaths(region="handling_region")
-INTERVENTION_PATHS = ScopePaths(region="case__handling_region")
 
 ROWS = [
     Rule(CRISIS_VIEW, VIEW_ROLES, ScopeKind.REGION, _("查看危机干预")),
