@@ -15,11 +15,13 @@ class ConsultationConfig(AppConfig):
         from jijinan.audit.labels import register_action_labels
         from jijinan.cases.workflow.services import register_escalation_trigger
         from jijinan.consultation import demo, extensions, notify, permissions, services  # noqa: F401
+        from jijinan.consultation.crisis import install as crisis_install
         from jijinan.core.permissions import register_actions
 
         register_actions(permissions.ROWS)
         register_escalation_trigger(services.review_trigger)
         extensions.install()
+        crisis_install()
         register_action_labels({
             "consultation.escalation.raise": _("报告协商"),
             "consultation.escalation.trigger": _("报告协商追加原因"),

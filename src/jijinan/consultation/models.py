@@ -216,3 +216,6 @@ class PolicyExplanation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation_id} {self.explained_at:%Y-%m-%d}"
+
+
+from jijinan.consultation.crisis.models import CrisisContact, CrisisIntervention, CrisisReassessment  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from jijinan.consultation import views
 
@@ -7,4 +7,5 @@ app_name = "consultation"
 urlpatterns = [
     path("", views.escalation_list, name="list"),
     path("<int:pk>/", views.escalation_detail, name="escalation"),
+    path("crisis/", include("jijinan.consultation.crisis.urls")),
 ]
