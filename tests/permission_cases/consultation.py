@@ -13,13 +13,18 @@ from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import DepartmentType, Organisation
 from jijinan.consultation.models import Consultation, Escalation, Opinion
 from tests.permission_cases import Case, fixed
-from tests.world import World
+from tests.world import World, load_policy_defaults
 
 # Refusals of the state (a status, a stale version) are the page answering, not the gate.
 GUARDED = frozenset({200, 201, 204, 302, 400, 409})
 
 
+PARAMETERS = ("case_handling.escalation_level", "case_handling.escalation_convene_limit",
+              "case_handling.consultation_opinion_limit", "case_handling.consultation_duty_limit")
+
+
 def extend_world(world: World) -> None:
+    load_policy_defaults(PARAMETERS)
     extra: dict[str, Any] = {"escalation": {}, "opinion": {}}
     health = DepartmentType.objects.get(code="health")
     for in_scope in (True, False):
