@@ -64,7 +64,8 @@ class InvitationRowForm(forms.Form):
 
 class ConveneForm(forms.Form):
     version = _version()
-    agenda = _textarea(_("会商议题"), help_text=_("要研究解决的问题，例如：一事一议救助金额、各部门分工"))
+    agenda = _textarea(_("会商议题"), required=False,
+                       help_text=_("要研究解决的问题，例如：一事一议救助金额、各部门分工"))
 
 
 class VersionForm(forms.Form):
@@ -73,7 +74,7 @@ class VersionForm(forms.Form):
 
 class OpinionForm(forms.Form):
     version = _version()
-    text = _textarea(_("意见"), rows=4, help_text=_("本单位对事项的书面意见，包括政策依据"))
+    text = _textarea(_("意见"), required=False, rows=4, help_text=_("本单位对事项的书面意见，包括政策依据"))
     can_help = forms.CharField(label=_("本单位可提供的帮扶"), required=False, max_length=SHORT_MAX,
                                help_text=_("例如：医疗费用减免、学费减免、临时住所；没有可不填"))
 
