@@ -240,3 +240,27 @@ def test_another_countys_escalation_answers_404_and_changes_nothing(people, subj
     assert not Opinion.objects.filter(consultation__escalation=escalation).exists()
     assert escalation.number not in gulou.get("/consultation/?status=all").content.decode()
 
+
+
+def test_the_review_form_offers_the_stability_risk_and_the_approve_form_asks_for_the_band_reason(people, subject,
+                                                                                                offices):  # noqa: F811
+    from tests.test_cases_workflow import _end_notice, _fresh, _review
+    from tests.test_consultation import S
+
+    case = _case(people, subject)
+    review_page = _client(people[Role.TOWNSHIP_REVIEWER]).get(f"/cases/{case.pk}/").content.decode()
+    assert "有影响稳定的风险" in review_page and "稳定风险情况" in review_page
+    from jijinan.cases.workflow import services as wf
+
+    case = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(case), version=case.version,
+                          data=_review(requested_amount_fen=3 * S + 1))
+    _end_notice(case)
+    approver = _client(people[Role.COUNTY_APPROVER])
+    page = approver.get(f"/cases/{case.pk}/").content.decode()
+    assert "超出金额区间审批的理由" in page
+    # Within the band the note stays a note.
+    calm = _case(people, subject)
+    calm = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(calm), version=calm.version,
+                          data=_review(requested_amount_fen=S))
+    _end_notice(calm)
+    assert "超出金额区间审批的理由" not in _client(people[Role.TOWNSHIP_LEAD]).get(f"/cases/{calm.pk}/").content.decode()
