@@ -242,8 +242,9 @@ def test_another_countys_escalation_answers_404_and_changes_nothing(people, subj
 
 
 
-def test_the_review_form_offers_the_stability_risk_and_the_approve_form_asks_for_the_band_reason(people, subject,
-                                                                                                offices):  # noqa: F811
+def test_review_offers_the_stability_risk_and_approve_asks_for_the_band_reason(people, subject, offices):  # noqa: F811
+    """The review form has the stability-risk fields; the approve form names the reason an amount
+    above its band needs."""
     from tests.test_cases_workflow import _end_notice, _fresh, _review
     from tests.test_consultation import S
 
@@ -263,4 +264,5 @@ def test_the_review_form_offers_the_stability_risk_and_the_approve_form_asks_for
     calm = wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(calm), version=calm.version,
                           data=_review(requested_amount_fen=S))
     _end_notice(calm)
-    assert "超出金额区间审批的理由" not in _client(people[Role.TOWNSHIP_LEAD]).get(f"/cases/{calm.pk}/").content.decode()
+    lead = _client(people[Role.TOWNSHIP_LEAD])
+    assert "超出金额区间审批的理由" not in lead.get(f"/cases/{calm.pk}/").content.decode()

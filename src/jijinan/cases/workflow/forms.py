@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jijinan.cases.choices import (
     AidMethod,
-    ApproverLevel,
     Appraisal,
+    ApproverLevel,
     FollowUpMethod,
     ObjectionOutcome,
     PaymentStatus,
