@@ -266,3 +266,30 @@ def test_review_offers_the_stability_risk_and_approve_asks_for_the_band_reason(p
     _end_notice(calm)
     lead = _client(people[Role.TOWNSHIP_LEAD])
     assert "超出金额区间审批的理由" not in lead.get(f"/cases/{calm.pk}/").content.decode()
+
+
+def test_the_escalation_page_reads_in_english(people, subject, offices):  # noqa: F811
+    from django.conf import settings
+
+    escalation = _escalation(_above_cap(people, subject))
+    leader = _client(people[Role.GOVERNMENT_LEADER])
+    leader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = leader.get(f"/consultation/{escalation.pk}/").content.decode()
+    assert "Where it stands" in page and "Waiting to be convened" in page and "Convene and ask for opinions" in page
+    assert "Above the per-event cap" in page
+    for chinese in ("召集会商并征求意见", "现在的情况", "待召集会商", "受邀单位"):
+        assert chinese not in page, chinese
+    listing = leader.get("/consultation/").content.decode()
+    assert "Escalation" in listing and "没有符合条件的报告协商" not in listing
+
+
+def test_the_pages_read_in_few_queries(people, subject, offices, django_assert_max_num_queries):  # noqa: F811
+    escalation = _escalation(_above_cap(people, subject))
+    leader = _convened(people, escalation, offices)
+    handler = _client(people[Role.DEPARTMENT_HANDLER])
+    for client, url, most in ((leader, f"/consultation/{escalation.pk}/", 20),
+                              (leader, "/consultation/?status=all", 12),
+                              (handler, "/consultation/opinions/?status=all", 11)):
+        client.get(url)  # the session and the caches warm up
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200
