@@ -161,6 +161,13 @@ def test_a_whole_consultation_through_the_pages(people, subject, offices):  # no
     assert page.count('data-testid="duty"') == 2 and "12,000.00" in page and "南京市慈善总会" in page
     assert 'data-testid="decide"' not in page and 'data-testid="convene"' not in page
 
+    # A duty past its deadline is marked on the page and on the government's home page.
+    Deadline.objects.filter(pk=tasks[0].deadline_id).update(due_at=timezone.now() - timedelta(days=1))
+    page = leader.get(f"/consultation/{escalation.pk}/").content.decode()
+    assert page.count('data-overdue="1"') == 1
+    home = _panel(leader.get("/").content.decode(), "consultation.escalations")
+    assert f"{escalation.number} · 玄武区卫健委 分工未办结" in home
+
     # The minutes and decision as a PDF, its download logged.
     pdf = leader.get(f"/consultation/{escalation.pk}/print/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
