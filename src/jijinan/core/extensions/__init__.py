@@ -107,4 +107,7 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ExtensionPoint("jijinan.cases.workflow.selectors.register_close_warning",
                    "something a case may close with only when a reason is given (e.g. a need never routed)",
                    "closing a case, and the warning beside the case page's close form"),
+    ExtensionPoint("jijinan.cases.workflow.services.register_escalation_trigger",
+                   "what happens when a review finds a case needs a consultation (the escalation)",
+                   "the review of a case above the cap or with a stability risk"),
 )
