@@ -300,3 +300,24 @@ def test_the_pages_read_in_few_queries(people, subject, offices, django_assert_m
         client.get(url)  # the session and the caches warm up
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+def test_a_stale_form_is_refused_with_its_input_kept(people, subject, offices):  # noqa: F811
+    escalation = _escalation(_above_cap(people, subject))
+    leader = _convened(people, escalation, offices)
+    consultation = Opinion.objects.filter(consultation__escalation=escalation).first().consultation
+    stale = consultation.version
+    leader.post(f"/consultation/{escalation.pk}/chase/")  # chasing changes no version
+    invited = leader.post(f"/consultation/{escalation.pk}/invite/", {
+        "version": stale, **_rows("more", [{"office": offices["health"].pk,
+                                            "question": ""}])})
+    assert invited.status_code == 400 and "已邀请" in invited.content.decode()
+    consultation.refresh_from_db()
+    assert consultation.version == stale
+    # Someone records the meeting meanwhile: the second, stale form is refused, its minutes kept.
+    form = {"version": stale, "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "mode": "written",
+            "place": "", "attendees": "各部门", "minutes": "书面会商，同意一事一议"}
+    assert leader.post(f"/consultation/{escalation.pk}/meeting/", form).status_code == 302
+    again = leader.post(f"/consultation/{escalation.pk}/meeting/", {**form, "minutes": "第二份纪要"})
+    assert again.status_code == 409 and "第二份纪要" in again.content.decode()
+    assert Meeting.objects.filter(consultation=consultation).count() == 1
