@@ -321,3 +321,38 @@ def test_a_stale_form_is_refused_with_its_input_kept(people, subject, offices): 
     again = leader.post(f"/consultation/{escalation.pk}/meeting/", {**form, "minutes": "第二份纪要"})
     assert again.status_code == 409 and "第二份纪要" in again.content.decode()
     assert Meeting.objects.filter(consultation=consultation).count() == 1
+
+
+def test_an_unreasonable_demand_is_decided_and_explained_through_the_pages(people, subject, offices):  # noqa: F811
+    case = _case(people, subject)
+    reviewer = _client(people[Role.TOWNSHIP_REVIEWER])
+    reviewer.post(f"/consultation/cases/{case.pk}/raise/", {"reason": "反复上访，诉求超出政策"})
+    escalation = Escalation.objects.get(case=case)
+    leader = _convened(people, escalation, offices)
+    consultation = Opinion.objects.filter(consultation__escalation=escalation).first().consultation
+    consultation.refresh_from_db()
+    leader.post(f"/consultation/{escalation.pk}/meeting/", {
+        "version": consultation.version, "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "mode": "written", "place": "", "attendees": "各部门", "minutes": "诉求不合理"})
+    consultation.refresh_from_db()
+    # An unreasonable demand charges no department: a duty typed by mistake is refused, beside its row.
+    refused = leader.post(f"/consultation/{escalation.pk}/decide/", {
+        "version": consultation.version, "outcome": "unreasonable", "plan": "按政策解释", **_rows("funding", []),
+        **_rows("duties", [{"office": offices["health"].pk, "description": "减免", "amount": "",
+                            "limit_count": "", "limit_unit": "working_days"}])})
+    assert refused.status_code == 400 and "诉求不合理的决定不分工部门任务" in refused.content.decode()
+    decided = leader.post(f"/consultation/{escalation.pk}/decide/", {
+        "version": consultation.version, "outcome": "unreasonable", "plan": "按政策解释", **_rows("funding", []),
+        **_rows("duties", [])})
+    assert decided.status_code == 302, decided.content.decode()[:2000]
+    page = reviewer.get(f"/consultation/{escalation.pk}/").content.decode()
+    assert 'data-testid="explanation"' in page
+    missing = reviewer.post(f"/consultation/{escalation.pk}/explanation/", {
+        "explained_by": "", "explained_at": "", "content": "临时救助政策规定", "response": ""})
+    text = missing.content.decode()
+    assert missing.status_code == 400 and "请填写解释人" in text and "请填写当事人的反应" in text
+    assert "临时救助政策规定" in text and not escalation.explanations.exists()
+    done = reviewer.post(f"/consultation/{escalation.pk}/explanation/", {
+        "explained_by": "社会救助科王科长", "explained_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "content": "临时救助政策规定", "response": "表示理解", "accepted": "on"})
+    assert done.status_code == 302 and escalation.explanations.get().accepted
