@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from jijinan.accounts.choices import OrganisationKind
@@ -39,6 +40,10 @@ CAP = 10 * S
 
 @pytest.fixture
 def offices(world, defaults):  # type: ignore[no-untyped-def]
+    return _offices(world)
+
+
+def _offices(world: Any) -> dict[str, Organisation]:
     xuanwu = Region.objects.get(code=XUANWU)
     government = Organisation.objects.create(kind="government_office", name="玄武区人民政府办公室", region=xuanwu)
     made = {"government": government, "health": world.health_office}
@@ -54,6 +59,10 @@ def offices(world, defaults):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def people(world, defaults, offices):  # type: ignore[no-untyped-def]
+    return _people(world, offices)
+
+
+def _people(world: Any, offices: dict[str, Organisation]) -> dict[str, Any]:
     made = {role: persona(world, role, at=XUANWU) for role in (
         Role.WINDOW_CLERK, Role.TOWNSHIP_REVIEWER, Role.TOWNSHIP_LEAD, Role.COUNTY_APPROVER, Role.GOVERNMENT_LEADER,
         Role.DEPARTMENT_HANDLER)}
@@ -66,6 +75,10 @@ def people(world, defaults, offices):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def subject(world, defaults):  # type: ignore[no-untyped-def]
+    return _subject()
+
+
+def _subject() -> tuple[Any, Any]:
     from tests.test_cases import TOWNSHIP, _household, _person
 
     head = _person("王建国", TOWNSHIP, 11, phone="13912345678")
@@ -384,3 +397,50 @@ def test_another_county_sees_nothing(people, subject, offices):
     # An invited office's handler sees the escalation it was asked about, and only that one.
     _convene(people, escalation, offices, names=("health",))
     assert selectors.escalation_get_for_user(user=people[Role.DEPARTMENT_HANDLER], pk=escalation.pk) == escalation
+
+
+# --- two conveners at once -----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite runs one writer")
+@pytest.mark.django_db(transaction=True)
+def test_two_conveners_deciding_at_once_make_exactly_one_decision():
+    import threading
+
+    from e2e.conftest import seed_again
+    from tests.world import build_world, load_policy_defaults
+
+    seed_again()  # a transactional test runs after others emptied the seeded tables
+    world = build_world()
+    load_policy_defaults()
+    made = _offices(world)
+    staff = _people(world, made)
+    case = _above_cap(staff, _subject())
+    escalation = _escalation(case)
+    consultation = _convene(staff, escalation, made, names=("health", "education"))
+    _meeting(staff, consultation)
+    tasks = Task.objects.count()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(actor: Any) -> None:
+        try:
+            barrier.wait(timeout=30)
+            cs.consultation_decide(actor=actor, consultation=consultation, version=consultation.version,
+                                   data=_support(made))
+            outcomes.append("decided")
+        except (Conflict, DomainError) as exc:
+            outcomes.append(str(exc.code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(a,)) for a in (staff[Role.GOVERNMENT_LEADER],
+                                                                     staff[Role.COUNTY_APPROVER])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["decided", "stale_version"]
+    assert ConsultationDecision.objects.filter(consultation=consultation).count() == 1
+    assert Task.objects.count() == tasks + 2
+    assert Case.objects.get(pk=case.pk).consultation_authority["amount_fen"] == 1_200_000

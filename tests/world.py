@@ -154,10 +154,22 @@ def load_policy_defaults(names: Iterable[str] | None = None) -> None:
     policy_cache_invalidate()
 
 
+def government_office(code: str = XUANWU, name: str = "玄武区人民政府办公室") -> Organisation:
+    """The people's government (office) of a region, where its government leaders sit; made when
+    first asked for. (The generated permission tests also give a leader of 玄武区 a grant at the
+    province, to check the province scope, which granting through the service would refuse.)"""
+    office, _created = Organisation.objects.get_or_create(
+        kind=OrganisationKind.GOVERNMENT_OFFICE, region=apps.get_model("regions", "Region").objects.get(code=code),
+        active=True, defaults={"name": name})
+    return office
+
+
 def persona(world: World, role: str, *, at: str) -> User:
     """A user holding ``role`` inside ``at`` (玄武区 or the province), in a fitting organisation."""
     organisation = {Role.DEPARTMENT_HANDLER: world.health_office,
                     Role.PARTNER_STAFF: world.partner}.get(Role(role), world.xuanwu_office)
+    if role == Role.GOVERNMENT_LEADER:
+        organisation = government_office()
     user = User.objects.create_user(username=f"{role}_{at}", password=PASSWORD, organisation=organisation,
                                     full_name=f"{role}")
     Grant.objects.create(user=user, role=role, region=apps.get_model("regions", "Region").objects.get(code=at),

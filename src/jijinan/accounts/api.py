@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from jijinan.accounts import selectors, services, views
+from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import ApiToken, DepartmentType, Grant, Organisation, User
 from jijinan.audit.decorators import refusals_recorded
@@ -195,7 +196,7 @@ class OrganisationOut(Schema):
 
 
 class OrganisationIn(Schema):
-    kind: str = Field(..., pattern="^(civil_affairs_office|department_office|relief_station|partner)$")
+    kind: str = Field(..., pattern=f"^({'|'.join(OrganisationKind.values)})$")
     name: str = Field(..., min_length=1, max_length=100)
     region_code: str = Field(..., pattern=r"^\d{12}$")
     department_type: str | None = Field(None, max_length=40)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from jijinan.accounts.choices import OrganisationKind as K
 from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
-from jijinan.accounts.services import grant_add, staff_create, user_ensure_superuser
+from jijinan.accounts.services import grant_add, staff_create, staff_update, user_ensure_superuser
 from jijinan.core.demo import DemoContext, demo_step
 from jijinan.core.permissions import Role
 from jijinan.regions.models import Region
@@ -33,6 +33,9 @@ ORGANISATIONS = [
     ("玄武区人力资源和社会保障局", K.DEPARTMENT_OFFICE, XUANWU, "human_resources", ""),
     ("玄武区残疾人联合会", K.DEPARTMENT_OFFICE, XUANWU, "disabled_persons_federation", ""),
     ("玄武区委政法委（综治办）", K.DEPARTMENT_OFFICE, XUANWU, "comprehensive_governance", ""),
+    ("南京市人民政府办公室", K.GOVERNMENT_OFFICE, NANJING, None, ""),
+    ("玄武区人民政府办公室", K.GOVERNMENT_OFFICE, XUANWU, None, ""),
+    ("梅园新村街道办事处", K.GOVERNMENT_OFFICE, MEIYUAN, None, ""),
     ("南京市救助管理站", K.RELIEF_STATION, NANJING, None, ""),
     ("南京市慈善总会（演示）", K.PARTNER, NANJING, None, "53320100MJ5712345J"),
 ]
@@ -43,7 +46,7 @@ PERSONAS = [
     ("supervisor", "吴督查", "南京市民政局", Role.SUPERVISOR, NANJING, None),
     ("county_approver", "郑审批", "玄武区民政局", Role.COUNTY_APPROVER, XUANWU, None),
     ("hotline_operator", "王坐席", "玄武区民政局", Role.HOTLINE_OPERATOR, XUANWU, None),
-    ("government_leader", "冯区长", "玄武区民政局", Role.GOVERNMENT_LEADER, XUANWU, None),
+    ("government_leader", "冯区长", "玄武区人民政府办公室", Role.GOVERNMENT_LEADER, XUANWU, None),
     ("social_worker", "陈社工", "玄武区民政局", Role.SOCIAL_WORKER, XUANWU, None),
     ("township_lead", "褚主任", "梅园新村街道社会救助服务站", Role.TOWNSHIP_LEAD, MEIYUAN, None),
     ("township_reviewer", "卫经办", "梅园新村街道社会救助服务站", Role.TOWNSHIP_REVIEWER, MEIYUAN, None),
@@ -56,6 +59,10 @@ PERSONAS = [
     ("partner_staff", "朱慈善", "南京市慈善总会（演示）", Role.PARTNER_STAFF, NANJING, None),
     ("gulou_clerk", "秦窗口", "鼓楼区民政局", Role.WINDOW_CLERK, GULOU, None),
 ]
+
+
+# Accounts an earlier demo placed in another office: a re-run moves them (username → that office).
+MOVED_FROM = {"government_leader": "玄武区民政局"}
 
 
 @demo_step("accounts.organisations", order=30)
@@ -86,6 +93,10 @@ def demo_staff(ctx: DemoContext) -> None:
                                 organisation=organisations[org], password=DEMO_PASSWORD,
                                 must_change_password=must_change)
             ctx.created("users", 1)
+        elif user.organisation is not None and user.organisation.name == MOVED_FROM.get(username) \
+                and user.organisation_id != organisations[org].pk:
+            user = staff_update(actor=None, user=user, version=user.version, full_name=user.full_name,
+                                title=user.title, organisation=organisations[org])
         if not Grant.objects.filter(user=user, role=role, region__code=region,
                                     revoked_at__isnull=True).exists():
             grant_add(actor=None, user=user, role=role, region_code=region, department_type=dept)

@@ -18,3 +18,6 @@ class AccountErrorCode(StrEnum):
     NO_VALUE = "no_value"
     LOCKED = "locked"
     NOT_FOUND = "not_found"
+    REGION_LEVEL = "region_level"
+    NOT_GOVERNMENT_OFFICE = "not_government_office"
+    OUTSIDE_OFFICE = "outside_office"

@@ -45,6 +45,9 @@ class Organisation(models.Model):
             models.UniqueConstraint(fields=["kind", "region", "department_type"],
                                     condition=models.Q(kind="department_office"),
                                     name="accounts_one_department_office"),
+            models.UniqueConstraint(fields=["region"],
+                                    condition=models.Q(kind="government_office", active=True),
+                                    name="accounts_one_government_office"),
         ]
 
     def __str__(self) -> str:

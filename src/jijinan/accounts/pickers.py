@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 
 from jijinan.accounts.models import Organisation, User
+from jijinan.accounts.selectors import grants_covering
 from jijinan.core.permissions import ScopePaths, restrict
+from jijinan.regions.models import Region
 
 STAFF_IN_AREA_PATHS = ScopePaths(region="organisation__region")
 OFFICE_PATHS = ScopePaths(region="region")
 
 
-def staff_choosable(*, user: Any, action: str) -> QuerySet[User]:
-    """Active staff whose organisation lies in the user's area for ``action``, by name."""
+def staff_choosable(*, user: Any, action: str, covering: Region | None = None,
+                    roles: Iterable[str] = ()) -> QuerySet[User]:
+    """Active staff whose organisation lies in the user's area for ``action``, by name; with
+    ``covering``, only those holding a grant of one of ``roles`` that covers that region."""
     staff = User.objects.filter(is_active=True, organisation__isnull=False).select_related("organisation")
+    if covering is not None:
+        staff = staff.filter(pk__in=grants_covering(region=covering, roles=roles).values("user_id"))
     return restrict(staff, user, action, STAFF_IN_AREA_PATHS).order_by("organisation__region__code",
                                                                         "full_name", "username")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,14 @@ from jijinan.core.permissions import ScopePaths, get_for_user, restrict
 
 ORGANISATION_PATHS = ScopePaths(region="region")
 STAFF_PATHS = ScopePaths(region="organisation__region")
+
+
+def grants_covering(*, region: Any, roles: Iterable[str]) -> QuerySet[Grant]:
+    """The active grants of ``roles`` whose region is ``region`` itself or one above it (a grant
+    covers its whole subtree), held by active accounts."""
+    codes = {region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9)} | {region.code}
+    return Grant.objects.filter(role__in=list(roles), revoked_at__isnull=True, user__is_active=True,
+                                region__code__in=sorted(codes))
 
 
 def department_types(*, active_only: bool = True) -> QuerySet[DepartmentType]:

@@ -31,12 +31,15 @@ from jijinan.core.errors import Conflict, DomainError
 from jijinan.core.permissions import Role, Target, require
 from jijinan.core.protected.crypto import blind_index
 from jijinan.core.protected.ids import normalise_phone
+from jijinan.regions.choices import RegionLevel
 from jijinan.regions.models import Region
 from jijinan.regions.selectors import region_get_active
 
 MOBILE_PURPOSE = "accounts.user.mobile"
 TOKEN_PREFIX = "jjn_"  # noqa: S105 (a marker, not a secret)
 MAX_TOKEN_DAYS = 365
+# The levels at which a people's government (and so its office) exists.
+GOVERNMENT_OFFICE_LEVELS = frozenset({RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP})
 
 
 # --- department types ---------------------------------------------------------------------------
@@ -115,6 +118,10 @@ def _validate_organisation(data: OrganisationInput) -> dict[str, Any]:
         raise DomainError.for_field("department_type", _("部门机构须选择部门类型"))
     if data.kind != OrganisationKind.DEPARTMENT_OFFICE and department_type is not None:
         raise DomainError.for_field("department_type", _("只有部门机构才有部门类型"))
+    if data.kind == OrganisationKind.GOVERNMENT_OFFICE and region.level not in GOVERNMENT_OFFICE_LEVELS:
+        raise DomainError.for_field("region_code", _(
+            "人民政府（办公室）只能设在乡镇（街道）、县（区）或市，%(region)s 是%(level)s") % {
+                "region": region.name, "level": RegionLevel(region.level).label}, code=E.REGION_LEVEL)
     uscc = data.uscc.strip().upper()
     if data.kind == OrganisationKind.PARTNER and not uscc:
         raise DomainError.for_field("uscc", _("合作组织须填写统一社会信用代码"))
@@ -124,18 +131,56 @@ def _validate_organisation(data: OrganisationInput) -> dict[str, Any]:
             "uscc": uscc, "phone": data.phone.strip()[:30], "address": data.address.strip()[:200]}
 
 
+def _check_one_government_office(values: dict[str, Any], *, active: bool = True,
+                                 organisation: Organisation | None = None) -> None:
+    """One active government office per region: said by field before the database refuses it."""
+    if values["kind"] != OrganisationKind.GOVERNMENT_OFFICE or not active:
+        return
+    other = Organisation.objects.filter(kind=OrganisationKind.GOVERNMENT_OFFICE, active=True,
+                                        region=values["region"])
+    if organisation is not None:
+        other = other.exclude(pk=organisation.pk)
+    found = other.first()
+    if found is not None:
+        raise DomainError.for_field("region_code", _("%(region)s 已有人民政府（办公室）：%(name)s") % {
+            "region": values["region"].name, "name": found.name}, code=E.DUPLICATE)
+
+
+def _leaders_misplaced(user_ids: list[int], *, kind: str, region: Region) -> list[str]:
+    """The names of those among ``user_ids`` whose active government-leader grants would not sit
+    in a government office at ``region`` (a government leader answers for the office's area)."""
+    grants = Grant.objects.filter(user_id__in=user_ids, role=Role.GOVERNMENT_LEADER,
+                                  revoked_at__isnull=True).select_related("user", "region")
+    return sorted({g.user.display_name() for g in grants
+                   if kind != OrganisationKind.GOVERNMENT_OFFICE or not g.region.prefix.startswith(region.prefix)})
+
+
+def _check_leaders_stay(current: Organisation, values: dict[str, Any]) -> None:
+    """A government office whose leaders' grants would no longer fit it keeps its kind and area."""
+    if current.kind != OrganisationKind.GOVERNMENT_OFFICE:
+        return
+    staff = list(current.staff.filter(is_active=True).values_list("pk", flat=True))
+    names = _leaders_misplaced(staff, kind=values["kind"], region=values["region"])
+    if names:
+        field = "kind" if values["kind"] != current.kind else "region_code"
+        raise DomainError.for_field(field, _(
+            "%(names)s 在本机构持有地方政府领导授权，授权须在人民政府（办公室）的区划内：请先调整其授权或所属机构") % {
+                "names": "、".join(names)}, code=E.OUTSIDE_OFFICE)
+
+
 def _save_unique(save: Callable[[], Any]) -> Any:
     try:
         with transaction.atomic():
             return save()
     except IntegrityError:
-        raise DomainError.for_field("name", _("同一区划已有同名机构，或该部门机构已存在"),
+        raise DomainError.for_field("name", _("同一区划已有同名机构，或该部门机构或人民政府（办公室）已存在"),
                                     code=E.DUPLICATE) from None
 
 
 def organisation_create(*, actor: User, data: OrganisationInput) -> Organisation:
     values = _validate_organisation(data)
     require(actor, "accounts.organisation.manage", Target(region_prefix=values["region"].prefix))
+    _check_one_government_office(values)
 
     def save() -> Organisation:
         organisation = Organisation.objects.create(**values)
@@ -158,12 +203,14 @@ def organisation_update(*, actor: User, organisation: Organisation, version: int
     values = _validate_organisation(data)
     require(actor, "accounts.organisation.manage", Target(region_prefix=organisation.region.prefix))
     require(actor, "accounts.organisation.manage", Target(region_prefix=values["region"].prefix))
+    _check_one_government_office(values, active=active, organisation=organisation)
 
     def save() -> Organisation:
         current = Organisation.objects.select_for_update(of=("self",)).select_related(
             "region", "department_type").get(pk=organisation.pk)
         if current.version != version:
             raise Conflict(_("该机构已被他人修改，请刷新后重试"), code=E.STALE)
+        _check_leaders_stay(current, values)
         before = _organisation_fields(current)
         for key, value in values.items():
             setattr(current, key, value)
@@ -228,14 +275,21 @@ def staff_create(*, actor: User | None, username: str, full_name: str, organisat
     return user
 
 
-def staff_update(*, actor: User, user: User, version: int, full_name: str, title: str,
+def staff_update(*, actor: User | None, user: User, version: int, full_name: str, title: str,
                  organisation: Organisation, mobile: str | None = None) -> User:
-    """Change a member of staff; ``mobile`` None leaves the number, "" clears it."""
+    """Change a member of staff; ``mobile`` None leaves the number, "" clears it (actor None: the
+    demo moving its accounts)."""
     assert user.organisation is not None
-    require(actor, "accounts.staff.manage", Target(region_prefix=user.organisation.region.prefix))
-    require(actor, "accounts.staff.manage", Target(region_prefix=organisation.region.prefix))
+    if actor is not None:
+        require(actor, "accounts.staff.manage", Target(region_prefix=user.organisation.region.prefix))
+        require(actor, "accounts.staff.manage", Target(region_prefix=organisation.region.prefix))
     if not full_name.strip():
         raise DomainError.for_field("full_name", _("姓名不能为空"))
+    if organisation.pk != user.organisation_id and _leaders_misplaced(
+            [user.pk], kind=organisation.kind, region=organisation.region):
+        raise DomainError.for_field("organisation", _(
+            "该人员持有地方政府领导授权，只能属于其授权区划所在的人民政府（办公室）：请先撤销该授权"),
+            code=E.NOT_GOVERNMENT_OFFICE)
     new_mobile = _mobile_values(mobile) if mobile is not None else None
     with transaction.atomic():
         current = User.objects.select_for_update().get(pk=user.pk)
@@ -361,6 +415,8 @@ def grant_add(*, actor: User | None, user: User, role: str, region_code: str,
         require(actor, "accounts.grant.manage", Target(region_prefix=region.prefix))
         if user.organisation is not None:
             require(actor, "accounts.grant.manage", Target(region_prefix=user.organisation.region.prefix))
+    if role == Role.GOVERNMENT_LEADER:
+        _check_leader_office(user, region)
     if not user.is_active:
         raise DomainError.for_field("user", _("该账户已停用，不能授权"))
     try:
@@ -381,6 +437,21 @@ def grant_add(*, actor: User | None, user: User, role: str, region_code: str,
         raise DomainError.for_field("role", _("该用户已有相同的授权"), code=E.DUPLICATE) from None
     forget_grant_scopes(user)
     return grant
+
+
+def _check_leader_office(user: User, region: Region) -> None:
+    """A government leader sits in a people's government (office) and leads inside its area."""
+    office = user.organisation
+    if office is None or office.kind != OrganisationKind.GOVERNMENT_OFFICE:
+        raise DomainError.for_field("role", _(
+            "地方政府领导只能授予人民政府（办公室）的人员，%(name)s 所属机构是%(office)s") % {
+                "name": user.display_name(), "office": office.name if office else _("（无）")},
+            code=E.NOT_GOVERNMENT_OFFICE)
+    if not region.prefix.startswith(office.region.prefix):
+        raise DomainError.for_field("region_code", _(
+            "地方政府领导的授权范围须在%(office)s所在的%(office_region)s之内，%(region)s 不在其中") % {
+                "office": office.name, "office_region": office.region.name, "region": region.name},
+            code=E.OUTSIDE_OFFICE)
 
 
 def grant_revoke(*, actor: User, grant: Grant) -> Grant:

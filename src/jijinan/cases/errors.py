@@ -16,6 +16,7 @@ class CaseErrorCode(StrEnum):
     BAD_ATTACHMENT = "bad_attachment"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     NEW_PERSON_NOT_ALLOWED = "new_person_not_allowed"
+    ON_CALL_NOT_COVERED = "on_call_not_covered"
     # The stage line (cases.workflow).
     STALE = "stale_version"
     INVALID_TRANSITION = "invalid_transition"

@@ -1,24 +1,40 @@
-"""Text messages of the cases app: the applicant's notice that the case was taken up (and later
-decisions), and the crisis alert to the township lead and the on-call contact. Messages leave
-through the core SMS module, which writes them to the outbox in the caller's transaction."""
+"""Notices of the cases app: text messages to the applicant that the case was taken up (and of
+later decisions), and the crisis alert to the township lead and the on-call contact, which reaches
+each of them in the in-app inbox and, where a mobile number is on file, by text message.
+
+Text messages leave through the core SMS module, which writes them to the outbox in the caller's
+transaction. The crisis alert's outbox event is turned into inbox items by its handler here, in one
+transaction of its own and once per event (a redelivered event finds its items and adds none).
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from jijinan.accounts.selectors import grants_covering
 from jijinan.cases.choices import Channel
+from jijinan.cases.models import Case
+from jijinan.core.jobs.outbox import outbox_handler
+from jijinan.core.messaging.inbox import Notice, inbox_post
 from jijinan.core.messaging.sms import register_sms_template, sms_message, sms_send
-from jijinan.core.models import OutboxMessage
+from jijinan.core.models import InboxItem, OutboxMessage
+from jijinan.core.permissions import Role
+from jijinan.core.texts import Stored, message
 
 CASE_SUBJECT = "cases.case"
 MOBILE = re.compile(r"1[3-9][0-9]{9}")
 ACCEPTED = "case.accepted"
 DECISION = "case.decision"
-CRISIS_ALERT = "case.crisis_alert"
+CRISIS_ALERT = "case.crisis_alert"  # the text message's template
+CRISIS_EVENT = "case.crisis_alert"  # the outbox event the inbox items come from
 
 
 def sms_templates_install() -> None:
@@ -63,9 +79,10 @@ def case_notify_decision(case: Any, text: str) -> bool:
     return True
 
 
-def crisis_alert(*, case: Any, recipients: list[Any], due: str) -> int:
-    """One message to each recipient with a mobile number on file; the number sent."""
-    sent = 0
+def crisis_alert(*, case: Any, recipients: list[Any], due: str) -> list[Any]:
+    """One text message to each recipient with a mobile number on file; those texted. (Every
+    recipient also gets an inbox item, from the crisis alert's outbox event.)"""
+    texted = []
     for user in recipients:
         mobile = user.mobile.reveal() if user.mobile is not None else ""
         if not is_mobile(mobile):
@@ -73,5 +90,46 @@ def crisis_alert(*, case: Any, recipients: list[Any], due: str) -> int:
         _send(to=mobile, template=CRISIS_ALERT, case=case, params={
             "number": case.number, "region": case.handling_region.name,
             "note": case.crisis_note or _("有极端行为风险"), "due": due or _("尽快")})
-        sent += 1
-    return sent
+        texted.append(user)
+    return texted
+
+
+def _local(at: str | None) -> str:
+    return timezone.localtime(datetime.fromisoformat(at)).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def _crisis_notice(p: dict[str, Any], *, reached: bool) -> Notice:
+    """The inbox item of a crisis alert; when nobody could be alerted, the one the supervisors get."""
+    if reached:
+        title = message(gettext_noop("危机预警：事项 %(number)s（%(region)s）"), {
+            "number": p["number"], "region": p.get("region", "")})
+    else:
+        title = message(gettext_noop("危机预警未能送达：事项 %(number)s（%(region)s）"), {
+            "number": p["number"], "region": p.get("region", "")})
+    due = _local(p.get("due_at"))
+    body: Stored = message(gettext_noop("%(note)s。请于 %(due)s 前首次接触。"), {
+        "note": p.get("crisis_note", ""), "due": due}) if due else message(
+        gettext_noop("%(note)s。请尽快首次接触。"), {"note": p.get("crisis_note", "")})
+    if not reached:
+        body = message(gettext_noop("该乡镇没有分管领导，该县（区）没有值班人员或审批人员：%(alert)s"), {"alert": body})
+    return Notice.translated("crisis_alert" if reached else "crisis_alert_failed", title, body,
+                             reverse("cases:case", args=[int(p["id"])]), CASE_SUBJECT, str(p["id"]))
+
+
+@outbox_handler("cases.crisis_alert", types=[CRISIS_EVENT])
+def deliver_crisis_alert(event: OutboxMessage) -> None:
+    """An inbox item to every recipient of the alert, whether or not they were also texted; an
+    alert that found nobody goes to the supervisors whose grants cover the township."""
+    p = event.payload
+    with transaction.atomic():
+        if InboxItem.objects.filter(event_id=event.event_id).exists():
+            return  # delivered before a worker died: nothing twice
+        case = Case.objects.select_related("handling_region").filter(pk=p["id"]).first()
+        if case is None:
+            return
+        users = set(p.get("leads", [])) | set(p.get("on_call", []))
+        reached = bool(users)
+        if not reached:
+            users = set(grants_covering(region=case.handling_region, roles=[Role.SUPERVISOR])
+                        .values_list("user_id", flat=True))
+        inbox_post(user_ids=users, notice=_crisis_notice(p, reached=reached), event_id=event.event_id)

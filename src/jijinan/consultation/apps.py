@@ -14,7 +14,7 @@ class ConsultationConfig(AppConfig):
 
         from jijinan.audit.labels import register_action_labels
         from jijinan.cases.workflow.services import register_escalation_trigger
-        from jijinan.consultation import extensions, notify, permissions, services  # noqa: F401
+        from jijinan.consultation import demo, extensions, notify, permissions, services  # noqa: F401
         from jijinan.core.permissions import register_actions
 
         register_actions(permissions.ROWS)

@@ -86,7 +86,7 @@ ESCALABLE_STAGES = frozenset({Stage.DISCOVERED, Stage.REPORTED, Stage.ACCEPTED, 
 # Offices that may be asked for an opinion or charged with a duty.
 INVITABLE = frozenset({OrganisationKind.DEPARTMENT_OFFICE, OrganisationKind.CIVIL_AFFAIRS_OFFICE,
                        OrganisationKind.RELIEF_STATION, OrganisationKind.PARTNER})
-GOVERNMENT_OFFICE = "government_office"  # the organisation kind of the people's government (its office)
+GOVERNMENT_OFFICE = OrganisationKind.GOVERNMENT_OFFICE
 
 
 def _user(actor: Any) -> Any:

@@ -20,7 +20,7 @@ from jijinan.cases.permissions import CASE_CREATE, ON_CALL_MANAGE
 from jijinan.core.errors import DomainError
 from jijinan.core.protected.ids import normalise_phone
 from jijinan.regions.choices import RegionLevel
-from jijinan.regions.pickers import TOWNSHIP_OR_VILLAGE, RegionPickerField, bind_region_pickers
+from jijinan.regions.pickers import TOWNSHIP_OR_VILLAGE, RegionPickerField, bind_region_pickers, region_area
 from jijinan.registry.services import PersonInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -210,6 +210,23 @@ class OnCallForm(forms.Form):
         assert isinstance(field, StaffChoiceField)
         field.queryset = staff_choosable(user=user, action=ON_CALL_MANAGE)
         bind_region_pickers(self, user)
+        self.user = user
+        if not self.is_bound:
+            self.offer_eligible()
+
+    def offer_eligible(self) -> None:
+        """Offer only the staff whose grants cover the county the page knows (chosen, or the
+        user's one county). A submitted choice is checked by the service, which says why."""
+        code = self.data.get("county_code") if self.is_bound else self.initial.get("county_code")
+        county = region_area(user=self.user, action=ON_CALL_MANAGE).filter(
+            code=str(code or ""), level=RegionLevel.COUNTY).first() if code else None
+        if county is None:
+            return
+        field = self.fields["user"]
+        assert isinstance(field, StaffChoiceField)
+        field.queryset = staff_choosable(user=self.user, action=ON_CALL_MANAGE, covering=county,
+                                         roles=services.ON_CALL_ROLES)
+        field.help_text = _("只列出授权范围包括 %(county)s 的工作人员") % {"county": county.name}
 
 
 class SubjectSearchForm(forms.Form):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from jijinan.accounts.selectors import grants_covering
 from jijinan.audit.services import audit_record
 from jijinan.cases import notices
 from jijinan.cases.choices import IDENTIFY_STAGES, Channel, Stage, SubjectKind, Urgency
@@ -43,7 +44,7 @@ from jijinan.cases.workflow.services import case_locked, responsible_for, stage_
 from jijinan.core.deadlines.services import deadline_start
 from jijinan.core.errors import Conflict, DomainError, Forbidden, NotFound
 from jijinan.core.jobs.outbox import outbox_message, outbox_write, outbox_write_many
-from jijinan.core.permissions import Target, can, require
+from jijinan.core.permissions import STAFF_ROLES, Role, Target, can, require
 from jijinan.core.protected import crypto
 from jijinan.core.protected.fields import EncryptedTextField, Protected
 from jijinan.core.protected.ids import normalise_phone
@@ -67,6 +68,8 @@ INTAKE_STAGE = {
     Channel.INFORMANT: Stage.REPORTED, Channel.ONLINE: Stage.REPORTED, Channel.WARNING: Stage.DISCOVERED,
 }
 WORK_ORDER_KINDS = ("12345", "110", "120")
+# Who may be on a county's crisis rota: government staff, not partner staff nor informants.
+ON_CALL_ROLES = STAFF_ROLES - {Role.PARTNER_STAFF, Role.INFORMANT}
 CLOCK_SKEW = timedelta(minutes=5)  # a caller's clock a little ahead is not a "future" event
 MAX_DESCRIPTION = 4000
 
@@ -544,7 +547,8 @@ def case_attachment_add(*, actor: Any, case: Case, upload: files.Upload) -> Case
 
 def on_call_add(*, actor: Any, county_code: str, user: Any, starts_at: datetime | None,
                 ends_at: datetime | None, note: str = "") -> OnCallContact:
-    """Put a member of staff on duty for a county's crisis alerts in a period."""
+    """Put a member of staff on duty for a county's crisis alerts in a period: someone whose own
+    grants reach the county, so that the alert's link opens a case they may act on."""
     errors = _Errors()
     county = None
     try:
@@ -555,6 +559,10 @@ def on_call_add(*, actor: Any, county_code: str, user: Any, starts_at: datetime 
         errors.take(exc, "county_code")
     if user is None or not getattr(user, "is_active", False):
         errors.add("user", _("请选择在职的工作人员"))
+    elif county is not None and county.level == RegionLevel.COUNTY and not grants_covering(
+            region=county, roles=ON_CALL_ROLES).filter(user=user).exists():
+        errors.add("user", _("该工作人员的授权范围不包括 %(county)s，不能排入该县（区）值班") % {
+            "county": county.name}, E.ON_CALL_NOT_COVERED)
     if starts_at is None or ends_at is None:
         errors.add("ends_at", _("请填写值班的开始和结束时间"))
     elif ends_at <= starts_at:
@@ -595,17 +603,45 @@ def crisis_start(*, case: Case, actor: Any, now: datetime) -> None:
                                   owner_user=owner, parameters=parameters)
     due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M") if deadline else ""
     recipients = list({u.pk: u for u in leads + on_call}.values())
-    outbox_write(type="case.crisis_alert", subject_type=CASE_SUBJECT, subject_id=str(case.pk), payload={
-        "id": case.pk, "number": case.number, "region_code": region_code, "crisis_note": case.crisis_note,
-        "due_at": deadline.due_at.isoformat() if deadline else None,
+    outbox_write(type=notices.CRISIS_EVENT, subject_type=CASE_SUBJECT, subject_id=str(case.pk), payload={
+        "id": case.pk, "number": case.number, "region_code": region_code, "region": case.handling_region.name,
+        "crisis_note": case.crisis_note, "due_at": deadline.due_at.isoformat() if deadline else None,
         "leads": [u.pk for u in leads], "on_call": [u.pk for u in on_call]})
-    sent = notices.crisis_alert(case=case, recipients=recipients, due=due)
-    summary = message(gettext_noop("危机预警已发出：%(n)s 人（%(names)s）"), {
-        "n": len(recipients), "names": "、".join(u.full_name or u.username for u in recipients) or "—"})
+    texted = notices.crisis_alert(case=case, recipients=recipients, due=due)
+    summary = _crisis_summary(leads=leads, on_call=on_call, texted=texted)
     if deadline is not None:
         summary = joined([summary, message(gettext_noop("；首次接触时限 %(due)s"), {"due": due})])
     elif note:
         summary = joined([summary, message(gettext_noop("；未能设定时限：%(note)s"), {"note": note})])
     case_event_record(case=case, kind="crisis_alert", text=summary, at=now, actor=actor,
-                      data={"recipients": [u.pk for u in recipients], "sms_sent": sent,
-                            "deadline_id": deadline.pk if deadline else None})
+                      data={"recipients": [u.pk for u in recipients], "inbox": [u.pk for u in recipients],
+                            "sms": [u.pk for u in texted], "sms_sent": len(texted),
+                            "reached": bool(recipients), "deadline_id": deadline.pk if deadline else None})
+
+
+# Timelines written before the alert named its channels still read in the reader's language.
+EARLIER_CRISIS_TEXTS = (gettext_noop("危机预警已发出：%(n)s 人（%(names)s）"),)
+
+
+def _names(users: list[Any]) -> Any:
+    return joined([u.full_name or u.username for u in users], "、")
+
+
+def _crisis_summary(*, leads: list[Any], on_call: list[Any], texted: list[Any]) -> Any:
+    """Who the alert reached and how, for the timeline: the inbox always, a text message where a
+    mobile number is on file; and plainly whom it could not find."""
+    if not leads and not on_call:
+        return message(gettext_noop("危机预警未能送达：该乡镇没有分管领导，该县（区）没有值班人员或审批人员"))
+    recipients = list({u.pk: u for u in leads + on_call}.values())
+    texted_ids = {u.pk for u in texted}
+    parts: list[Any] = [message(gettext_noop("危机预警：站内通知 %(names)s"), {"names": _names(recipients)})]
+    if texted:
+        parts.append(message(gettext_noop("；短信 %(names)s"), {"names": _names(texted)}))
+    unreached = [u for u in recipients if u.pk not in texted_ids]
+    if unreached:
+        parts.append(message(gettext_noop("；未登记手机号（仅站内通知）：%(names)s"), {"names": _names(unreached)}))
+    if not leads:
+        parts.append(message(gettext_noop("；该乡镇没有分管领导")))
+    if not on_call:
+        parts.append(message(gettext_noop("；该县（区）没有值班人员或审批人员")))
+    return joined(parts)

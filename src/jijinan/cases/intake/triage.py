@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.models import Grant, User
+from jijinan.accounts.selectors import grants_covering
 from jijinan.cases.choices import OPEN_STAGES, Urgency
 from jijinan.cases.facts import CAUSES, household_members, household_property
 from jijinan.cases.models import Case, CaseCategory, CaseEvent, OnCallContact
@@ -136,7 +137,10 @@ def triage_shown(triage: dict[str, Any]) -> dict[str, Any]:
 
 def suggestions(case: Case, actor: Any, on: date) -> list[dict[str, Any]]:
     """What the policy engine says about 低保 and (when money is needed) temporary assistance, with
-    its reasons; never fails the intake: a missing parameter or fact is recorded as the reason."""
+    its reasons; never fails the intake: a missing parameter or fact is recorded as the reason.
+
+    No stability risk is known at intake: a crisis flag alone is not one (the reviewer records a
+    stability risk; an unresolved crisis is escalated when it runs past its limit)."""
     household = case.household
     if household is None:
         return [_unavailable("dibao", gettext_lazy("最低生活保障"), gettext_lazy("对象未关联已登记的家庭"))]
@@ -162,8 +166,7 @@ def suggestions(case: Case, actor: Any, on: date) -> list[dict[str, Any]]:
                 region_code=region_code, on=on, kind=calc.AssistanceKind.EMERGENCY, cause=cause,
                 requested_amount_fen=amount_fen, household=calc.Household(members=members),
                 severity=calc.Severity.CRITICAL if case.urgency == Urgency.CRITICAL else calc.Severity.GENERAL,
-                annual_income_fen=household.monthly_income_fen * 12, property=facts,
-                stability_risk=case.crisis))
+                annual_income_fen=household.monthly_income_fen * 12, property=facts))
 
         try:
             # Nothing is asked for yet: the band's suggested amount is what the engine is asked about.
@@ -197,19 +200,12 @@ def triage_assess(*, case: Case, actor: Any, declared_urgency: str, now: datetim
 
 
 # --- crisis ----------------------------------------------------------------------------------------
-def _ancestor_codes(code: str) -> list[str]:
-    """The township's own code and those of its county, city and province (GB/T 2260 layout)."""
-    return [code, code[:6] + "000000", code[:4] + "00000000", code[:2] + "0000000000"]
-
-
 def crisis_recipients(case: Case, now: datetime) -> tuple[list[User], list[User]]:
-    """The township leads whose grant covers the handling township, and the county's on-call
-    contact on duty now (else the county approvers of that county)."""
+    """The township leads whose grants cover the handling township, and the county's on-call staff
+    on duty now (else the county approvers of that county); either list may be empty."""
     township = case.handling_region
-    leads = list(User.objects.filter(
-        is_active=True, pk__in=Grant.objects.filter(
-            role=Role.TOWNSHIP_LEAD, revoked_at__isnull=True,
-            region__code__in=_ancestor_codes(township.code)).values("user_id")).order_by("pk"))
+    leads = list(User.objects.filter(is_active=True, pk__in=grants_covering(
+        region=township, roles=[Role.TOWNSHIP_LEAD]).values("user_id")).order_by("pk"))
     county_code = township.code[:6] + "000000"
     on_call = list(User.objects.filter(is_active=True, pk__in=OnCallContact.objects.filter(
         county__code=county_code, starts_at__lte=now, ends_at__gt=now).values("user_id")).order_by("pk"))

@@ -203,6 +203,8 @@ def on_call(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已添加值班安排"))
             return redirect("cases:on_call")
+    if form.is_bound:
+        form.offer_eligible()
     status = 400 if request.method == "POST" else 200
     return render(request, "cases/on_call.html", {
         "form": form, "rows": selectors.on_call_list_for_user(user=request.user)}, status=status)

@@ -108,6 +108,6 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
                    "something a case may close with only when a reason is given (e.g. a need never routed)",
                    "closing a case, and the warning beside the case page's close form"),
     ExtensionPoint("jijinan.cases.workflow.services.register_escalation_trigger",
-                   "what happens when a review finds a case needs a consultation (the escalation)",
-                   "the review of a case above the cap or with a stability risk"),
+                   "what happens when a review finds a case needs a consultation (the escalation to the government)",
+                   "the review and the make-up review, in their transaction"),
 )
