@@ -283,7 +283,7 @@ def test_the_escalation_page_reads_in_english(people, subject, offices):  # noqa
     leader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = leader.get(f"/consultation/{escalation.pk}/").content.decode()
     assert "Where it stands" in page and "Waiting to be convened" in page and "Convene and ask for opinions" in page
-    assert "Above the per-event cap" in page
+    assert "Above the cap per event" in page
     for chinese in ("召集会商并征求意见", "现在的情况", "待召集会商", "受邀单位"):
         assert chinese not in page, chinese
     listing = leader.get("/consultation/").content.decode()
