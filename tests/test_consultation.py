@@ -50,9 +50,10 @@ def _offices(world: Any) -> dict[str, Organisation]:
     for code, name in (("education", "玄武区教育局"), ("housing", "玄武区住建局")):
         made[code] = Organisation.objects.create(kind=OrganisationKind.DEPARTMENT_OFFICE, name=name, region=xuanwu,
                                                  department_type=DepartmentType.objects.get(code=code))
-    made["gulou_health"] = Organisation.objects.create(
-        kind=OrganisationKind.DEPARTMENT_OFFICE, name="鼓楼区卫健委", region=Region.objects.get(code=GULOU),
-        department_type=DepartmentType.objects.get(code="health"))
+    # The world may already hold 鼓楼区's health office (one per department type and region).
+    made["gulou_health"] = Organisation.objects.get_or_create(
+        kind=OrganisationKind.DEPARTMENT_OFFICE, region=Region.objects.get(code=GULOU),
+        department_type=DepartmentType.objects.get(code="health"), defaults={"name": "鼓楼区卫健委"})[0]
     return made
 
 

@@ -29,6 +29,7 @@ EXPLANATION_RECORD = "consultation.explanation.record"
 OPINION_VIEW_OFFICE = "consultation.opinion.view_office"
 OPINION_GIVE = "consultation.opinion.give"
 OPINION_GIVE_OWN = "consultation.opinion.give_own_office"
+ESCALATION_WITHDRAW = "consultation.escalation.withdraw"
 
 ESCALATION_PATHS = ScopePaths(region="case__handling_region")
 GOVERNMENT_PATHS = ScopePaths(region="region")
@@ -40,6 +41,8 @@ ROWS = [
          view_action=CASE_VIEW),
     Rule(CONSULTATION_MANAGE, GOVERNMENT_SIDE, ScopeKind.REGION,
          _("召集会商、征求部门意见、登记会议和作出会商决定"), view_action=ESCALATION_VIEW),
+    Rule(ESCALATION_WITHDRAW, CASEWORKERS | GOVERNMENT_SIDE, ScopeKind.REGION, _("撤回尚未召集会商的报告"),
+         view_action=ESCALATION_VIEW),
     Rule(EXPLANATION_RECORD, CASEWORKERS | GOVERNMENT_SIDE, ScopeKind.REGION, _("登记政策解释"),
          view_action=ESCALATION_VIEW),
     Rule(OPINION_VIEW_OFFICE, frozenset({R.DEPARTMENT_HANDLER}), ScopeKind.DEPARTMENT,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jijinan.consultation.choices import OPEN_ESCALATION, EscalationStatus, OpinionStatus
 from jijinan.consultation.models import Consultation, Duty, Escalation, Opinion
@@ -113,3 +114,49 @@ def duty_rows(escalation: Escalation, now: datetime | None = None) -> list[DutyR
 
 def open_escalation_for_case(*, case: Any) -> Escalation | None:
     return Escalation.objects.filter(case=case, status__in=OPEN_ESCALATION).first()
+
+
+def eligible_offices(*, escalation: Escalation) -> list[Any]:
+    """The offices a consultation may ask or charge (the rule of the services): active department
+    offices, civil-affairs offices, relief stations and partners at the case's township or above
+    it, or inside the region the escalation went to; by kind, then name."""
+    from jijinan.accounts.models import Organisation
+    from jijinan.consultation.services import INVITABLE
+
+    case_prefix = escalation.case.handling_region.prefix
+    above = [case_prefix[:n] for n in range(1, len(case_prefix) + 1)]
+    return list(Organisation.objects.filter(active=True, kind__in=INVITABLE).filter(
+        Q(region__prefix__in=above) | Q(region__prefix__startswith=escalation.region.prefix))
+        .select_related("region", "department_type").order_by("kind", "region__code", "name"))
+
+
+def late_opinions(*, escalations: list[Escalation], now: datetime | None = None) -> dict[int, int]:
+    """escalation id → the number of its opinions still missing past their deadline."""
+    now = now or timezone.now()
+    rows = (Opinion.objects.filter(consultation__escalation__in=escalations, status=OpinionStatus.REQUESTED,
+                                   deadline__due_at__lt=now)
+            .values_list("consultation__escalation_id", flat=True))
+    out: dict[int, int] = {}
+    for pk in rows:
+        out[pk] = out.get(pk, 0) + 1
+    return out
+
+
+def overdue_duties(*, user: Any, now: datetime | None = None) -> QuerySet[Duty]:
+    """The duties of decided escalations in the user's scope whose task is open past its deadline."""
+    now = now or timezone.now()
+    decided = escalation_list_for_user(user=user, status=EscalationStatus.DECIDED).values("pk")
+    return (Duty.objects.filter(decision__consultation__escalation__in=decided, task__status__in=OPEN_STATUSES,
+                                task__deadline__due_at__lt=now)
+            .select_related("office", "task", "task__deadline", "decision__consultation__escalation__case")
+            .order_by("task__deadline__due_at"))
+
+
+def opinion_for_office_get(*, user: Any, pk: int) -> Opinion:
+    """One opinion asked of an office in the user's scope (404 otherwise)."""
+    found = opinions_for_office(user=user).filter(pk=pk).select_related(
+        "consultation", "consultation__escalation", "consultation__escalation__region",
+        "consultation__escalation__office", "given_by").first()
+    if found is None:
+        raise NotFound(_("未找到该记录"), code="not_found")
+    return found

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jijinan.cases.choices import (
     AidMethod,
     Appraisal,
+    ApproverLevel,
     FollowUpMethod,
     ObjectionOutcome,
     PaymentStatus,
@@ -153,6 +154,17 @@ class ApproveForm(forms.Form):
     amount = YuanField(label=_("审批金额（元）"), required=False,
                        help_text=_("不超过审核提出的金额；留空则按审核金额"))
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def bind_case(self, case: Any) -> None:
+        """An amount above its band (within the cap) is approved with a written reason: the note
+        becomes that reason, and says so before the approver sends the form."""
+        result = case.decision.result if case.decision_id is not None else {}
+        if result.get("band_reason_required") and case.approver_level != ApproverLevel.CONSULTATION:
+            note = self.fields["note"]
+            note.label = _("超出金额区间审批的理由")
+            note.help_text = _("拟救助金额超出该类救助的金额区间（未超过上限），须写明超出区间审批的理由")
+            note.widget = forms.Textarea(attrs={"rows": 2, "aria-required": "true"})
+            self.band_reason_required = True
 
     def amount_fen(self) -> int | None:
         amount = self.cleaned_data.get("amount")
