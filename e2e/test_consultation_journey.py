@@ -79,7 +79,8 @@ def _give_opinion(page, user: User, text: str) -> None:  # type: ignore[no-untyp
     form = page.locator("[data-testid=give-opinion] form")
     form.locator("textarea[name=text]").fill(text)
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("[data-testid=given-opinion]")
+    page.wait_for_load_state()
+    assert "已提出意见" in page.locator("[data-testid=opinion-status]").inner_text()
     sign_out(page)
 
 
