@@ -13,13 +13,15 @@ from jijinan.accounts.models import DepartmentType, Grant, Organisation, User
 from jijinan.cases.intake.services import case_intake
 from jijinan.cases.models import Case
 from jijinan.cases.workflow import services as wf
+from jijinan.consultation import services as consultation
+from jijinan.consultation.models import Escalation, Opinion
 from jijinan.core.jobs.outbox import outbox_deliver_due
 from jijinan.core.permissions import Role
 from jijinan.referrals import services as referrals
 from jijinan.regions.models import Region
 from tests.test_cases import TOWNSHIP, _household, _person, intake
 from tests.test_cases_workflow import _county_level_review
-from tests.world import XUANWU, build_world, load_policy_defaults, persona
+from tests.world import XUANWU, build_world, government_office, load_policy_defaults, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -33,7 +35,7 @@ def _setup() -> dict[str, object]:
     seed_again()
     world = build_world()
     load_policy_defaults()
-    people = {role: ready(persona(world, role, at=XUANWU)) for role in (
+    people: dict[str, User] = {role: ready(persona(world, role, at=XUANWU)) for role in (
         Role.WINDOW_CLERK, Role.TOWNSHIP_REVIEWER, Role.TOWNSHIP_LEAD, Role.SUPERVISOR)}
     people[Role.ADMINISTRATOR] = ready(persona(world, Role.ADMINISTRATOR, at="320000000000"))
     medical = Organisation.objects.create(
@@ -65,7 +67,27 @@ def _setup() -> dict[str, object]:
     _county_level_review(people, case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
         person_id=other.pk, household_id=_household(other, _person("张伟", TOWNSHIP, 14)).pk, subject_name="",
         needs=["money", "medical"], reporter_phone="13812345678")).case)
-    return {"people": people, "case": case, "person": head, "household": household}
+    # A case above the cap escalated to the district's government, convened with the medical office;
+    # a crisis case, whose track shows on its page and the crisis list.
+    government_office()
+    people[Role.GOVERNMENT_LEADER] = ready(persona(world, Role.GOVERNMENT_LEADER, at=XUANWU))
+    third = _person("司马相如", TOWNSHIP, 15, phone="13712345678")
+    above = case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+        person_id=third.pk, household_id=_household(third).pk, subject_name="", needs=["money", "medical"])).case
+    wf.case_review(actor=people[Role.TOWNSHIP_REVIEWER], case=_fresh(above), version=above.version,
+                   data=wf.ReviewInput(opinion="房屋烧毁，申请金额超过单次救助上限", requested_amount_fen=1_200_000,
+                                       home_visit_on=timezone.localdate()))
+    escalation = Escalation.objects.get(case=above)
+    consultation.consultation_convene(
+        actor=people[Role.GOVERNMENT_LEADER], escalation=escalation, version=escalation.version,
+        agenda="研究一事一议救助金额和部门分工（医疗救助、临时住所、子女就学）",
+        invitations=[consultation.InvitationDraft(medical.pk, "请提出医疗救助意见")])
+    opinion = Opinion.objects.get(consultation__escalation=escalation)
+    crisis = case_intake(actor=people[Role.WINDOW_CLERK], data=intake(
+        crisis=True, crisis_note="独居老人流露轻生念头", categories=["mental_crisis"], needs=["counselling"])).case
+    outbox_deliver_due(worker_id="layout")  # the crisis alert opens its intervention track
+    return {"people": people, "case": case, "person": head, "household": household, "escalation": escalation,
+            "opinion": opinion, "crisis": crisis}
 
 
 def _pages(setup: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
@@ -81,7 +103,13 @@ def _pages(setup: dict[str, object]) -> dict[str, list[tuple[str, str]]]:
             ("public-notices", "/cases/public-notices/?region=320102000000"), ("deadlines", "/deadlines/"),
             ("verification", "/verification/"), ("policy", "/policy/"), ("calculator", "/policy/calculator/"),
             ("decisions", "/policy/decisions/"), ("inbox-reviewer", "/inbox/")],
-        Role.DEPARTMENT_HANDLER: [("office-queue", "/referrals/office/"), ("inbox-office", "/inbox/")],
+        Role.DEPARTMENT_HANDLER: [("office-queue", "/referrals/office/"), ("inbox-office", "/inbox/"),
+                                  ("office-opinions", "/consultation/opinions/"),
+                                  ("office-opinion", f"/consultation/opinions/{setup['opinion'].pk}/")],  # type: ignore[attr-defined]
+        Role.TOWNSHIP_LEAD: [("home-lead", "/"), ("crisis-case", f"/cases/{setup['crisis'].pk}/"),  # type: ignore[attr-defined]
+                             ("crises", "/consultation/crisis/")],
+        Role.GOVERNMENT_LEADER: [("home-leader", "/"), ("escalations", "/consultation/"),
+                                 ("escalation", f"/consultation/{setup['escalation'].pk}/")],  # type: ignore[attr-defined]
         Role.SUPERVISOR: [("flags", "/referrals/flags/"), ("audit", "/audit/")],
         Role.ADMINISTRATOR: [
             ("regions", "/regions/"), ("staff", "/accounts/staff/"), ("calendar", "/calendar/"),
@@ -168,7 +196,7 @@ def test_every_page_fits_a_phone_and_passes_axe_in_both_languages(browser, live_
                 if response is None or response.status != 200:
                     problems.append(f"{role} {url}: {response and response.status}")
                     continue
-                if name == "case":  # its panels load after the page
+                if name in ("case", "crisis-case"):  # its panels load after the page
                     page.wait_for_load_state("networkidle")
                 _check(page, f"layout-{language}-{name}", problems)
                 ratio = page.evaluate(CONTRAST, "[data-testid=inbox-link] .badge")
