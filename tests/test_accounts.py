@@ -249,9 +249,8 @@ def test_department_scope_matches_the_department_type(world):
     register_actions([Rule("tests.department_offices", frozenset({Role.DEPARTMENT_HANDLER}),
                            ScopeKind.DEPARTMENT, "测试")])
     handler = persona(world, Role.DEPARTMENT_HANDLER, at=XUANWU)  # a 卫健 handler
-    Organisation.objects.create(kind="department_office", name="鼓楼区卫健委",
-                                department_type=world.health_office.department_type,
-                                region=Region.objects.get(code=GULOU))
+    Organisation.objects.get_or_create(kind="department_office", department_type=world.health_office.department_type,
+                                       region=Region.objects.get(code=GULOU), defaults={"name": "鼓楼区卫健委"})
     education = Organisation.objects.create(
         kind="department_office", name="玄武区教育局", region=Region.objects.get(code=XUANWU),
         department_type=world.health_office.department_type.__class__.objects.get(code="education"))
