@@ -76,7 +76,7 @@ def install() -> None:
         code=REASSESSMENT_DEADLINE, label=gettext_lazy("危机再评估期限"), default_unit="hours",
         subject_types=frozenset({"cases.case"}), subject_url=_case_url,
         description=gettext_lazy("干预方案登记后按间隔再评估风险，直至危机解除")))
-    register_home_panel(HomePanel(code="consultation.crisis", order=5, title=pgettext_lazy("list", "危机个案"),
+    register_home_panel(HomePanel(code="consultation.crisis", order=4, title=pgettext_lazy("list", "危机个案"),
                                   action=CRISIS_WATCH, content=crisis_panel))
     register_nav(NavItem(14, pgettext_lazy("list", "危机个案"), "consultation:crisis:list", CRISIS_VIEW, "consultation",
                          nav.WORKBENCH))
