@@ -28,6 +28,19 @@ def grants_covering(*, region: Any, roles: Iterable[str]) -> QuerySet[Grant]:
                                 region__code__in=sorted(codes))
 
 
+def staff_mobiles(*, user_ids: Iterable[int]) -> list[str]:
+    """The mobile numbers on file of ``user_ids`` (for the text messages of a notice; never shown)."""
+    from jijinan.core.protected.fields import Protected
+
+    numbers = []
+    for mobile in User.objects.filter(pk__in=set(user_ids), mobile__isnull=False).order_by("pk").values_list(
+            "mobile", flat=True):
+        value = mobile.reveal() if isinstance(mobile, Protected) else str(mobile or "")
+        if value:
+            numbers.append(value)
+    return numbers
+
+
 def department_types(*, active_only: bool = True) -> QuerySet[DepartmentType]:
     types = DepartmentType.objects.all()
     return types.filter(active=True) if active_only else types

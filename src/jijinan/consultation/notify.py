@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Grant, User
+from jijinan.accounts.selectors import staff_mobiles
 from jijinan.core.jobs.outbox import outbox_handler, outbox_write, outbox_write_many
 from jijinan.core.messaging.inbox import Notice, inbox_post
 from jijinan.core.messaging.sms import register_sms_template, sms_message
 from jijinan.core.models import InboxItem, OutboxMessage
 from jijinan.core.permissions import Role
-from jijinan.core.protected.fields import Protected
 from jijinan.core.texts import message
 
 ESCALATION_EVENT = "consultation.escalation.notice"
@@ -94,16 +94,6 @@ def case_side(escalation: Any) -> set[int]:
     return set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
 
 
-def _mobiles(user_ids: set[int]) -> list[str]:
-    numbers = []
-    for mobile in User.objects.filter(pk__in=user_ids, mobile__isnull=False).order_by("pk").values_list(
-            "mobile", flat=True):
-        value = mobile.reveal() if isinstance(mobile, Protected) else str(mobile or "")
-        if value:
-            numbers.append(value)
-    return numbers
-
-
 # --- delivery ---------------------------------------------------------------------------------------
 
 
@@ -131,7 +121,7 @@ def deliver_notice(event: OutboxMessage) -> None:
                                                "township": p["township"], "due": p["due"]}), url, *subject)
                 texts = [sms_message(to=m, template=SMS_ESCALATED, params={
                     "township": p["township"], "number": p["number"], "due": p["due"]},
-                    subject_type=subject[0], subject_id=subject[1]) for m in _mobiles(users)]
+                    subject_type=subject[0], subject_id=subject[1]) for m in staff_mobiles(user_ids=users)]
             else:
                 users = case_side(escalation)
                 notice = Notice.translated(kind, message(gettext_noop("会商已作出决定：%(number)s"), {
@@ -154,7 +144,7 @@ def deliver_notice(event: OutboxMessage) -> None:
                 notice = Notice.translated(kind, title, body, url, *subject)
                 texts = [sms_message(to=m, template=SMS_INVITED, params={
                     "office": p["office"], "number": p["number"], "due": p["due"]},
-                    subject_type=subject[0], subject_id=subject[1]) for m in _mobiles(users)]
+                    subject_type=subject[0], subject_id=subject[1]) for m in staff_mobiles(user_ids=users)]
         users.discard(p.get("actor_id"))
         inbox_post(user_ids=users, notice=notice, event_id=event.event_id)
         outbox_write_many(texts)

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from jijinan.accounts.models import Grant, Organisation, User
+from jijinan.accounts.selectors import staff_mobiles
 from jijinan.core.jobs.outbox import outbox_handler, outbox_write, outbox_write_many
 from jijinan.core.messaging.inbox import Notice, inbox_post
 from jijinan.core.messaging.mail import mail_message
 from jijinan.core.messaging.sms import register_sms_template, sms_message
 from jijinan.core.models import InboxItem, OutboxMessage
 from jijinan.core.permissions import Role
-from jijinan.core.protected.fields import Protected
 from jijinan.core.texts import Stored, joined, message
 from jijinan.referrals.choices import FlagReason, ReturnReason
 from jijinan.referrals.models import DeflectionFlag, Task
@@ -148,16 +148,6 @@ def _emails(user_ids: set[int], notice: Notice, subject_id: str) -> list[OutboxM
             .values_list("email", flat=True)]
 
 
-def _mobiles(user_ids: set[int]) -> list[str]:
-    numbers = []
-    for mobile in User.objects.filter(pk__in=user_ids, mobile__isnull=False).order_by("pk").values_list(
-            "mobile", flat=True):
-        value = mobile.reveal() if isinstance(mobile, Protected) else str(mobile or "")
-        if value:
-            numbers.append(value)
-    return numbers
-
-
 @outbox_handler("referrals.notify", types=[NOTICE_EVENT, FLAG_EVENT])
 def deliver_notice(message: OutboxMessage) -> None:
     p = message.payload
@@ -175,7 +165,7 @@ def deliver_notice(message: OutboxMessage) -> None:
                 reverse("referrals:flags") + f"?q={flag.task.case.number}", "referrals.task", str(flag.task_id))
             texts = [sms_message(to=m, template=SMS_FLAG, params={"detail": p["detail"][:200]},
                                  subject_type="referrals.task", subject_id=str(flag.task_id))
-                     for m in _mobiles(users)] + _emails(users, notice, str(flag.task_id))
+                     for m in staff_mobiles(user_ids=users)] + _emails(users, notice, str(flag.task_id))
         else:
             task = Task.objects.select_related("case", "office__region").filter(pk=p["task_id"]).first()
             if task is None:
@@ -190,7 +180,7 @@ def deliver_notice(message: OutboxMessage) -> None:
             if p["notice"] == ASSIGNED:
                 texts = [sms_message(to=m, template=SMS_TASK, params={
                     "office": p["office"], "number": p["number"], "due": _due(p)},
-                    subject_type="referrals.task", subject_id=str(task.pk)) for m in _mobiles(users)]
+                    subject_type="referrals.task", subject_id=str(task.pk)) for m in staff_mobiles(user_ids=users)]
                 texts += _emails(users, notice, str(task.pk))
         inbox_post(user_ids=users, notice=notice, event_id=message.event_id)
         outbox_write_many(texts)
