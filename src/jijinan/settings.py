@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jijinan.cases",
     "jijinan.referrals",
     "jijinan.consultation",
+    "jijinan.supervision",
     "jijinan.web",
 ]
 

@@ -49,3 +49,17 @@ class FlagReason(models.TextChoices):
     RETURNS = "returns", _("多次退回")
     CYCLE = "cycle", _("循环转办")
     IDLE = "idle", _("超期未办")
+
+
+class FlagStatus(models.TextChoices):
+    """A flag's life: open → under 督办 → resolved (with the finding) or dismissed (with a reason)."""
+
+    OPEN = "open", _("待处理")
+    SUPERVISED = "supervised", _("督办中")
+    RESOLVED = "resolved", _("已查实处理")
+    DISMISSED = "dismissed", _("已排除")
+
+
+# A flag in one of these is the task's live flag of its reason: raised again, it counts one more
+# occurrence instead of opening another.
+LIVE_FLAG = frozenset({FlagStatus.OPEN, FlagStatus.SUPERVISED})

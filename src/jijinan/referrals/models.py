@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jijinan.referrals.choices import FlagReason, ReturnReason, TaskEventKind, TaskStatus
+from jijinan.referrals.choices import LIVE_FLAG, FlagReason, FlagStatus, ReturnReason, TaskEventKind, TaskStatus
 
 
 class ResponsibilityRule(models.Model):
@@ -177,12 +177,21 @@ class DeflectionFlag(models.Model):
     raised_at = models.DateTimeField(_("预警时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
     occurrences = models.PositiveSmallIntegerField(_("触发次数"), default=1)
+    status = models.CharField(_("处理状态"), max_length=20, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    outcome = models.TextField(_("处理结果"), blank=True,
+                               help_text=_("查实处理时写明认定的情况，排除时写明理由"))
+    settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         verbose_name = _("推诿预警")
         verbose_name_plural = _("推诿预警")
         ordering = ["-updated_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["task", "reason"], name="referrals_flag_once_per_reason")]
+        indexes = [models.Index(fields=["status", "covering_region"], name="referrals_flag_status_idx")]
+        constraints = [models.UniqueConstraint(fields=["task", "reason"], condition=Q(status__in=sorted(LIVE_FLAG)),
+                                               name="referrals_flag_once_per_reason")]
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.reason}"

@@ -4,7 +4,8 @@ or accepted and left idle past its deadline (a periodic sweep).
 A flag keeps the task's hand-off history as it stood and the lowest region that covers every
 party, with the office there that can coordinate them. It is written in the transaction of the
 move that caused it, with an audit event and an outbox message that tells the supervisors of that
-region; a later trigger of the same kind updates the flag instead of adding another.
+region; a later trigger of the same kind updates the live flag (open or under 督办) and counts one
+more occurrence; once the flag was resolved or dismissed, a new trigger raises a new flag.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from jijinan.accounts.models import Organisation
 from jijinan.audit.services import audit_record
 from jijinan.core.jobs.queue import periodic
 from jijinan.referrals import notify
-from jijinan.referrals.choices import FlagReason, TaskEventKind, TaskStatus
+from jijinan.referrals.choices import LIVE_FLAG, FlagReason, TaskEventKind, TaskStatus
 from jijinan.referrals.deflection.selectors import (
     FALLBACK_IDLE_DAYS,
     FALLBACK_RETURNS,
@@ -49,7 +50,8 @@ def raise_flag(task: Task, reason: str, detail: str, *, now: datetime, parameter
     values = {"detail": detail[:500], "history": history(task), "offices": [o.name for o in parties],
               "covering_region": region, "covering_office": covering_office(region), "parameters": parameters,
               "updated_at": now}
-    flag = DeflectionFlag.objects.select_for_update().filter(task=task, reason=reason).first()
+    flag = DeflectionFlag.objects.select_for_update().filter(task=task, reason=reason,
+                                                            status__in=LIVE_FLAG).first()
     if flag is None:
         flag = DeflectionFlag.objects.create(task=task, reason=reason, raised_at=now, **values)
     else:

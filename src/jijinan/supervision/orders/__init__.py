@@ -1,0 +1,7 @@
+"""Supervision: orders."""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Register this part's permissions, panels, kinds, handlers and jobs."""
