@@ -28,6 +28,7 @@ from jijinan.policy.api import router as policy_router
 from jijinan.referrals.api import router as referrals_router
 from jijinan.regions.api import router as regions_router
 from jijinan.registry.api import router as registry_router
+from jijinan.supervision.api import router as supervision_router
 from jijinan.verification.api import router as verification_router
 
 
@@ -93,3 +94,4 @@ api.add_router("/", cases_intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", cases_workflow_router)
 api.add_router("/", referrals_router)
+api.add_router("/", supervision_router)

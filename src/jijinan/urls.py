@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/", include("jijinan.cases.urls")),
     path("referrals/", include("jijinan.referrals.urls")),
     path("consultation/", include("jijinan.consultation.urls")),
+    path("supervision/", include("jijinan.supervision.urls")),
     path("inbox/", include("jijinan.core.messaging.urls")),
     path("", include("jijinan.web.urls")),
 ]
