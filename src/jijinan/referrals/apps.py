@@ -46,6 +46,7 @@ class ReferralsConfig(AppConfig):
             "referrals.task.reassign": _("重新交办部门任务"),
             "referrals.task.cancel": _("撤回部门任务"),
             "referrals.flag.raise": _("推诿预警"),
+            "referrals.flag.supervise": _("推诿预警转入督办"),
             "referrals.matrix.add": _("新增职责清单条目"),
             "referrals.matrix.change": _("修改职责清单条目"),
             "referrals.matrix.retire": _("停用职责清单条目"),

@@ -22,7 +22,7 @@ from jijinan.accounts.models import Organisation
 from jijinan.audit.services import audit_record
 from jijinan.core.jobs.queue import periodic
 from jijinan.referrals import notify
-from jijinan.referrals.choices import LIVE_FLAG, FlagReason, TaskEventKind, TaskStatus
+from jijinan.referrals.choices import LIVE_FLAG, FlagReason, FlagStatus, TaskEventKind, TaskStatus
 from jijinan.referrals.deflection.selectors import (
     FALLBACK_IDLE_DAYS,
     FALLBACK_RETURNS,
@@ -131,3 +131,17 @@ def sweep_idle(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
 @periodic("referrals.deflection_sweep", every=timedelta(minutes=10))
 def deflection_sweep_job(payload: dict[str, Any]) -> None:
     sweep_idle()
+
+
+def flag_supervise(flag: DeflectionFlag, *, note: str) -> DeflectionFlag:
+    """Mark a live flag as under 督办 (the supervision app opened an order on it), inside the
+    caller's transaction, with its audit event. A flag already settled is left as it is."""
+    locked = DeflectionFlag.objects.select_for_update().get(pk=flag.pk)
+    if locked.status != FlagStatus.OPEN:
+        return locked
+    DeflectionFlag.objects.filter(pk=locked.pk).update(status=FlagStatus.SUPERVISED, version=F("version") + 1)
+    audit_record(actor=None, action="referrals.flag.supervise", subject=locked.task,
+                 subject_label=locked.task.number, region_code=locked.covering_region.code, note=note[:300],
+                 changes={"flag_status": (FlagStatus.OPEN, FlagStatus.SUPERVISED)})
+    locked.refresh_from_db()
+    return locked
