@@ -97,19 +97,21 @@ class OrderOut(Schema):
         return o.deadline.due_at if o.deadline is not None else None
 
 
-class OrderDetailOut(OrderOut):
-    history: list[EventOut]
-
-
 def _event(e: OrderEvent) -> EventOut:
     return EventOut(kind=e.kind, at=e.at, actor=e.actor.display_name() if e.actor else "", text=e.text,
                     attachments=[a.name for a in e.attachments.all()])
 
 
-def _detail(order: SupervisionOrder) -> dict[str, Any]:
-    body = OrderOut.from_orm(order).dict()
-    body["history"] = [_event(e) for e in selectors.order_history(order)]
-    return body
+class OrderDetailOut(OrderOut):
+    history: list[EventOut]
+
+    @staticmethod
+    def resolve_history(o: SupervisionOrder) -> list[EventOut]:
+        return [_event(e) for e in selectors.order_history(o)]
+
+
+def _detail(order: SupervisionOrder) -> SupervisionOrder:
+    return order
 
 
 class OrderFilter(Schema):
