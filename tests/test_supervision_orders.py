@@ -192,13 +192,20 @@ def _city_staff(order: SupervisionOrder) -> User:
 # --- each automatic source ------------------------------------------------------------------------------
 
 
+_SEQ = iter(range(100, 999, 2))
+
+
 def _case(world: World) -> Case:
+    """A case taken in at 梅园新村街道, each with a household of its own."""
+    from tests.test_cases import TOWNSHIP as PLACE
+    from tests.test_cases import _household, _person
     from tests.test_cases_workflow import _case as intake_case
-    from tests.test_consultation import _subject
 
     clerk = User.objects.filter(username=f"{Role.WINDOW_CLERK}_{XUANWU}").first() or persona(
         world, Role.WINDOW_CLERK, at=XUANWU)
-    return intake_case({Role.WINDOW_CLERK: clerk}, _subject())
+    seq = next(_SEQ)
+    head = _person("王建国", PLACE, seq, phone="13912345678")
+    return intake_case({Role.WINDOW_CLERK: clerk}, (head, _household(head, _person("李秀英", PLACE, seq + 1))))
 
 
 def _task(case: Case, office: Organisation, sequence: int = 1, deadline: Deadline | None = None) -> Task:
@@ -352,7 +359,8 @@ def test_cancel_by_the_issuer_ends_the_deadline(world, people):
 def test_scoped_reads(world, people):
     order = _open(people, _case(world), world.health_office)
     assert selectors.order_get_for_user(user=people[Role.DEPARTMENT_HANDLER], pk=order.pk) == order
-    assert list(selectors.orders_addressed_for_user(user=people[Role.DEPARTMENT_HANDLER])) == [order]
+    addressed = list(selectors.orders_addressed_for_user(user=people[Role.DEPARTMENT_HANDLER]))
+    assert order in addressed and {o.addressee_office for o in addressed} == {world.health_office}
     assert list(selectors.orders_addressed_for_user(user=people[Role.SUPERVISOR])) == []
     with pytest.raises(NotFound):
         selectors.order_get_for_user(user=people["gulou_supervisor"], pk=order.pk)

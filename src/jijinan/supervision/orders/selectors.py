@@ -185,6 +185,33 @@ def cases_to_supervise(*, user: Any, q: str) -> list[Case]:
                 .order_by("-created_at", "-id")[:SEARCH_LIMIT])
 
 
+@dataclass(frozen=True)
+class Found:
+    """A case found to supervise, with the other matters of it an order may be opened on."""
+
+    case: Case
+    tasks: list[Any]
+    escalations: list[Any]
+    crisis_id: int | None
+
+
+def matters_of(cases: list[Case]) -> list[Found]:
+    """The department tasks, escalations and crisis case of each case (three reads for the list)."""
+    from jijinan.consultation.crisis.models import CrisisIntervention
+    from jijinan.consultation.models import Escalation
+    from jijinan.referrals.models import Task
+
+    ids = [c.pk for c in cases]
+    tasks: dict[int, list[Any]] = {}
+    for t in Task.objects.filter(case_id__in=ids).select_related("case", "office").order_by("sequence"):
+        tasks.setdefault(t.case_id, []).append(t)
+    escalations: dict[int, list[Any]] = {}
+    for e in Escalation.objects.filter(case_id__in=ids).select_related("case").order_by("pk"):
+        escalations.setdefault(e.case_id, []).append(e)
+    crises = dict(CrisisIntervention.objects.filter(case_id__in=ids).values_list("case_id", "pk"))
+    return [Found(c, tasks.get(c.pk, []), escalations.get(c.pk, []), crises.get(c.pk)) for c in cases]
+
+
 def subject_link(order: SupervisionOrder) -> str:
     """The page of the order's matter (the case, or the escalation)."""
     if order.subject_type == "consultation.escalation":

@@ -130,7 +130,7 @@ def order_export(request: HttpRequest) -> HttpResponseBase:
     if filters.overdue:
         shown[str(_("只看逾期未答复的"))] = str(_("是"))
     spec = exports.ExportSpec(title=gettext_lazy("督办单"), subject_type="supervision.order", columns=EXPORT_COLUMNS,
-                              fields=[])
+                              fields=["reason"])
     return exports.export_page(request, reverse("supervision:orders"), lambda options: exports.export_list(
         actor=request.user, spec=spec, rows=_export_rows(rows), count=rows.count(), filters=shown, masked=True,
         reason=options.reason))
@@ -275,7 +275,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     form = forms.CaseSearchForm(request.GET or None)
     found = None
     if form.is_valid():
-        found = selectors.cases_to_supervise(user=request.user, q=form.cleaned_data["q"])
+        found = selectors.matters_of(selectors.cases_to_supervise(user=request.user, q=form.cleaned_data["q"]))
     return render(request, "supervision/orders/new.html", {"form": form, "found": found})
 
 
