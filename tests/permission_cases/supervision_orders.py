@@ -41,9 +41,9 @@ def extend_world(world: World) -> None:
             reason="救助金迟迟未发放", required_response="说明原因并立即发放", created_at=timezone.now())
         event = OrderEvent.objects.create(order=order, kind="opened", text="发出督办")
         checked = CheckedFile(PDF, "pdf", "回执.pdf")
-        attachment = OrderAttachment.objects.create(order=order, event=event, name="回执.pdf", path=files.store(checked),
-                                                    size=len(PDF), content_type="application/pdf",
-                                                    sha256=checked.sha256)
+        attachment = OrderAttachment.objects.create(
+            order=order, event=event, name="回执.pdf", path=files.store(checked), size=len(PDF),
+            content_type="application/pdf", sha256=checked.sha256)
         extra["order"][in_scope], extra["attachment"][in_scope], extra["office"][in_scope] = order, attachment, office
     world.extra["supervision_orders"] = extra
 

@@ -40,8 +40,9 @@ class EventOut(Schema):
 class OrderOut(Schema):
     id: int
     number: str
-    matter_kind: str = Field(..., description="deadline（超期未办）, deflection（推诿预警）, escalation（报告协商逾期未召集）, "
-                                              "duty（会商分工逾期）, manual（人工督办）")
+    matter_kind: str = Field(..., description="deadline（超期未办）, deflection（推诿预警）, "
+                                              "escalation（报告协商逾期未召集）, duty（会商分工逾期）, "
+                                              "manual（人工督办）")
     matter_key: str
     subject_type: str
     subject_id: str

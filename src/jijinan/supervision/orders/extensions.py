@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from jijinan.core import nav
 from jijinan.core.deadlines.kinds import DeadlineKind, deadline_kind_register
-from jijinan.core.extensions.panels import LATE, PANEL_ITEMS, HomePanel, PanelContent, PanelItem, due_note, \
-    register_home_panel
+from jijinan.core.extensions.panels import (
+    LATE,
+    PANEL_ITEMS,
+    HomePanel,
+    PanelContent,
+    PanelItem,
+    due_note,
+    register_home_panel,
+)
 from jijinan.core.extensions.subjects import DeadlineSubject, SubjectLabel, register_deadline_subject
 
 
@@ -45,8 +52,8 @@ def addressed_panel(user: Any) -> PanelContent:
                                url=reverse("supervision:order", args=[o.pk]), when=when, state=state))
     return PanelContent(
         count=count,
-        summary=ngettext("有 %(count)d 件督办待答复（%(late)d 件已逾期）", "有 %(count)d 件督办待答复（%(late)d 件已逾期）",
-                         count) % {"count": count, "late": late},
+        summary=ngettext("有 %(count)d 件督办待答复（%(late)d 件已逾期）",
+                         "有 %(count)d 件督办待答复（%(late)d 件已逾期）", count) % {"count": count, "late": late},
         url=reverse("supervision:orders_addressed"), link_text=_("打开待答复的督办"),
         empty_text=_("没有待本单位答复的督办。"), urgent=bool(late) or any(i.state == LATE for i in items),
         items=tuple(items), empty_url=reverse("supervision:orders_addressed") + "?status=all",

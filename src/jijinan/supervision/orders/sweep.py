@@ -198,7 +198,7 @@ def _escalation_drafts(now: datetime, offices: Offices) -> list[Draft]:
     for e in rows:
         key = f"escalation:{e.pk}"
         issuer = offices.issuer(e.office)
-        if key not in fresh or issuer is None:
+        if key not in fresh or issuer is None or e.deadline is None:
             continue
         drafts.append(Draft(
             matter_kind=MatterKind.ESCALATION, matter_key=key, subject_type="consultation.escalation",
@@ -221,15 +221,15 @@ def _duty_drafts(now: datetime, offices: Offices) -> list[Draft]:
     for d in rows:
         key = f"duty:{d.pk}"
         issuer = offices.issuer(d.office)
-        if key not in fresh or issuer is None or d.task is None:
+        task, due = d.task, d.task.deadline if d.task is not None else None
+        if key not in fresh or issuer is None or task is None or due is None:
             continue
-        task = d.task
         drafts.append(Draft(
             matter_kind=MatterKind.DUTY, matter_key=key, subject_type="referrals.task", subject_id=str(task.pk),
             region=task.case.handling_region, addressee_office=d.office, issuing_office=issuer,
             reason=_("会商决定（%(number)s）分工由%(office)s落实的“%(duty)s”已于 %(due)s 到期，尚未办结") % {
                 "number": d.decision.consultation.escalation.number, "office": d.office.name,
-                "duty": d.description[:100], "due": _local(task.deadline.due_at)},
+                "duty": d.description[:100], "due": _local(due.due_at)},
             required_response=_required(), case_id=task.case_id, overdue_deadline_id=task.deadline_id))
     return drafts
 
@@ -298,6 +298,9 @@ def order_escalate(order: SupervisionOrder, *, now: datetime, offices: Offices, 
             reason=reason, required_response=locked.required_response, case_id=locked.case_id,
             overdue_deadline_id=locked.overdue_deadline_id, level=locked.level + 1, parent=locked)],
             actor=None, now=now, limits=limits)
+        if not made:  # the matter was taken meanwhile: leave this order as it was
+            transaction.set_rollback(True)
+            return None
         new = made[0]
         locked.escalated_to = new
         locked.save(update_fields=["escalated_to"])

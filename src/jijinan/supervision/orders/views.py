@@ -258,8 +258,9 @@ def order_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpR
     order = selectors.order_get_for_user(user=request.user, pk=pk)
     attachment = selectors.order_attachment_get(order=order, pk=attachment_id)
     content = files.read(attachment.path)
-    access_log_record(actor=request.user, kind="view", subject=order, subject_label=order.number, region_code=order.region.code,
-                      fields=["attachment"], purpose=_("查看督办附件 %(name)s") % {"name": attachment.name})
+    access_log_record(actor=request.user, kind="view", subject=order, subject_label=order.number,
+                      region_code=order.region.code, fields=["attachment"],
+                      purpose=_("查看督办附件 %(name)s") % {"name": attachment.name})
     extension = attachment.path.rsplit(".", 1)[-1]
     return inline_response(content, content_type=attachment.content_type,
                            filename=f"order-{order.pk}-{attachment.pk}.{extension}")
