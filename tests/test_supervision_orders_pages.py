@@ -182,3 +182,17 @@ def test_the_api_opens_answers_and_closes(world, people):  # noqa: F811
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     listing = supervisor.get(f"/api/v1/supervision/orders?status=all&region_code={XUANWU}").json()
     assert order["number"] in [o["number"] for o in listing["items"]]
+
+
+def test_the_case_page_shows_its_orders_to_the_supervisor_and_not_to_the_clerk(world, people):  # noqa: F811
+    case = _case(world)
+    order = _open(people, case, world.health_office)
+    supervisor, clerk = _client(people[Role.SUPERVISOR]), _client(people[Role.WINDOW_CLERK])
+    assert 'data-testid="case-orders"' not in clerk.get(f"/cases/{case.pk}/").content.decode()
+    assert clerk.get(f"/supervision/orders/cases/{case.pk}/panel/").status_code == 403
+    panel = supervisor.get(f"/supervision/orders/cases/{case.pk}/panel/").content.decode()
+    assert order.number in panel and f"/supervision/orders/new/case/{case.pk}/" in panel
+    leader = _client(people[Role.COUNTY_APPROVER])
+    shown = leader.get(f"/supervision/orders/cases/{case.pk}/panel/").content.decode()
+    assert order.number in shown and 'data-testid="case-order-open"' not in shown
+    assert 'data-testid="case-orders"' in leader.get(f"/cases/{case.pk}/").content.decode()

@@ -82,6 +82,8 @@ CASES: dict[str, Case] = {
     "* /supervision/orders/new/<str:kind>/<int:subject_id>/": Case(
         "POST", lambda w, s: f"/supervision/orders/new/case/{w.extra['cases']['case'][s].pk}/", _open,
         scoped_record=True, ok=GUARDED),
+    "* /supervision/orders/cases/<int:case_id>/panel/": Case(
+        "GET", lambda w, s: f"/supervision/orders/cases/{w.extra['cases']['case'][s].pk}/panel/", scoped_record=True),
     "* /supervision/orders/<int:pk>/": Case("GET", _x(""), scoped_record=True),
     "* /supervision/orders/<int:pk>/answer/": Case("POST", _x("answer/"), _v(answer="已发放"), scoped_record=True,
                                                    ok=GUARDED),

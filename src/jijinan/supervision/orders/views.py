@@ -27,12 +27,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import Organisation, User
 from jijinan.audit.services import access_log_record
+from jijinan.cases.models import Case
 from jijinan.cases.intake import attachments as files
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.extensions.panels import due_note
 from jijinan.core.formerrors import refusal_on_form
-from jijinan.core.permissions import can, requires
+from jijinan.core.permissions import Target, can, get_for_user, requires
 from jijinan.core.uploads import inline_response
 from jijinan.regions.models import Region
 from jijinan.regions.pickers import bind_region_pickers
@@ -264,6 +265,19 @@ def order_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpR
     extension = attachment.path.rsplit(".", 1)[-1]
     return inline_response(content, content_type=attachment.content_type,
                            filename=f"order-{order.pk}-{attachment.pk}.{extension}")
+
+
+@requires(ORDER_VIEW)
+@require_GET
+def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case page's 督办 section: the case's orders, and the way to open one."""
+    case = get_for_user(Case.objects.select_related("handling_region"), request.user, ORDER_VIEW,
+                        selectors.CASE_PATHS, pk=case_id)
+    orders = selectors.visible_orders(request.user).filter(case=case).select_related(
+        "addressee_office", "deadline").order_by("-created_at", "-id")
+    return render(request, "supervision/orders/case_panel.html", {
+        "case": case, "orders": list(orders),
+        "may_issue": can(request.user, ORDER_ISSUE, Target(region_prefix=case.handling_region.prefix))})
 
 
 # --- opening an order by hand ---------------------------------------------------------------------------
