@@ -1,6 +1,6 @@
 """The 督办 order pages fit a 390-pixel phone and pass axe-core, in Chinese and in English: the
-supervisor's list, search, open form and an answered order with its review form; the department
-handler's orders to answer and an open order with its answer form."""
+supervisor's list, search, open form, an answered order with its review form and the case page's
+section; the department handler's orders to answer and an open order with its answer form."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def test_the_order_pages_fit_a_phone_and_pass_axe_in_both_languages(browser, liv
         supervisor: [("orders", "/supervision/orders/?status=all"),
                      ("order-answered", f"/supervision/orders/{answered.pk}/"),
                      ("order-search", f"/supervision/orders/new/?q={case.number}"),
-                     ("order-open", f"/supervision/orders/new/case/{other.pk}/")],
+                     ("order-open", f"/supervision/orders/new/case/{other.pk}/"),
+                     ("order-case", f"/cases/{case.pk}/")],
         handler: [("orders-addressed", "/supervision/orders/addressed/"),
                   ("order-waiting", f"/supervision/orders/{waiting.pk}/"), ("home-handler", "/")],
     }
@@ -58,6 +59,9 @@ def test_the_order_pages_fit_a_phone_and_pass_axe_in_both_languages(browser, liv
                 if response is None or response.status != 200:
                     problems.append(f"{user.username} {url}: {response and response.status}")
                     continue
+                if name == "order-case":  # its panels load after the page
+                    page.wait_for_load_state("networkidle")
+                    assert page.locator("[data-testid=case-orders-panel]").count() == 1
                 try:
                     check_page(page, f"orders-{language}-{name}")
                 except AssertionError as failed:
