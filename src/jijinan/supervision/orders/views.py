@@ -27,8 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import Organisation, User
 from jijinan.audit.services import access_log_record
-from jijinan.cases.models import Case
 from jijinan.cases.intake import attachments as files
+from jijinan.cases.models import Case
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.extensions.panels import due_note
