@@ -131,6 +131,20 @@ def test_a_deadline_owned_by_a_person_goes_to_their_office_and_to_them(world, of
     assert order.issuing_office == offices["city"]  # a county's own office is supervised by the city
 
 
+def test_the_worker_runs_the_sweep_every_five_minutes(world, offices):
+    from jijinan.core.jobs.models import Job
+    from jijinan.core.jobs.queue import job_claim, job_enqueue, job_run, registered_periodic
+
+    assert registered_periodic()["supervision.order_sweep"].every == timedelta(minutes=5)
+    deadline = overdue_deadline(offices["township"], _working_day_before(10), subject_id="by-worker")
+    Job.objects.filter(status="queued").update(status="done")  # only this run's job is claimed
+    job_enqueue("supervision.order_sweep")
+    claimed = job_claim(worker_id="test")
+    assert claimed is not None and claimed.name == "supervision.order_sweep"
+    assert job_run(claimed, worker_id="test"), Job.objects.get(pk=claimed.pk).last_error
+    assert len(_orders(f"deadline:{deadline.pk}")) == 1
+
+
 # --- escalation when unanswered -------------------------------------------------------------------------
 
 
