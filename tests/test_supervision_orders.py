@@ -105,6 +105,12 @@ def test_an_overdue_deadline_gets_one_order_only_once_its_grace_has_passed(world
     assert list(order.events.values_list("kind", flat=True)) == [OrderEventKind.OPENED]
     assert AuditEvent.objects.filter(action="supervision.order.open", subject_id=str(order.pk)).count() == 1
     assert OutboxMessage.objects.filter(type="supervision.order.notice", subject_id=str(order.pk)).count() == 1
+    # The answer deadline was started in a batch exactly as one by one: its audit event and message.
+    started = AuditEvent.objects.get(action="deadlines.start", subject_id=str(order.deadline_id))
+    assert started.subject_label == f"{order.number} · {offices['township'].name}"
+    assert started.changes["limit"] == [None, 3] and order.deadline.limit == 3  # the parameter's 3 working days
+    message = OutboxMessage.objects.get(type="deadline.started", subject_id=str(order.deadline_id))
+    assert (message.payload["kind"], message.payload["subject_id"]) == ("supervision.order", str(order.pk))
     # The sweep again, later: still one order; and after the order is closed, the matter is not chased again.
     order_sweep(now=edge + timedelta(hours=2))
     assert len(_orders(f"deadline:{deadline.pk}")) == 1
