@@ -12,6 +12,7 @@ the open order, or skipped by the sweep.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,8 @@ from jijinan.supervision.orders import notify
 from jijinan.supervision.orders.errors import OrderErrorCode as E
 from jijinan.supervision.orders.permissions import ORDER_ANSWER, ORDER_ISSUE
 from jijinan.supervision.orders.routing import Offices
+
+logger = logging.getLogger(__name__)
 
 ORDER_SUBJECT = "supervision.order"
 ORDER_DEADLINE = "supervision.order"
@@ -182,9 +185,21 @@ def open_orders(drafts: list[Draft], *, actor: Any, now: datetime, limits: Limit
     """Open the drafted orders inside the caller's transaction, with their answer deadlines, their
     history, audit events and notices; a draft whose matter already has an open order is skipped.
     Returns the orders opened."""
+    limits = limits or Limits(now)
+    ready = []
+    for d in drafts:
+        if d.limit is None:
+            try:
+                limits.of(d.region.code)
+            except DomainError:
+                if actor is not None:
+                    raise
+                logger.warning("no %s in force for %s: %s waits", LIMIT_PARAMETER, d.region.code, d.matter_key)
+                continue
+        ready.append(d)
+    drafts = ready
     if not drafts:
         return []
-    limits = limits or Limits(now)
     numbers = take_numbers(len(drafts), now=now)
     automatic = actor is None
     built = [SupervisionOrder(

@@ -304,6 +304,7 @@ def order_escalate(order: SupervisionOrder, *, now: datetime, offices: Offices, 
         new = made[0]
         locked.escalated_to = new
         locked.save(update_fields=["escalated_to"])
+        deadline.refresh_from_db()  # the breach sweep may have stamped it meanwhile
         deadline_cancel(actor=None, deadline=deadline, version=deadline.version, authorised=True,
                         reason=_("逾期未答复，已提级督办（%(number)s）") % {"number": new.number})
         OrderEvent.objects.create(order=locked, kind=OrderEventKind.ESCALATED, at=now, text=_(
@@ -324,7 +325,12 @@ def order_escalate_due(*, now: datetime, offices: Offices, limits: Limits) -> in
         .values_list("pk", flat=True))
     escalated = 0
     for pk in ids:
-        if order_escalate(SupervisionOrder(pk=pk), now=now, offices=offices, limits=limits) is not None:
+        try:
+            new = order_escalate(SupervisionOrder(pk=pk), now=now, offices=offices, limits=limits)
+        except DomainError as exc:  # changed meanwhile (its deadline, a parameter): the next sweep tries again
+            logger.warning("order %s not escalated: %s", pk, exc)
+            continue
+        if new is not None:
             escalated += 1
     return escalated
 
