@@ -424,3 +424,41 @@ def test_two_sweeps_at_once_open_exactly_one_order_per_matter():
     assert len(outcomes) == 2 and sum(outcomes) >= 40
     for d in deadlines:
         assert len(_orders(f"deadline:{d.pk}")) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite runs one writer")
+@pytest.mark.django_db(transaction=True)
+def test_two_supervisors_opening_an_order_on_one_case_at_once_make_exactly_one():
+    import threading
+
+    from e2e.conftest import seed_again
+    from tests.world import build_world, load_policy_defaults
+
+    seed_again()
+    world = build_world()
+    load_policy_defaults()
+    make_offices(world)
+    first, second = (persona(world, role, at=XUANWU) for role in (Role.SUPERVISOR, Role.GOVERNMENT_LEADER))
+    case = _case(world)
+    matter = selectors.matter_for_user(user=first, subject_type="cases.case", subject_id=case.pk)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def issue(actor: Any) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.order_open(actor=actor, matter=matter, reason="救助金未发放", required_response="说明原因",
+                                addressee_office_id=world.xuanwu_office.pk)
+            outcomes.append("opened")
+        except DomainError as exc:
+            outcomes.append(str(exc.code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(a,)) for a in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["opened", "order_open_for_matter"]
+    assert SupervisionOrder.objects.filter(matter_key=f"cases.case:{case.pk}").count() == 1
