@@ -139,6 +139,15 @@ def test_the_order_page_reads_in_english(world, people):  # noqa: F811
         assert chinese not in page, chinese
     listing = handler.get("/supervision/orders/addressed/").content.decode()
     assert order.number in listing and "交本单位办理的督办" not in listing
+    supervisor = _client(people[Role.SUPERVISOR])
+    supervisor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    every = supervisor.get("/supervision/orders/?status=all").content.decode()
+    assert "<h1>Supervision order</h1>" in every and "Issue an order" in every
+    for chinese in ("督办编号", "承办单位", "答复期限", "查询", "导出 Excel", "未办结"):
+        assert chinese not in every, chinese
+    form = supervisor.get(f"/supervision/orders/new/case/{order.case_id}/").content.decode()
+    for chinese in ("发出督办", "办理要求", "答复时限", "当前负责单位"):
+        assert chinese not in form, chinese
 
 
 def test_the_pages_read_in_few_queries(world, people, django_assert_max_num_queries):  # noqa: F811
