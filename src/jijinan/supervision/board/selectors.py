@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -213,7 +213,7 @@ def _group_expression(group: str, region: Region) -> Any:
         below = child_level(region)
         length = PREFIX_LENGTH[RegionLevel(below)] if below else 12
         return Substr("region_code", 1, length)
-    return {GROUP_OFFICE: "owner_organisation_id", GROUP_KIND: "kind", GROUP_PERSON: "owner_user_id"}[group]
+    return F({GROUP_OFFICE: "owner_organisation_id", GROUP_KIND: "kind", GROUP_PERSON: "owner_user_id"}[group])
 
 
 def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window: Window) -> list[BoardGroup]:

@@ -76,11 +76,11 @@ class BoardFilterForm(forms.Form):
                                       unit=d.get("unit") or "", overdue_only=bool(d.get("overdue")),
                                       office=d.get("office"), person=d.get("person"))
 
-    def group(self) -> str:
+    def chosen_group(self) -> str:
         d = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return d.get("group") or selectors.GROUP_REGION
 
-    def sort(self) -> str:
+    def chosen_sort(self) -> str:
         d = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return d.get("sort") or selectors.SORT_OVERDUE
 
@@ -131,7 +131,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
     rows_page = groups_page = None
     items: list[selectors.BoardRow] = []
     if not form.is_bound or form.is_valid():
-        filters, group, sort = form.filters(), form.group(), form.sort()
+        filters, group, sort = form.filters(), form.chosen_group(), form.chosen_sort()
         try:
             board = selectors.board_for_user(user=request.user, filters=filters, group=group, sort=sort, now=now)
             _region, _window, rows = selectors.board_rows(user=request.user, filters=filters, now=now)
@@ -148,7 +148,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
         "form": form, "board": board, "groups_page": groups_page, "page": rows_page, "items": items,
         "group_tabs": [(value, label, "?" + _query(request, group=value, groups=None))
                        for value, label in group_choices()],
-        "current_group": board.group if board else form.group(),
+        "current_group": board.group if board else form.chosen_group(),
         "links": {id(g): _group_link(request, board, g) for g in (groups_page.object_list if groups_page else [])},
         "chips": _chips(request, form.filters()) if board else [],
         "filtered": any(v for k, v in request.GET.items() if k not in ("group", "sort", "page", "groups")),
