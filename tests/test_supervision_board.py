@@ -279,9 +279,14 @@ def test_the_home_panel_counts_overdue_due_today_and_crises(world):
     assert _client(clerk).get("/supervision/board/").status_code == 403
 
 
-def test_the_english_page(world):
+def test_the_board_reads_in_english(world):
+    from django.conf import settings
+
     supervisor = persona(world, Role.SUPERVISOR, at=SUZHOU)
     client = _client(supervisor)
-    client.cookies["django_language"] = "en"
-    page = client.get("/supervision/board/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Deadlines board" in page and "4 working days overdue" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/supervision/board/?region={WUZHONG}&group=person").content.decode()
+    assert "Deadlines board" in page and "4 working days overdue" in page and "5 hours overdue" in page
+    assert "1 working day left" in page and "No person named" in page and "By office" in page
+    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期"):
+        assert chinese not in page, chinese
