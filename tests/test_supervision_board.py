@@ -38,6 +38,7 @@ from jijinan.accounts.models import Organisation, User
 from jijinan.audit.models import AccessLog
 from jijinan.core.calendar.models import CalendarDay, CalendarYear
 from jijinan.core.calendar.workdays import calendar_cache_invalidate, end_of_day
+from jijinan.core.errors import DomainError
 from jijinan.core.models import Deadline
 from jijinan.core.permissions import Role
 from jijinan.regions.services import regions_load_csv
@@ -150,8 +151,10 @@ def test_counts_by_office_kind_and_person_and_the_filters(world):
     supervisor = persona(world, Role.SUPERVISOR, at=SUZHOU)
     assert _counts(_board(supervisor, WUZHONG, group="person")) == {
         "张三（吴中区民政局）": (2, 1, 3), "李四（吴中区民政局）": (1, 0, 2), "未指定负责人": (1, 1, 2)}
-    assert _counts(_board(supervisor, SUZHOU, group="office")) == {"吴中区民政局": (1, 1, 2), "未指定负责机构": (4, 1, 7)}
-    assert _counts(_board(supervisor, SUZHOU, group="kind")) == {"危机个案首次接触": (1, 0, 1), "部门任务办理期限": (4, 2, 8)}
+    assert _counts(_board(supervisor, SUZHOU, group="office")) == {
+        "吴中区民政局": (1, 1, 2), "未指定负责机构": (4, 1, 7)}
+    assert _counts(_board(supervisor, SUZHOU, group="kind")) == {
+        "危机个案首次接触": (1, 0, 1), "部门任务办理期限": (4, 2, 8)}
     assert _board(supervisor, SUZHOU, unit=HOURS).total == 2
     assert (_board(supervisor, SUZHOU, overdue_only=True).total, _board(supervisor, SUZHOU, person=b["zhang"].pk).total,
             _board(supervisor, SUZHOU, office=b["wuzhong"].pk).total) == (5, 3, 2)
@@ -186,13 +189,14 @@ def test_a_county_supervisor_sees_nothing_of_another_county_and_a_township_lead_
     assert board.region.code == WUZHONG and board.total == 7
     _region, _window, rows = selectors.board_rows(user=wuzhong, filters=selectors.BoardFilters(), now=NOW)
     assert {d.region_code for d in rows} == {JIA, YI}
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(DomainError) as refused:
         _board(wuzhong, XIANGCHENG)
-    assert "不在您的工作范围内" in str(refused.value)
+    assert refused.value.field_errors == {"region": ["相城区 不在您的工作范围内"]}
     lead = persona(world, Role.TOWNSHIP_LEAD, at=YI)
     assert _counts(_board(lead)) == {"乙镇本级": (1, 1, 3)}
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as refused:
         _board(lead, JIA)
+    assert refused.value.field_errors == {"region": ["甲镇 不在您的工作范围内"]}
     # The board's API answers the same for them.
     response = _client(wuzhong).get(f"/api/v1/supervision/board?region={XIANGCHENG}")
     assert response.status_code == 400
@@ -257,7 +261,7 @@ def test_the_export_is_the_rows_as_filtered_and_is_logged(world):
     response = _client(supervisor).get(f"/supervision/board/export/?region={WUZHONG}&overdue=on")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
-    values = [[c for c in row] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    values = [list(row) for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert [(r[1], r[7], r[8]) for r in values] == [
         ("部门任务办理期限", "已超期 4 个工作日", 4), ("部门任务办理期限", "已超期 3 个工作日", 3),
         ("危机个案首次接触", "已超期 2 天", 2), ("部门任务办理期限", "已超期 5 小时", 5)]

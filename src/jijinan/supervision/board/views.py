@@ -101,7 +101,8 @@ def _group_link(request: HttpRequest, board: selectors.Board, g: selectors.Board
     """Where a group's row leads: the board of the region below, or the rows of that group."""
     if board.group == selectors.GROUP_REGION:
         return "?" + _query(request, region=g.region_code, region__q=None) if g.drill else ""
-    key = {selectors.GROUP_OFFICE: "office", selectors.GROUP_PERSON: "person", selectors.GROUP_KIND: "kind"}[board.group]
+    key = {selectors.GROUP_OFFICE: "office", selectors.GROUP_PERSON: "person",
+           selectors.GROUP_KIND: "kind"}[board.group]
     if not g.key:
         return ""
     return "?" + _query(request, **{key: g.key}) + "#board-rows"
@@ -149,15 +150,14 @@ def board_page(request: HttpRequest) -> HttpResponse:
         "group_tabs": [(value, label, "?" + _query(request, group=value, groups=None))
                        for value, label in group_choices()],
         "current_group": board.group if board else form.chosen_group(),
-        "links": {id(g): _group_link(request, board, g) for g in (groups_page.object_list if groups_page else [])},
         "chips": _chips(request, form.filters()) if board else [],
         "filtered": any(v for k, v in request.GET.items() if k not in ("group", "sort", "page", "groups")),
         **exports.export_link_context(request, url=reverse("supervision:board_export"),
                                       may_export=can(request.user, BOARD_EXPORT)),
     }
-    if board is not None:
+    if board is not None and groups_page is not None:
         context["crumbs"] = [(r, "?" + _query(request, region=r.code, region__q=None)) for r in board.breadcrumbs]
-        context["group_rows"] = [(g, context["links"][id(g)]) for g in groups_page.object_list] if groups_page else []
+        context["group_rows"] = [(g, _group_link(request, board, g)) for g in groups_page.object_list]
     return render(request, "supervision/board/board.html", context, status=status)
 
 
