@@ -189,7 +189,7 @@ def _generate() -> None:
                f"WHERE tk.id > {last_task}) AS ts", {"now": now})
         print(f"  {high + 1:,} cases ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     with connection.cursor() as cursor:
-        for table in ("core_deadline", "cases_case", "referrals_task"):
+        for table in ("core_deadline", "cases_case", "referrals_task", "accounts_user", "accounts_organisation"):
             cursor.execute(f"VACUUM ANALYZE {table}" if POSTGRES else "ANALYZE")
     print(f"  generated {CASES_N:,} cases, {CASES_N * TASKS_PER_CASE:,} tasks and their deadlines in "
           f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -236,10 +236,11 @@ def prepare() -> None:
 
 
 def _board(name: str, code: str) -> Any:
-    from jijinan.accounts.models import User
+    from jijinan.accounts.scopes import forget_grant_scopes
     from jijinan.supervision.board import selectors
 
-    user = User.objects.get(pk=state["users"][name].pk)  # a fresh user: grants read as on a request
+    user = state["users"][name]
+    forget_grant_scopes(user)  # the grants read again, as on each request
     board = selectors.board_for_user(user=user, filters=selectors.BoardFilters(region=code), group="region",
                                      now=state["now"])
     assert board.groups

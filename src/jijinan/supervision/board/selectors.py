@@ -36,7 +36,7 @@ from jijinan.core.deadlines.selectors import DEADLINE_PATHS
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.permissions import Target, can, restrict
 from jijinan.policy.lookup import value as parameter_value
-from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel
+from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
 from jijinan.regions.models import Region
 from jijinan.supervision.board.permissions import BOARD_ROLES, BOARD_VIEW
 
@@ -123,29 +123,32 @@ def board_root(*, user: Any) -> Region:
     return found
 
 
-def board_region(*, user: Any, code: str = "") -> Region:
-    """The region whose board is asked for, checked against the user's scope."""
+def _with_ancestors(code: str) -> dict[str, Region]:
+    """The region of ``code`` and those above it, read at once."""
+    level = level_of_code(code)
+    codes = [code[:PREFIX_LENGTH[lv]].ljust(12, "0") for lv in LEVEL_ORDER if PREFIX_LENGTH[lv] <= PREFIX_LENGTH[level]]
+    return {r.code: r for r in Region.objects.filter(code__in=[*codes, code])}
+
+
+def board_region(*, user: Any, code: str = "") -> tuple[Region, list[Region]]:
+    """The region whose board is asked for, checked against the user's scope, and the regions
+    above it (itself last) the user may open the board of."""
     if not code:
-        return board_root(user=user)
-    region = Region.objects.filter(code=code).first()
+        code = board_root(user=user).code
+    if len(code) != 12 or not code.isdigit():
+        raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
+    if level_of_code(code) not in BOARD_LEVELS:
+        code = code[:PREFIX_LENGTH[RegionLevel.TOWNSHIP]].ljust(12, "0")
+    found = _with_ancestors(code)
+    region = found.get(code)
     if region is None:
         raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
-    if region.level not in BOARD_LEVELS:
-        region = Region.objects.filter(code=code[:PREFIX_LENGTH[RegionLevel.TOWNSHIP]].ljust(12, "0")).first() \
-            or region
     if not can(user, BOARD_VIEW, Target(region_prefix=region.prefix)):
         raise DomainError.for_field("region", _("%(region)s 不在您的工作范围内") % {"region": region.name},
                                     code="board_region")
-    return region
-
-
-def board_breadcrumbs(*, user: Any, region: Region) -> list[Region]:
-    """The regions above ``region`` (itself last) the user may open the board of."""
-    codes = [region.code[:PREFIX_LENGTH[level]].ljust(12, "0") for level in LEVEL_ORDER
-             if PREFIX_LENGTH[level] <= len(region.prefix)]
-    found = {r.code: r for r in Region.objects.filter(code__in=codes)}
-    return [found[c] for c in codes if c in found
-            and can(user, BOARD_VIEW, Target(region_prefix=found[c].prefix))]
+    crumbs = sorted((r for r in found.values() if region.prefix.startswith(r.prefix)
+                     and can(user, BOARD_VIEW, Target(region_prefix=r.prefix))), key=lambda r: len(r.prefix))
+    return region, crumbs
 
 
 def board_deadlines(*, user: Any, region: Region, filters: BoardFilters, window: Window) -> QuerySet[Deadline]:
@@ -221,9 +224,9 @@ def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window
     if group not in GROUPS:
         raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
     counted = (rows.annotate(group_key=_group_expression(group, region)).values("group_key")
-               .annotate(overdue=Count("id", filter=overdue_on_board(window)),
-                         due_today=Count("id", filter=due_today_on_board(window)),
-                         total=Count("id"))
+               .annotate(overdue=Count("due_at", filter=overdue_on_board(window)),
+                         due_today=Count("due_at", filter=due_today_on_board(window)),
+                         total=Count("due_at"))
                .order_by())
     found = [(row["group_key"], row["overdue"], row["due_today"], row["total"]) for row in counted]
     labels = _labels(group, region, [key for key, *_rest in found])
@@ -279,21 +282,26 @@ def sort_groups(groups: list[BoardGroup], sort: str) -> list[BoardGroup]:
 def board_for_user(*, user: Any, filters: BoardFilters, group: str = GROUP_REGION, sort: str = SORT_OVERDUE,
                    now: datetime) -> Board:
     """The board of the region asked for (the user's widest region by default), grouped and sorted."""
-    region = board_region(user=user, code=filters.region)
+    region, crumbs = board_region(user=user, code=filters.region)
     window = board_window(region_code=region.code, now=now)
     rows = board_deadlines(user=user, region=region, filters=filters, window=window)
     groups = sort_groups(board_counts(rows=rows, group=group, region=region, window=window), sort)
     return Board(region=region, group=group, window=window, groups=groups,
                  overdue=sum(g.overdue for g in groups), due_today=sum(g.due_today for g in groups),
-                 total=sum(g.total for g in groups), breadcrumbs=board_breadcrumbs(user=user, region=region))
+                 total=sum(g.total for g in groups), breadcrumbs=crumbs)
 
 
-def board_rows(*, user: Any, filters: BoardFilters, now: datetime) -> tuple[Region, Window, QuerySet[Deadline]]:
-    """The rows of the board, the longest overdue first."""
-    region = board_region(user=user, code=filters.region)
-    window = board_window(region_code=region.code, now=now)
-    rows = (board_deadlines(user=user, region=region, filters=filters, window=window)
-            .select_related("owner_user", "owner_organisation").order_by("due_at", "id"))
+def board_rows(*, user: Any, filters: BoardFilters, now: datetime, board: Board | None = None
+               ) -> tuple[Region, Window, QuerySet[Deadline]]:
+    """The rows of the board (of ``board``, when its counts were read already), the longest overdue first."""
+    if board is not None:
+        region, window = board.region, board.window
+    else:
+        region, _crumbs = board_region(user=user, code=filters.region)
+        window = board_window(region_code=region.code, now=now)
+    # The owners are read for the page shown (``describe_rows``), not joined: a join would let the
+    # planner loop over the staff for every row of a large region.
+    rows = board_deadlines(user=user, region=region, filters=filters, window=window).order_by("due_at", "id")
     return region, window, rows
 
 
@@ -363,17 +371,22 @@ class BoardRow:
 
 
 def describe_rows(deadlines: Iterable[Deadline], *, now: datetime) -> list[BoardRow]:
-    """Label a page of rows: the subject and its link, the region's name and how late each is."""
+    """Label a page of rows: the subject and its link, the region's and owners' names and how late
+    each is (a few queries for the page, none a row)."""
     found = label_subjects(list(deadlines))
     names = dict(Region.objects.filter(code__in={d.region_code for d in found}).values_list("code", "name"))
+    people = {u.pk: u.display_name() for u in User.objects.filter(
+        pk__in={d.owner_user_id for d in found if d.owner_user_id})}
+    offices = dict(Organisation.objects.filter(
+        pk__in={d.owner_organisation_id for d in found if d.owner_organisation_id}).values_list("pk", "name"))
     snapshot = calendar_snapshot()
     rows = []
     for d in found:
         label = d.subject_label
-        person = d.owner_user.display_name() if d.owner_user is not None else ""
         rows.append(BoardRow(deadline=d, subject=str(label.text), url=d.subject_url, kind=kind_label(d.kind),
-                             region=names.get(d.region_code, d.region_code), person=person,
-                             office=d.owner_organisation.name if d.owner_organisation is not None else "",
+                             region=names.get(d.region_code, d.region_code),
+                             person=people.get(d.owner_user_id, "") if d.owner_user_id else "",
+                             office=offices.get(d.owner_organisation_id, "") if d.owner_organisation_id else "",
                              lateness=lateness(d, now=now, snapshot=snapshot)))
     return rows
 

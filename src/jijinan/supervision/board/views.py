@@ -135,7 +135,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
         filters, group, sort = form.filters(), form.chosen_group(), form.chosen_sort()
         try:
             board = selectors.board_for_user(user=request.user, filters=filters, group=group, sort=sort, now=now)
-            _region, _window, rows = selectors.board_rows(user=request.user, filters=filters, now=now)
+            _region, _window, rows = selectors.board_rows(user=request.user, filters=filters, now=now, board=board)
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
