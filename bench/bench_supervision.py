@@ -297,6 +297,21 @@ def board_county() -> None:
     _board("county", COUNTY)
 
 
+def counts_county() -> None:
+    """The county board's grouped aggregate and its labels alone (the user's region, grants and
+    window read once beforehand): what the board adds to the SQL for the counts themselves."""
+    from jijinan.supervision.board import selectors
+
+    if "county_parts" not in state:
+        user = state["users"]["county"]
+        region, _crumbs = selectors.board_region(user=user, code=COUNTY)
+        window = selectors.board_window(region_code=COUNTY, now=state["now"])
+        state["county_parts"] = (user, region, window)
+    user, region, window = state["county_parts"]
+    rows = selectors.board_deadlines(user=user, region=region, filters=selectors.BoardFilters(), window=window)
+    assert selectors.board_counts(rows=rows, group="region", region=region, window=window)
+
+
 def board_page_county() -> None:
     response = state["client"].get("/supervision/board/")
     assert response.status_code == 200 and b"board-row" in response.content
@@ -309,5 +324,6 @@ CASES = [
     Case("board_sql_county", sql_county, repeat=30, warmup=3),
     Case("board_county", board_county, baseline="board_sql_county", repeat=30, warmup=3),
     Case("board_check_county", sql_county, baseline="board_sql_county", repeat=1, warmup=0),
+    Case("board_counts_county", counts_county, baseline="board_sql_county", repeat=30, warmup=3),
     Case("board_page_county", board_page_county, baseline="board_sql_county", repeat=20, warmup=3, unit="page"),
 ]

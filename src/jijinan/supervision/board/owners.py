@@ -62,11 +62,15 @@ def case_civil_office(case: Any) -> Organisation | None:
     return min(offices, key=lambda o: (o.region.code != code, o.pk), default=None)
 
 
-def case_owners_now(*, case: Any, now: datetime | None = None) -> list[OwnerNow]:
-    """Who answers for the case's stage now: one line per deadline still owed, else the case's holder."""
+def case_owners_now(*, case: Any, deadlines: list[Deadline] | None = None, now: datetime | None = None
+                    ) -> list[OwnerNow]:
+    """Who answers for the case's stage now: one line per deadline still owed, else the case's holder.
+    ``deadlines``: the case's deadlines as its page read them already (else they are read here)."""
     if case.closed_at is not None:
         return []
-    found = _from_deadlines(_open_deadlines(CASE_SUBJECT, case.pk), now or timezone.now())
+    owed = ([d for d in deadlines if d.met_at is None and d.cancelled_at is None] if deadlines is not None
+            else _open_deadlines(CASE_SUBJECT, case.pk))
+    found = _from_deadlines(owed, now or timezone.now())
     if found:
         return found
     office = case_civil_office(case)

@@ -124,10 +124,12 @@ def board_root(*, user: Any) -> Region:
 
 
 def _with_ancestors(code: str) -> dict[str, Region]:
-    """The region of ``code`` and those above it, read at once."""
+    """The region of ``code``, those above it and those right below it (the board's groups), read at once."""
     level = level_of_code(code)
     codes = [code[:PREFIX_LENGTH[lv]].ljust(12, "0") for lv in LEVEL_ORDER if PREFIX_LENGTH[lv] <= PREFIX_LENGTH[level]]
-    return {r.code: r for r in Region.objects.filter(code__in=[*codes, code])}
+    found = Region.objects.filter(Q(code__in=[*codes, code]) | Q(parent__code=code)).only(
+        "code", "name", "level", "prefix", "parent_id")
+    return {r.code: r for r in found}
 
 
 def board_region(*, user: Any, code: str = "") -> tuple[Region, list[Region]]:
@@ -148,6 +150,7 @@ def board_region(*, user: Any, code: str = "") -> tuple[Region, list[Region]]:
                                     code="board_region")
     crumbs = sorted((r for r in found.values() if region.prefix.startswith(r.prefix)
                      and can(user, BOARD_VIEW, Target(region_prefix=r.prefix))), key=lambda r: len(r.prefix))
+    region.board_children = {r.code: r.name for r in found.values() if r.parent_id == region.pk}  # type: ignore[attr-defined]
     return region, crumbs
 
 
@@ -257,7 +260,9 @@ def _labels(group: str, region: Region, keys: list[Any]) -> dict[Any, tuple[str,
         return {pk: (f"{name or login}（{office}）" if office else (name or login), {})
                 for pk, name, login, office in people}
     codes = {k: k.ljust(12, "0") for k in present}
-    names = dict(Region.objects.filter(code__in=codes.values()).values_list("code", "name"))
+    names = {region.code: region.name, **getattr(region, "board_children", {})}
+    if any(c not in names for c in codes.values()):  # a code below that is no region's (read to say so)
+        names.update(Region.objects.filter(code__in=codes.values()).values_list("code", "name"))
     below = child_level(region)
     out: dict[Any, tuple[str, dict[str, Any]]] = {}
     for key, code in codes.items():

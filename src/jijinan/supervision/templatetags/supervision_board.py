@@ -12,8 +12,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("supervision/board/_owner_now.html")
-def case_owner_now(case: Any) -> dict[str, Any]:
-    return {"owners": case_owners_now(case=case), "closed": case.closed_at is not None}
+def case_owner_now(case: Any, deadlines: Any = None) -> dict[str, Any]:
+    """``deadlines``: the case's deadlines the page read already (with their owners), so none is read again."""
+    return {"owners": case_owners_now(case=case, deadlines=deadlines), "closed": case.closed_at is not None}
 
 
 @register.inclusion_tag("supervision/board/_owner_now.html")
