@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -92,9 +93,9 @@ class RowOut(Schema):
 @requires(BOARD_VIEW)
 def board_counts(request: HttpRequest, query: Query[BoardCountsQuery]) -> Any:
     if query.group not in selectors.GROUPS:
-        raise DomainError.for_field("group", "region / office / kind / person", code="board_group")
+        raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
     if query.sort not in selectors.SORTS:
-        raise DomainError.for_field("sort", "overdue / due_today / total / name", code="board_sort")
+        raise DomainError.for_field("sort", _("排序方式不正确"), code="board_sort")
     board = selectors.board_for_user(user=request.user, filters=query.filters(), group=query.group,
                                      sort=query.sort, now=views._now())
     return {

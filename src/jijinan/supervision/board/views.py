@@ -193,9 +193,11 @@ def _shown_filters(form: BoardFilterForm, board_region: Any) -> dict[str, str]:
     if filters.overdue_only:
         shown[str(_("只看已超期"))] = str(_("是"))
     if filters.office is not None:
-        shown[str(_("负责机构"))] = str(filters.office)
+        office = Organisation.objects.filter(pk=filters.office).values_list("name", flat=True).first()
+        shown[str(_("负责机构"))] = office or str(_("（已删除）"))
     if filters.person is not None:
-        shown[str(_("负责人"))] = str(filters.person)
+        person = User.objects.filter(pk=filters.person).first()
+        shown[str(_("负责人"))] = person.display_name() if person is not None else str(_("（已删除）"))
     return shown
 
 
