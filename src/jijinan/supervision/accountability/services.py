@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from jijinan.accounts.models import Organisation, User
 from jijinan.audit.services import audit_record
 from jijinan.cases.models import Case
-from jijinan.core.errors import Conflict, DomainError
+from jijinan.core.errors import Conflict, DomainError, NotFound
 from jijinan.core.permissions import Target, can, require, restrict
 from jijinan.referrals.models import Task
 from jijinan.regions.models import Region
@@ -92,7 +92,7 @@ def _find(kind: str, number: str) -> Subject | None:
 
 def subject_find(*, actor: Any, kind: str, number: str) -> Subject:
     """The case, task or order of that number, if its region lies in the recorder's scope (one
-    outside it is "not found", like a missing one)."""
+    outside it is "not found", like a missing one: 404 with the sentence on ``subject_number``)."""
     if kind not in SUBJECT_TYPES:
         raise DomainError.for_field("subject_kind", _("请选择追究的对象：事项、部门任务或督办单"), code=E.SUBJECT)
     number = (number or "").strip().upper()
@@ -101,8 +101,8 @@ def subject_find(*, actor: Any, kind: str, number: str) -> Subject:
     found = _find(kind, number)
     if found is None or not can(actor, ACCOUNTABILITY_RECORD, Target(region_prefix=found.region.prefix)):
         label = {CASE: _("事项"), TASK: _("部门任务"), ORDER: _("督办单")}[kind]
-        raise DomainError.for_field("subject_number", _("在您的辖区内没有找到编号为 %(number)s 的%(kind)s") % {
-            "number": number, "kind": label}, code=E.SUBJECT)
+        message = _("在您的辖区内没有找到编号为 %(number)s 的%(kind)s") % {"number": number, "kind": label}
+        raise NotFound(message, code="not_found", field_errors={"subject_number": [message]})
     return found
 
 

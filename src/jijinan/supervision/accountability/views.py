@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
 from jijinan.core import exports
-from jijinan.core.errors import DomainError
+from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.formerrors import apply_errors
 from jijinan.core.permissions import Target, can, requires
 from jijinan.regions.models import Region
@@ -132,8 +132,11 @@ def accountability_new(request: HttpRequest) -> HttpResponse:
     form = _form(request, request.POST)
     if form.is_valid():
         try:
-            subject = services.subject_find(actor=request.user, kind=form.cleaned_data["subject_kind"],
-                                            number=form.cleaned_data["subject_number"])
+            try:
+                subject = services.subject_find(actor=request.user, kind=form.cleaned_data["subject_kind"],
+                                                number=form.cleaned_data["subject_number"])
+            except NotFound as missing:  # a number typed on the form: said beside it, the input kept
+                raise DomainError(missing.message, code=missing.code, field_errors=missing.field_errors) from None
             record = services.accountability_record(actor=acting_user(request), subject=subject,
                                                     data=form.data_input())
         except DomainError as exc:

@@ -122,7 +122,12 @@ def sample_size(population: int, share_percent: Decimal) -> int:
 
 
 def sample_rate(county: Region, at: datetime) -> tuple[Decimal, dict[str, Any]]:
-    found = value_or_none(SAMPLE_RATE, county.code, at)
+    """The share (percent) in force for the county, with the version used; the fallback where the
+    parameter is missing or has no value in force (a draw must not fail for want of it)."""
+    try:
+        found = value_or_none(SAMPLE_RATE, county.code, at)
+    except DomainError:
+        found = None
     if found is None:
         return FALLBACK_RATE, {SAMPLE_RATE: None}
     return Decimal(str(found.value)), {SAMPLE_RATE: found.version_id}
