@@ -469,17 +469,17 @@ def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("预警时间"), _("更新时间"), _("预警类型"), _("事项编号"), _("任务编号"), _("说明"),
-                     _("涉及部门"), _("统筹区划"), _("统筹机构"), _("触发次数"), _("交办经过"), _("处理状态"),
-                     _("处理结果"), _("处理时间")])
+                     _("涉及部门"), _("统筹区划"), _("统筹机构"), _("触发次数"), _("处理状态"), _("处理结果"),
+                     _("处理时间"), _("交办经过")])
     for f in rows:
         steps = "；".join(f"{history_when(h['at'])} {h['label']} {h['from']}→{h['to']} {h['reason']}".strip()
                          for h in f.history)
         writer.writerow([timezone.localtime(f.raised_at).strftime("%Y-%m-%d %H:%M"),
                          timezone.localtime(f.updated_at).strftime("%Y-%m-%d %H:%M"), f.get_reason_display(),
                          f.task.case.number, f.task.number, f.detail, "、".join(f.offices), f.covering_region.name,
-                         f.covering_office.name if f.covering_office else "", f.occurrences, steps,
+                         f.covering_office.name if f.covering_office else "", f.occurrences,
                          f.get_status_display(), f.outcome,
-                         timezone.localtime(f.settled_at).strftime("%Y-%m-%d %H:%M") if f.settled_at else ""])
+                         timezone.localtime(f.settled_at).strftime("%Y-%m-%d %H:%M") if f.settled_at else "", steps])
     access_log_record(actor=request.user, kind="export", subject_type="referrals.deflectionflag",
                       fields=["case_number", "offices", "history"], purpose=_("导出推诿预警"), rows=len(rows))
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -66,6 +66,7 @@ def raise_flag(task: Task, reason: str, detail: str, *, now: datetime, parameter
         for k, v in values.items():
             setattr(flag, k, v)
         flag.occurrences = F("occurrences") + 1
+        flag.version = F("version") + 1  # a settling prepared on the flag as it was is refused
         flag.save()
         flag.refresh_from_db()
     TaskEvent.objects.create(task=task, kind=TaskEventKind.FLAGGED, at=now, text=detail[:500],
@@ -185,9 +186,9 @@ def flag_settle(*, actor: Any, flag: DeflectionFlag, version: Any, status: str, 
                 "at": timezone.localtime(locked.settled_at).strftime("%Y-%m-%d %H:%M") if locked.settled_at else "—",
                 "status": locked.get_status_display()}, code=E.FLAG_SETTLED, status=409)
         if locked.version != expected:
-            raise Conflict(_("该预警已有变化（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
-                "current": locked.version, "given": expected}, code=E.STALE,
-                field_errors={"version": [_("版本已过期")]})
+            stale = _("该预警已有变化（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+                "current": locked.version, "given": expected}
+            raise Conflict(stale, code=E.STALE, field_errors={"version": [stale]})
         before = locked.status
         now = timezone.now()
         locked.status = status

@@ -217,9 +217,9 @@ def accountability_correct(*, actor: Any, record: AccountabilityRecord, version:
         locked = AccountabilityRecord.objects.select_for_update(of=("self",)).select_related(
             "region", "responsible_office", "responsible_user").get(pk=record.pk)
         if locked.version != expected:
-            raise Conflict(_("该记录已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
-                "current": locked.version, "given": expected}, code=E.STALE,
-                field_errors={"version": [_("版本已过期")]})
+            stale = _("该记录已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+                "current": locked.version, "given": expected}
+            raise Conflict(stale, code=E.STALE, field_errors={"version": [stale]})
         before = {k: getattr(locked, k) for k in values}
         changes = _changes(before, values)
         if not changes:

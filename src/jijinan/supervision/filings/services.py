@@ -221,9 +221,9 @@ def filing_check(*, actor: Any, filing: ApprovalFiling, version: Any, finding: s
             raise DomainError(_("只有抽中的备案才能登记抽查结论（当前：%(status)s）") % {
                 "status": locked.get_status_display()}, code=E.NOT_SAMPLED, status=409)
         if locked.version != expected:
-            raise Conflict(_("该备案已有变化（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
-                "current": locked.version, "given": expected}, code=E.STALE,
-                field_errors={"version": [_("版本已过期")]})
+            stale = _("该备案已有变化（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+                "current": locked.version, "given": expected}
+            raise Conflict(stale, code=E.STALE, field_errors={"version": [stale]})
         locked.status = FilingStatus.CHECKED
         locked.finding = finding
         locked.check_note = note
