@@ -33,18 +33,18 @@ def _client(user: Any) -> Client:
     return client
 
 
-def _return(people: dict[str, Any], offices: dict[str, Any], task: Task, n: int) -> Task:
+def _return(staff: dict[str, Any], places: dict[str, Any], task: Task, n: int) -> Task:
     """The medical office returns the task, and the township sends it back to it."""
-    task = services.task_return(actor=people["medical"], task=task, version=task.version,
+    task = services.task_return(actor=staff["medical"], task=task, version=task.version,
                                 reason_code="not_our_duty", reason=f"第 {n} 次退回")
-    return services.task_reassign(actor=people["reviewer"], task=task, version=task.version,
-                                  to_office_id=offices["medical"].pk, reason="请再核实")
+    return services.task_reassign(actor=staff["reviewer"], task=task, version=task.version,
+                                  to_office_id=places["medical"].pk, reason="请再核实")
 
 
-def _flagged(people: dict[str, Any], offices: dict[str, Any], case: Any) -> tuple[Task, DeflectionFlag]:
-    task = _split(people, case, offices["medical"])[0]
-    task = _return(people, offices, task, 1)
-    task = _return(people, offices, task, 2)  # the second return reaches the limit of 2
+def _flagged(staff: dict[str, Any], places: dict[str, Any], of: Any) -> tuple[Task, DeflectionFlag]:
+    task = _split(staff, of, places["medical"])[0]
+    task = _return(staff, places, task, 1)
+    task = _return(staff, places, task, 2)  # the second return reaches the limit of 2
     return task, DeflectionFlag.objects.get(task=task, reason=FlagReason.RETURNS)
 
 
@@ -52,7 +52,7 @@ def _row(flag: DeflectionFlag) -> dict[str, Any]:
     return DeflectionFlag.objects.filter(pk=flag.pk).values().get()
 
 
-def test_a_flag_goes_open_supervised_resolved_and_a_new_trigger_opens_a_new_one(world, offices, people, case):
+def test_a_flag_goes_open_supervised_resolved_and_a_new_trigger_opens_a_new_one(world, offices, people, case):  # noqa: F811
     task, flag = _flagged(people, offices, case)
     assert (flag.status, flag.occurrences, flag.version) == (FlagStatus.OPEN, 1, 1)
 
@@ -102,7 +102,7 @@ def test_a_flag_goes_open_supervised_resolved_and_a_new_trigger_opens_a_new_one(
     assert flag_supervise(flags[0], note="x").status == FlagStatus.RESOLVED  # a settled flag stays settled
 
 
-def test_a_flag_is_dismissed_with_the_reason_by_a_government_leader(world, offices, people, case):
+def test_a_flag_is_dismissed_with_the_reason_by_a_government_leader(world, offices, people, case):  # noqa: F811
     _task, flag = _flagged(people, offices, case)
     leader = persona(world, Role.GOVERNMENT_LEADER, at=XUANWU)
     with pytest.raises(DomainError) as empty:
@@ -120,7 +120,7 @@ def test_a_flag_is_dismissed_with_the_reason_by_a_government_leader(world, offic
         selectors.flag_get_for_user(user=persona(world, Role.SUPERVISOR, at=GULOU), pk=flag.pk)
 
 
-def test_the_pages_filter_by_status_and_settle_a_flag(world, offices, people, case):
+def test_the_pages_filter_by_status_and_settle_a_flag(world, offices, people, case):  # noqa: F811
     task, flag = _flagged(people, offices, case)
     supervisor = _client(people["supervisor"])
     q = f"q={case.number}"  # the world holds flags of its own
@@ -159,7 +159,7 @@ def test_the_pages_filter_by_status_and_settle_a_flag(world, offices, people, ca
     assert "已查实处理" in csv_text and "已约谈医保局" in csv_text
 
 
-def test_the_api_shows_the_status_and_settles(world, offices, people, case):
+def test_the_api_shows_the_status_and_settles(world, offices, people, case):  # noqa: F811
     _task, flag = _flagged(people, offices, case)
     client = _client(people["supervisor"])
     q = f"q={case.number}"  # the world holds flags of its own

@@ -213,7 +213,8 @@ def test_the_pages_record_filter_search_and_export(world, people, subjects):
     body_bytes = b"".join(response.streaming_content) if response.streaming else response.content
     sheet = load_workbook(io.BytesIO(body_bytes)).worksheets[0]
     table = list(sheet.iter_rows(min_row=exports.HEADER_ROWS, values_only=True))
-    assert list(table[0]) == ["处理日期", "所属区划", "责任单位", "责任人", "问题类型", "调查认定", "处理措施", "对象编号"]
+    assert list(table[0]) == ["处理日期", "所属区划", "责任单位", "责任人", "问题类型", "调查认定", "处理措施",
+                              "对象编号"]
     assert list(table[1])[1:] == ["梅园新村街道", "玄武区卫健委", "孙八 副主任", "处置不及时", "超期未接收", "诫勉谈话",
                                   task.number]
     assert AccessLog.objects.filter(kind="export", subject_type="supervision.accountabilityrecord").count() == 1
