@@ -236,11 +236,11 @@ def accountability_correct(*, actor: Any, record: AccountabilityRecord, version:
 
 def subject_number(record: AccountabilityRecord) -> str:
     """The number the record's subject is known by (任务编号, 督办编号 or 事项编号)."""
-    if record.task_id is not None:
+    if record.task is not None:
         return record.task.number
-    if record.order_id is not None:
+    if record.order is not None:
         return record.order.number
-    return record.case.number if record.case_id is not None else ""
+    return record.case.number if record.case is not None else ""
 
 
 def subject_kind(record: AccountabilityRecord) -> str:

@@ -147,7 +147,7 @@ def _filing_page(request: HttpRequest, filing: Any, form: CheckForm | None = Non
         form = CheckForm(initial={"version": filing.version})
     elif form is not None and not may_check:
         for error in form.non_field_errors():
-            messages.error(request, error)  # refused because the filing moved on: said above the page
+            messages.error(request, str(error))  # refused because the filing moved on: said above the page
     return render(request, "supervision/filings/detail.html", {
         "f": filing, "check_form": form if may_check else None}, status=status)
 
