@@ -45,6 +45,10 @@ class DrawForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bind_region_pickers(self, user, action=FILING_DRAW)
+        if not self.is_bound:  # this month so far, unless the user picks another period
+            today = timezone.localdate()
+            self.initial.setdefault("period_from", today.replace(day=1))
+            self.initial.setdefault("period_to", today)
         county = Region.objects.filter(code=self.initial.get("county") or "").first()
         if county is not None:
             share, _parameters = sample_rate(county, timezone.now())
