@@ -10,7 +10,7 @@ def install() -> None:
     from jijinan.audit.labels import register_action_labels
     from jijinan.core import nav
     from jijinan.core.permissions import register_actions
-    from jijinan.supervision.accountability import permissions
+    from jijinan.supervision.accountability import demo, permissions  # noqa: F401
 
     register_actions(permissions.ROWS)
     nav.register_nav(nav.NavItem(37, _("责任追究"), "supervision:accountability", permissions.ACCOUNTABILITY_VIEW,

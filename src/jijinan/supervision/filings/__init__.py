@@ -9,7 +9,7 @@ def install() -> None:
 
     from jijinan.audit.labels import register_action_labels
     from jijinan.core.permissions import register_actions
-    from jijinan.supervision.filings import extensions, handlers, permissions  # noqa: F401
+    from jijinan.supervision.filings import demo, extensions, handlers, permissions  # noqa: F401
 
     register_actions(permissions.ROWS)
     extensions.install()
