@@ -245,3 +245,22 @@ def test_the_api_lists_reads_registers_and_corrects(world, people, subjects):
                        content_type="application/json")
     assert wrong.status_code == 400 and "responsible_office" in wrong.json()["field_errors"]
     assert Case.objects.filter(pk=subjects["case"].pk).exists()
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_rows(world, people, subjects):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(people["supervisor"])
+    client.get("/supervision/accountability/")  # the session and the caches, warmed
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/supervision/accountability/").status_code == 200
+        return len(captured)
+    _record(people["supervisor"], "task", subjects["task"].number, world.health_office)
+    one = queries()
+    for _n in range(3):
+        _record(people["supervisor"], "order", subjects["order"].number, world.health_office)
+        _record(people["supervisor"], "case", subjects["case"].number, world.xuanwu_office)
+    assert queries() == one

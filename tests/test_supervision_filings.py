@@ -278,3 +278,20 @@ def test_the_api_lists_draws_and_checks(world, people):
     again = client.post(url + "/check", {"version": 3, "finding": "compliant"}, content_type="application/json")
     assert again.status_code == 409 and again.json()["code"] == "filing_not_sampled"
     assert services.sample_size(0, services.FALLBACK_RATE) == 0
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_rows(world, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(people[Role.COUNTY_APPROVER])
+    _filings(1)
+    client.get("/supervision/filings/")  # the session and the caches, warmed
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/supervision/filings/").status_code == 200
+        return len(captured)
+    one = queries()
+    _filings(4)
+    assert queries() == one

@@ -50,10 +50,10 @@ FALLBACK_RATE = Decimal(10)  # POLICY.md §10, used only where no value is in fo
 NOTE_MAX = 2000
 
 
-def county_of(region: Region) -> Region | None:
-    """The county (区县) a township lies in: the first ancestor at county level."""
+def ancestor_at(region: Region, level: str) -> Region | None:
+    """The region itself or its first ancestor at ``level`` (a township's county, a village's township)."""
     found: Region | None = region
-    while found is not None and found.level != RegionLevel.COUNTY:
+    while found is not None and found.level != level:
         found = found.parent
     return found
 
@@ -75,9 +75,9 @@ def filing_file(*, case_id: int, transition: str) -> ApprovalFiling | None:
         return None
     level = (event.data or {}).get("approver_level") or case.approver_level
     approver = event.actor
-    township = case.handling_region
-    county = county_of(township)
-    if level != ApproverLevel.TOWNSHIP or county is None or township.level != RegionLevel.TOWNSHIP:
+    township = ancestor_at(case.handling_region, RegionLevel.TOWNSHIP)
+    county = ancestor_at(township, RegionLevel.COUNTY) if township is not None else None
+    if level != ApproverLevel.TOWNSHIP or township is None or county is None:
         return None
     if approver is not None and can(approver, APPROVE_COUNTY, Target(region_prefix=township.prefix)):
         return None  # decided by the county itself
