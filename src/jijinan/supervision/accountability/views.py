@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -127,7 +128,7 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def accountability_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        form = _form(request, initial=_prefill(request))
+        form = _form(request, initial={"decided_on": timezone.localdate(), **_prefill(request)})
         return render(request, "supervision/accountability/form.html", {"form": form})
     form = _form(request, request.POST)
     if form.is_valid():
