@@ -186,6 +186,7 @@ def test_the_pages_record_filter_search_and_export(world, people, subjects):
     assert made.status_code == 302 and made["Location"] == f"/supervision/accountability/{record.pk}/"
     detail = client.get(made["Location"]).content.decode()
     assert task.number in detail and "孙八 副主任" in detail and "处置不及时" in detail
+    assert f'href="/cases/{case.pk}/" data-testid="accountability-case"' in detail  # the task's case
     _record(people["supervisor"], "case", case.number, world.xuanwu_office, decided_on=date(2025, 6, 1))
     _record(people["supervisor"], "order", subjects["order"].number, world.health_office, decided_on=date(2024, 1, 9))
 

@@ -226,6 +226,7 @@ def test_the_pages_draw_check_filter_export_and_the_home_panel(world, people):
     sampled = list(ApprovalFiling.objects.filter(draw=draw).order_by("pk"))
     detail = client.get(f"/supervision/filings/{sampled[0].pk}/").content.decode()
     assert 'data-testid="check"' in detail
+    assert f'href="/cases/{sampled[0].case_id}/" data-testid="filing-case"' in detail
     no_note = client.post(f"/supervision/filings/{sampled[0].pk}/check/", {"version": 2, "finding": "problem",
                                                                            "note": ""})
     assert no_note.status_code == 400 and "存在问题的，请写明发现的问题" in no_note.content.decode()

@@ -15,7 +15,8 @@ from jijinan.supervision.models import AccountabilityRecord
 
 def _records() -> QuerySet[AccountabilityRecord]:
     return AccountabilityRecord.objects.select_related(
-        "region", "responsible_office", "responsible_user", "recorded_by", "case", "task__case", "order")
+        "region", "responsible_office", "responsible_user", "recorded_by", "case__handling_region",
+        "task__case__handling_region", "order")
 
 
 def accountability_list_for_user(*, user: Any, year: int | None = None, failing: str = "", region_code: str = "",

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from jijinan.accounts.context import acting_user
 from jijinan.accounts.models import User
+from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core import exports
 from jijinan.core.errors import DomainError, NotFound
 from jijinan.core.formerrors import apply_errors
@@ -152,8 +153,11 @@ def accountability_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def accountability_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.accountability_get_for_user(user=request.user, pk=pk)
+    case = record.task.case if record.task is not None else record.case
     return render(request, "supervision/accountability/detail.html", {
-        "r": record, "number": services.subject_number(record),
+        "r": record, "number": services.subject_number(record), "case": case,
+        "may_open_case": case is not None and can(request.user, CASE_VIEW,
+                                                  Target(region_prefix=case.handling_region.prefix)),
         "may_correct": can(request.user, ACCOUNTABILITY_RECORD, Target(region_prefix=record.region.prefix))})
 
 

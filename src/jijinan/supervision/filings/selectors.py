@@ -17,7 +17,7 @@ from jijinan.supervision.models import ApprovalFiling, SpotCheckDraw
 
 
 def _filings() -> QuerySet[ApprovalFiling]:
-    return ApprovalFiling.objects.select_related("case", "case__person", "township", "county", "approved_by",
+    return ApprovalFiling.objects.select_related("case", "case__handling_region", "township", "county", "approved_by",
                                                  "checked_by", "draw")
 
 

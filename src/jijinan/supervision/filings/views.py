@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jijinan.accounts.context import acting_user
+from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core import exports
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors
@@ -149,7 +150,9 @@ def _filing_page(request: HttpRequest, filing: Any, form: CheckForm | None = Non
         for error in form.non_field_errors():
             messages.error(request, str(error))  # refused because the filing moved on: said above the page
     return render(request, "supervision/filings/detail.html", {
-        "f": filing, "check_form": form if may_check else None}, status=status)
+        "f": filing, "check_form": form if may_check else None,
+        "may_open_case": can(request.user, CASE_VIEW, Target(region_prefix=filing.case.handling_region.prefix))},
+        status=status)
 
 
 @requires(FILING_VIEW)
