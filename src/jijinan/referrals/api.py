@@ -18,8 +18,10 @@ from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core.apitools import ERROR_RESPONSES, PagePagination
 from jijinan.core.permissions import requires
 from jijinan.referrals import selectors, services
+from jijinan.referrals.deflection import services as deflection
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskEvent
 from jijinan.referrals.permissions import (
+    FLAG_SETTLE,
     FLAG_VIEW,
     MATRIX_MANAGE,
     MATRIX_VIEW,
@@ -371,6 +373,16 @@ class FlagOut(Schema):
     raised_at: datetime
     updated_at: datetime
     occurrences: int
+    status: str = Field(..., description="open（待处理）, supervised（督办中）, resolved（已查实处理）, "
+                                         "dismissed（已排除）")
+    outcome: str = Field(..., description="查实的情况和处理，或排除的理由")
+    settled_by: str
+    settled_at: datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_settled_by(f: DeflectionFlag) -> str:
+        return f.settled_by.display_name() if f.settled_by else ""
 
     @staticmethod
     def resolve_task_number(f: DeflectionFlag) -> str:
@@ -396,13 +408,37 @@ class FlagOut(Schema):
 class FlagFilter(Schema):
     reason: str = ""
     q: str = ""
+    status: str = Field("live", description="live（未处理：待处理和督办中，默认）, open, supervised, resolved, "
+                                            "dismissed, all")
 
 
 @router.get("/deflection-flags", response=list[FlagOut], summary="推诿预警 / deflection flags")
 @requires(FLAG_VIEW)
 @paginate(PagePagination)
 def flags(request: HttpRequest, filters: Query[FlagFilter]) -> QuerySet[DeflectionFlag]:
-    return selectors.flags_for_user(user=request.user, reason=filters.reason, q=filters.q)
+    return selectors.flags_for_user(user=request.user, reason=filters.reason, q=filters.q, status=filters.status)
+
+
+@router.get("/deflection-flags/{flag_id}", response={200: FlagOut, **ERROR_RESPONSES},
+            summary="一条推诿预警 / one deflection flag")
+@requires(FLAG_VIEW)
+def flag(request: HttpRequest, flag_id: int) -> Any:
+    return selectors.flag_get_for_user(user=request.user, pk=flag_id)
+
+
+class FlagSettleIn(Schema):
+    version: int
+    status: str = Field(..., description="resolved（查实处理）或 dismissed（排除）")
+    outcome: str = Field(..., description="查实的情况和处理，或排除的理由（必填）")
+
+
+@router.post("/deflection-flags/{flag_id}/settle", response={200: FlagOut, **ERROR_RESPONSES},
+             summary="处理推诿预警（查实处理或排除）/ settle a deflection flag")
+@requires(FLAG_SETTLE)
+def flag_settle(request: HttpRequest, flag_id: int, payload: FlagSettleIn) -> Any:
+    found = selectors.flag_get_for_user(user=request.user, pk=flag_id, action=FLAG_SETTLE)
+    return deflection.flag_settle(actor=acting_user(request), flag=found, version=payload.version,
+                                  status=payload.status, outcome=payload.outcome)
 
 
 class RuleOut(Schema):

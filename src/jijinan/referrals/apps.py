@@ -47,6 +47,8 @@ class ReferralsConfig(AppConfig):
             "referrals.task.cancel": _("撤回部门任务"),
             "referrals.flag.raise": _("推诿预警"),
             "referrals.flag.supervise": _("推诿预警转入督办"),
+            "referrals.flag.resolve": _("推诿预警查实处理"),
+            "referrals.flag.dismiss": _("排除推诿预警"),
             "referrals.matrix.add": _("新增职责清单条目"),
             "referrals.matrix.change": _("修改职责清单条目"),
             "referrals.matrix.retire": _("停用职责清单条目"),

@@ -13,3 +13,6 @@ class ReferralErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     RESULT_REQUIRED = "result_required"
     DUPLICATE = "duplicate_task"
+    FLAG_SETTLED = "flag_already_settled"
+    FLAG_STATUS = "flag_status_invalid"
+    OUTCOME_REQUIRED = "outcome_required"

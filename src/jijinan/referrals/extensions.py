@@ -55,14 +55,16 @@ def office_panel(user: Any) -> PanelContent:
 
 def flags_panel(user: Any) -> PanelContent:
     now = timezone.now()
-    flags = flags_for_user(user=user)
+    flags = flags_for_user(user=user)  # the live ones: open or under 督办
     count = flags.count()
     return PanelContent(
         count=count,
-        summary=ngettext("辖区有 %(count)d 条推诿预警", "辖区有 %(count)d 条推诿预警", count) % {"count": count},
-        url=reverse("referrals:flags"), link_text=_("查看推诿预警"), empty_text=_("辖区没有推诿预警。"),
+        summary=ngettext("辖区有 %(count)d 条推诿预警未处理", "辖区有 %(count)d 条推诿预警未处理",
+                         count) % {"count": count},
+        url=reverse("referrals:flags"), link_text=_("查看推诿预警"), empty_text=_("辖区没有未处理的推诿预警。"),
         urgent=count > 0,
-        items=tuple(PanelItem(text=f"{f.task.number} · {f.get_reason_display()}", url=reverse("referrals:flags"),
+        items=tuple(PanelItem(text=f"{f.task.number} · {f.get_reason_display()} · {f.get_status_display()}",
+                              url=reverse("referrals:flag", args=[f.pk]),
                               when=at_note(f.updated_at, now=now)) for f in flags[:PANEL_ITEMS]) if count else ())
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jijinan.cases.intake.attachments import Upload, check_size
 from jijinan.cases.intake.forms import MultipleFileField
 from jijinan.core.calendar.workdays import DeadlineUnit
-from jijinan.referrals.choices import FlagReason, ReturnReason
+from jijinan.referrals.choices import FlagReason, FlagStatus, ReturnReason
 from jijinan.referrals.permissions import MATRIX_MANAGE
 from jijinan.regions.pickers import ALL_LEVELS, RegionPickerField, bind_region_pickers
 
@@ -22,9 +22,10 @@ def _version() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-def _textarea(label: Any, *, required: bool = True, max_length: int = TEXT_MAX, rows: int = 3) -> forms.CharField:
+def _textarea(label: Any, *, required: bool = True, max_length: int = TEXT_MAX, rows: int = 3,
+              help_text: Any = None) -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=max_length,
-                           widget=forms.Textarea(attrs={"rows": rows}))
+                           widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text or "")
 
 
 class UploadsMixin:
@@ -122,9 +123,23 @@ class OfficeFilterForm(forms.Form):
     q = forms.CharField(label=_("事项编号、任务编号或对象姓名"), required=False, max_length=50)
 
 
+FLAG_STATUS_CHOICES = [("live", _("未处理（待处理和督办中）")), *FlagStatus.choices, ("all", _("全部"))]
+
+
 class FlagFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("处理状态"), required=False, choices=FLAG_STATUS_CHOICES)
     reason = forms.ChoiceField(label=_("预警类型"), required=False, choices=[("", _("全部")), *FlagReason.choices])
     q = forms.CharField(label=_("事项编号、部门或说明"), required=False, max_length=50)
+
+
+class FlagSettleForm(forms.Form):
+    """Settle a flag: resolved with what was found and done, or dismissed with the reason."""
+
+    version = _version()
+    status = forms.ChoiceField(label=_("处理结果"), widget=forms.RadioSelect, choices=[
+        (FlagStatus.RESOLVED, _("查实处理：确有推诿，已督促整改或追责")),
+        (FlagStatus.DISMISSED, _("排除：经核实不属于推诿"))])
+    outcome = _textarea(_("查实的情况和处理，或排除的理由"), help_text=None)
 
 
 UNIT_CHOICES = [("", "—"), (DeadlineUnit.WORKING_DAYS, _("工作日")), (DeadlineUnit.CALENDAR_DAYS, _("自然日")),

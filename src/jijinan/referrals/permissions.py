@@ -17,6 +17,9 @@ from jijinan.core.permissions import ALL_ROLES, STAFF_ROLES, Role, Rule, ScopeKi
 R = Role
 OFFICE_ROLES = frozenset({R.DEPARTMENT_HANDLER})
 FLAG_ROLES = frozenset({R.SUPERVISOR, R.COUNTY_APPROVER, R.GOVERNMENT_LEADER, R.ADMINISTRATOR})
+# A flag is settled (resolved with the finding, or dismissed with the reason) by the supervisors and
+# the government of the region that covers every party.
+FLAG_SETTLE_ROLES = frozenset({R.SUPERVISOR, R.GOVERNMENT_LEADER})
 
 TASK_VIEW = "referrals.task.view"
 TASK_LOCATE = "referrals.task.locate"
@@ -28,6 +31,7 @@ OFFICE_VIEW = "referrals.task.view_office"
 TASK_HANDLE = "referrals.task.handle"
 TASK_TRANSFER = "referrals.task.transfer"
 FLAG_VIEW = "referrals.flag.view"
+FLAG_SETTLE = "referrals.flag.settle"
 MATRIX_VIEW = "referrals.matrix.view"
 MATRIX_MANAGE = "referrals.matrix.manage"
 
@@ -47,6 +51,8 @@ ROWS = [
          view_action=OFFICE_VIEW),
     Rule(TASK_TRANSFER, OFFICE_ROLES, ScopeKind.DEPARTMENT, _("将任务转办其他部门"), view_action=OFFICE_VIEW),
     Rule(FLAG_VIEW, FLAG_ROLES, ScopeKind.REGION, _("查看推诿预警")),
+    Rule(FLAG_SETTLE, FLAG_SETTLE_ROLES, ScopeKind.REGION, _("处理推诿预警（查实处理或排除）"),
+         view_action=FLAG_VIEW),
     Rule(MATRIX_VIEW, STAFF_ROLES, ScopeKind.ANYWHERE, _("查看部门职责清单")),
     Rule(MATRIX_MANAGE, frozenset({R.ADMINISTRATOR}), ScopeKind.PROVINCE, _("维护部门职责清单")),
 ]

@@ -23,7 +23,7 @@ from jijinan.cases.selectors import case_get_for_user
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import get_for_user, restrict
 from jijinan.core.vocabulary import vocabulary_labels
-from jijinan.referrals.choices import OPEN_STATUSES, FlagReason, TaskStatus
+from jijinan.referrals.choices import LIVE_FLAG, OPEN_STATUSES, FlagReason, FlagStatus, TaskStatus
 from jijinan.referrals.models import DeflectionFlag, ResponsibilityRule, Task, TaskAttachment, TaskEvent
 from jijinan.referrals.permissions import (
     CASE_SIDE_PATHS,
@@ -184,15 +184,31 @@ def open_task_count(*, case: Case) -> int:
 # --- flags and the matrix ----------------------------------------------------------------------------
 
 
-def flags_for_user(*, user: Any, reason: str = "", q: str = "") -> QuerySet[DeflectionFlag]:
+# The status filter of the flags: the live ones (open or under 督办) unless another is asked for.
+FLAG_LIVE, FLAG_ALL = "live", "all"
+
+
+def flags_for_user(*, user: Any, reason: str = "", q: str = "", status: str = FLAG_LIVE) -> QuerySet[DeflectionFlag]:
     flags = restrict(DeflectionFlag.objects.select_related(
-        "task", "task__case", "task__office", "covering_region", "covering_office"), user, FLAG_VIEW, FLAG_PATHS)
+        "task", "task__case", "task__office", "covering_region", "covering_office", "settled_by"),
+        user, FLAG_VIEW, FLAG_PATHS)
     if reason in FlagReason.values:
         flags = flags.filter(reason=reason)
+    if status in FlagStatus.values:
+        flags = flags.filter(status=status)
+    elif status != FLAG_ALL:
+        flags = flags.filter(status__in=LIVE_FLAG)
     q = (q or "").strip()
     if q:
         flags = flags.filter(Q(task__case__number=q) | Q(offices__icontains=q) | Q(detail__icontains=q))
     return flags.order_by("-updated_at", "-id")
+
+
+def flag_get_for_user(*, user: Any, pk: int, action: str = FLAG_VIEW) -> DeflectionFlag:
+    """One flag the user may see (404 outside their scope), for ``action`` (403 when seen but not theirs)."""
+    return get_for_user(DeflectionFlag.objects.select_related(
+        "task", "task__case", "task__office", "covering_region", "covering_office", "settled_by"),
+        user, action, FLAG_PATHS, pk=pk)
 
 
 def rules(*, history: bool = False, need: str = "") -> QuerySet[ResponsibilityRule]:

@@ -34,17 +34,19 @@ from jijinan.cases.models import Case, CaseCategory, FollowUp, NeedType
 from jijinan.cases.permissions import CASE_VIEW
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import apply_errors
-from jijinan.core.permissions import can, requires
+from jijinan.core.permissions import Target, can, requires
 from jijinan.core.uploads import inline_response
 from jijinan.core.vocabulary import vocabulary_labels
 from jijinan.referrals import selectors, services
-from jijinan.referrals.choices import OPEN_STATUSES, TaskStatus
+from jijinan.referrals.choices import LIVE_FLAG, OPEN_STATUSES, TaskStatus
+from jijinan.referrals.deflection import services as deflection
 from jijinan.referrals.deflection.selectors import history_when
 from jijinan.referrals.forms import (
     AcceptForm,
     AskForm,
     CompleteForm,
     FlagFilterForm,
+    FlagSettleForm,
     OfficeChoiceForm,
     OfficeFilterForm,
     ReasonForm,
@@ -55,6 +57,7 @@ from jijinan.referrals.forms import (
 )
 from jijinan.referrals.models import Task
 from jijinan.referrals.permissions import (
+    FLAG_SETTLE,
     FLAG_VIEW,
     MATRIX_MANAGE,
     MATRIX_VIEW,
@@ -415,28 +418,68 @@ def task_locate(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_GET
 def flags(request: HttpRequest) -> HttpResponse:
     form = FlagFilterForm(request.GET or None)
-    reason, q = "", ""
+    reason, q, status = "", "", selectors.FLAG_LIVE
     if form.is_valid():
         reason, q = form.cleaned_data["reason"], form.cleaned_data["q"]
-    found = selectors.flags_for_user(user=request.user, reason=reason, q=q)
+        status = form.cleaned_data["status"] or selectors.FLAG_LIVE
+    found = selectors.flags_for_user(user=request.user, reason=reason, q=q, status=status)
     if request.GET.get("format") == "csv":
         return _flags_csv(request, list(found[:10000]))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "referrals/flags.html", {"form": form, "page": page})
+    return render(request, "referrals/flags.html", {"form": form, "page": page, "status": status,
+                                                    "may_settle": can(request.user, FLAG_SETTLE)})
+
+
+def _flag_page(request: HttpRequest, flag: Any, form: FlagSettleForm | None = None, status: int = 200
+               ) -> HttpResponse:
+    live = flag.status in LIVE_FLAG
+    may_settle = live and can(request.user, FLAG_SETTLE, Target(region_prefix=flag.covering_region.prefix))
+    if may_settle and form is None:
+        form = FlagSettleForm(initial={"version": flag.version})
+    return render(request, "referrals/flag.html", {"flag": flag, "settle_form": form if may_settle else None,
+                                                   "live": live}, status=status)
+
+
+@requires(FLAG_VIEW)
+@require_GET
+def flag(request: HttpRequest, pk: int) -> HttpResponse:
+    """One flag: what triggered it, its history, and its settling (or the form to settle it)."""
+    return _flag_page(request, selectors.flag_get_for_user(user=request.user, pk=pk))
+
+
+@requires(FLAG_SETTLE)
+@require_POST
+def flag_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.flag_get_for_user(user=request.user, pk=pk, action=FLAG_SETTLE)
+    form = FlagSettleForm(request.POST)
+    if form.is_valid():
+        try:
+            settled = deflection.flag_settle(actor=acting_user(request), flag=found,
+                                             version=form.cleaned_data["version"],
+                                             status=form.cleaned_data["status"], outcome=form.cleaned_data["outcome"])
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("预警已处理：%(status)s") % {"status": settled.get_status_display()})
+            return redirect("referrals:flag", pk=settled.pk)
+    return _flag_page(request, selectors.flag_get_for_user(user=request.user, pk=pk), form, status=400)
 
 
 def _flags_csv(request: HttpRequest, rows: list[Any]) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("预警时间"), _("更新时间"), _("预警类型"), _("事项编号"), _("任务编号"), _("说明"),
-                     _("涉及部门"), _("统筹区划"), _("统筹机构"), _("触发次数"), _("交办经过")])
+                     _("涉及部门"), _("统筹区划"), _("统筹机构"), _("触发次数"), _("处理状态"), _("处理结果"),
+                     _("处理时间"), _("交办经过")])
     for f in rows:
         steps = "；".join(f"{history_when(h['at'])} {h['label']} {h['from']}→{h['to']} {h['reason']}".strip()
                          for h in f.history)
         writer.writerow([timezone.localtime(f.raised_at).strftime("%Y-%m-%d %H:%M"),
                          timezone.localtime(f.updated_at).strftime("%Y-%m-%d %H:%M"), f.get_reason_display(),
                          f.task.case.number, f.task.number, f.detail, "、".join(f.offices), f.covering_region.name,
-                         f.covering_office.name if f.covering_office else "", f.occurrences, steps])
+                         f.covering_office.name if f.covering_office else "", f.occurrences,
+                         f.get_status_display(), f.outcome,
+                         timezone.localtime(f.settled_at).strftime("%Y-%m-%d %H:%M") if f.settled_at else "", steps])
     access_log_record(actor=request.user, kind="export", subject_type="referrals.deflectionflag",
                       fields=["case_number", "offices", "history"], purpose=_("导出推诿预警"), rows=len(rows))
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -6,6 +6,10 @@ party, with the office there that can coordinate them. It is written in the tran
 move that caused it, with an audit event and an outbox message that tells the supervisors of that
 region; a later trigger of the same kind updates the live flag (open or under 督办) and counts one
 more occurrence; once the flag was resolved or dismissed, a new trigger raises a new flag.
+
+A flag's life: open → under 督办 (the supervision app opened an order on it, ``flag_supervise``)
+→ resolved with the finding, or dismissed with the reason (``flag_settle``, by the supervisors and
+the government of the region that covers the parties).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from django.utils.translation import gettext as _
 
 from jijinan.accounts.models import Organisation
 from jijinan.audit.services import audit_record
+from jijinan.core.errors import Conflict, DomainError
 from jijinan.core.jobs.queue import periodic
+from jijinan.core.permissions import Target, require
 from jijinan.referrals import notify
 from jijinan.referrals.choices import LIVE_FLAG, FlagReason, FlagStatus, TaskEventKind, TaskStatus
 from jijinan.referrals.deflection.selectors import (
@@ -36,7 +42,9 @@ from jijinan.referrals.deflection.selectors import (
     office_path,
     task_parameter,
 )
+from jijinan.referrals.errors import ReferralErrorCode as E
 from jijinan.referrals.models import DeflectionFlag, Task, TaskEvent
+from jijinan.referrals.permissions import FLAG_SETTLE
 
 SWEEP_BATCH = 500  # tasks looked at per sweep; the rest wait for the next one (every 10 minutes)
 
@@ -58,6 +66,7 @@ def raise_flag(task: Task, reason: str, detail: str, *, now: datetime, parameter
         for k, v in values.items():
             setattr(flag, k, v)
         flag.occurrences = F("occurrences") + 1
+        flag.version = F("version") + 1  # a settling prepared on the flag as it was is refused
         flag.save()
         flag.refresh_from_db()
     TaskEvent.objects.create(task=task, kind=TaskEventKind.FLAGGED, at=now, text=detail[:500],
@@ -144,4 +153,52 @@ def flag_supervise(flag: DeflectionFlag, *, note: str) -> DeflectionFlag:
                  subject_label=locked.task.number, region_code=locked.covering_region.code, note=note[:300],
                  changes={"flag_status": (FlagStatus.OPEN, FlagStatus.SUPERVISED)})
     locked.refresh_from_db()
+    return locked
+
+
+SETTLED = frozenset({FlagStatus.RESOLVED, FlagStatus.DISMISSED})
+OUTCOME_MAX = 2000
+
+
+def flag_settle(*, actor: Any, flag: DeflectionFlag, version: Any, status: str, outcome: str) -> DeflectionFlag:
+    """Settle a live flag: resolved (查实处理) with the finding, or dismissed (排除) with the reason.
+
+    The row is locked and its version compared: a flag changed meanwhile (raised again, put under
+    督办, settled by someone else) is refused, and so is a flag already settled."""
+    require(actor, FLAG_SETTLE, Target(region_prefix=flag.covering_region.prefix))
+    if status not in SETTLED:
+        raise DomainError.for_field("status", _("请选择处理结果：查实处理或排除"), code=E.FLAG_STATUS)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        message = _("请写明查实的情况和处理") if status == FlagStatus.RESOLVED else _("请写明排除的理由")
+        raise DomainError.for_field("outcome", message, code=E.OUTCOME_REQUIRED)
+    if len(outcome) > OUTCOME_MAX:
+        raise DomainError.for_field("outcome", _("处理结果不能超过 %(n)d 字") % {"n": OUTCOME_MAX})
+    try:
+        expected = int(version)
+    except (TypeError, ValueError):
+        raise DomainError.for_field("version", _("请提供预警的版本号（version）"), code=E.STALE) from None
+    with transaction.atomic():
+        locked = DeflectionFlag.objects.select_for_update(of=("self",)).select_related(
+            "task", "covering_region").get(pk=flag.pk)
+        if locked.status in SETTLED:
+            raise DomainError(_("该预警已于 %(at)s 处理（%(status)s），不能再次处理") % {
+                "at": timezone.localtime(locked.settled_at).strftime("%Y-%m-%d %H:%M") if locked.settled_at else "—",
+                "status": locked.get_status_display()}, code=E.FLAG_SETTLED, status=409)
+        if locked.version != expected:
+            stale = _("该预警已有变化（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+                "current": locked.version, "given": expected}
+            raise Conflict(stale, code=E.STALE, field_errors={"version": [stale]})
+        before = locked.status
+        now = timezone.now()
+        locked.status = status
+        locked.outcome = outcome
+        locked.settled_by = actor if getattr(actor, "pk", None) else None
+        locked.settled_at = now
+        locked.version += 1
+        locked.save(update_fields=["status", "outcome", "settled_by", "settled_at", "version"])
+        audit_record(actor=actor, action=f"referrals.flag.{'resolve' if status == FlagStatus.RESOLVED else 'dismiss'}",
+                     subject=locked.task, subject_label=locked.task.number, region_code=locked.covering_region.code,
+                     note=outcome[:300], changes={"flag_status": (before, status), "flag_version": (
+                         expected, locked.version)})
     return locked

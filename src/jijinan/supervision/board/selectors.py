@@ -1,0 +1,428 @@
+"""Reads of the deadlines board: what is overdue or due soon in the user's scope, counted by region,
+office, kind or person, and the rows themselves with how late each one is in its own unit.
+
+Everything is read from the one table of deadlines (``core.Deadline``), through the user's scope
+(its region code). The counts of a board are one grouped SQL aggregate over the deadlines still owed
+that are overdue or due within the horizon, plus one query for the names of the groups; the rows are
+a plain ordered query, and only the page shown is labelled and measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jijinan.accounts.models import Organisation, User
+from jijinan.accounts.scopes import grant_scopes
+from jijinan.cases.intake.triage import CRISIS_KIND
+from jijinan.consultation.crisis.services import PLAN_DEADLINE, REASSESSMENT_DEADLINE
+from jijinan.core.calendar.workdays import (
+    DeadlineUnit,
+    add_working_days,
+    calendar_snapshot,
+    end_of_day,
+    local_date,
+)
+from jijinan.core.deadlines.kinds import deadline_kinds, kind_label
+from jijinan.core.deadlines.models import Deadline, label_subjects
+from jijinan.core.deadlines.selectors import DEADLINE_PATHS
+from jijinan.core.errors import DomainError, NotFound
+from jijinan.core.permissions import Target, can, restrict
+from jijinan.policy.lookup import value as parameter_value
+from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
+from jijinan.regions.models import Region
+from jijinan.supervision.board.permissions import BOARD_ROLES, BOARD_VIEW
+
+HORIZON_PARAMETER = "case_handling.supervision_board_horizon"
+CRISIS_KINDS = (CRISIS_KIND, PLAN_DEADLINE, REASSESSMENT_DEADLINE)
+
+GROUP_REGION, GROUP_OFFICE, GROUP_KIND, GROUP_PERSON = "region", "office", "kind", "person"
+GROUPS = (GROUP_REGION, GROUP_OFFICE, GROUP_KIND, GROUP_PERSON)
+SORT_OVERDUE, SORT_DUE_TODAY, SORT_TOTAL, SORT_NAME = "overdue", "due_today", "total", "name"
+SORTS = (SORT_OVERDUE, SORT_DUE_TODAY, SORT_TOTAL, SORT_NAME)
+# The levels a board can be drawn for: a township's board lists its deadlines by person or kind.
+BOARD_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+
+LATE, TODAY, SOON = "late", "today", "soon"
+
+
+# --- the window -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants a board is drawn against: now, the end of today and the end of the horizon
+    (the end of the ``horizon``-th working day after today, in Beijing time)."""
+
+    now: datetime
+    today_end: datetime
+    horizon_end: datetime
+    horizon: int
+    horizon_missing: bool = False  # no parameter in force: only overdue and due today are shown
+
+
+def board_window(*, region_code: str, now: datetime) -> Window:
+    """The window of the board of ``region_code``, its horizon read from the policy parameter in
+    force there (without one, the horizon is today only and the page says so)."""
+    missing = False
+    try:
+        horizon = int(parameter_value(HORIZON_PARAMETER, region_code, now).value)
+    except DomainError:
+        horizon, missing = 0, True
+    today = local_date(now)
+    return Window(now=now, today_end=end_of_day(today),
+                  horizon_end=end_of_day(add_working_days(today, max(horizon, 0)).date),
+                  horizon=max(horizon, 0), horizon_missing=missing)
+
+
+def on_board_condition(window: Window) -> Q:
+    """Still owed, and overdue (marked breached, or run out) or due within the horizon and running."""
+    return Q(met_at__isnull=True, cancelled_at__isnull=True) & (
+        Q(breached_at__isnull=False) | Q(paused_at__isnull=True, due_at__lte=window.horizon_end))
+
+
+def overdue_on_board(window: Window) -> Q:
+    """Among the rows on the board: the overdue ones (the rest are running and not yet due)."""
+    return Q(breached_at__isnull=False) | Q(due_at__lt=window.now)
+
+
+def due_today_on_board(window: Window) -> Q:
+    return Q(breached_at__isnull=True, due_at__gte=window.now, due_at__lte=window.today_end)
+
+
+# --- filters and the region viewed ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    region: str = ""  # a 12-digit code: the board of that region (its subtree)
+    kind: str = ""
+    unit: str = ""
+    overdue_only: bool = False
+    office: int | None = None
+    person: int | None = None
+
+
+def board_root(*, user: Any) -> Region:
+    """The region a user's board opens on: the widest region of their board grants."""
+    if getattr(user, "is_superuser", False):
+        top = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first()
+        if top is not None:
+            return top
+    prefixes = sorted((g.prefix for g in grant_scopes(user) if g.role in BOARD_ROLES), key=lambda p: (len(p), p))
+    found = Region.objects.filter(prefix=prefixes[0]).order_by("code").first() if prefixes else None
+    if found is None:
+        raise NotFound(_("您没有可查看的督查期限看板"), code="not_found")
+    return found
+
+
+def _with_ancestors(code: str) -> dict[str, Region]:
+    """The region of ``code``, those above it and those right below it (the board's groups), read at once."""
+    level = level_of_code(code)
+    codes = [code[:PREFIX_LENGTH[lv]].ljust(12, "0") for lv in LEVEL_ORDER if PREFIX_LENGTH[lv] <= PREFIX_LENGTH[level]]
+    found = Region.objects.filter(Q(code__in=[*codes, code]) | Q(parent__code=code)).only(
+        "code", "name", "level", "prefix", "parent_id")
+    return {r.code: r for r in found}
+
+
+def board_region(*, user: Any, code: str = "") -> tuple[Region, list[Region]]:
+    """The region whose board is asked for, checked against the user's scope, and the regions
+    above it (itself last) the user may open the board of."""
+    if not code:
+        code = board_root(user=user).code
+    if len(code) != 12 or not code.isdigit():
+        raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
+    if level_of_code(code) not in BOARD_LEVELS:
+        code = code[:PREFIX_LENGTH[RegionLevel.TOWNSHIP]].ljust(12, "0")
+    found = _with_ancestors(code)
+    region = found.get(code)
+    if region is None:
+        raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
+    if not can(user, BOARD_VIEW, Target(region_prefix=region.prefix)):
+        raise DomainError.for_field("region", _("%(region)s 不在您的工作范围内") % {"region": region.name},
+                                    code="board_region")
+    crumbs = sorted((r for r in found.values() if region.prefix.startswith(r.prefix)
+                     and can(user, BOARD_VIEW, Target(region_prefix=r.prefix))), key=lambda r: len(r.prefix))
+    region.board_children = {r.code: r.name for r in found.values() if r.parent_id == region.pk}  # type: ignore[attr-defined]
+    return region, crumbs
+
+
+def board_deadlines(*, user: Any, region: Region, filters: BoardFilters, window: Window) -> QuerySet[Deadline]:
+    """The deadlines on the board of ``region``, in the user's scope, filtered."""
+    rows = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS)
+    rows = rows.filter(on_board_condition(window))
+    if len(region.prefix) > 0:
+        rows = rows.filter(region_code__startswith=region.prefix)
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.unit:
+        rows = rows.filter(unit=filters.unit)
+    if filters.office is not None:
+        rows = rows.filter(owner_organisation_id=filters.office)
+    if filters.person is not None:
+        rows = rows.filter(owner_user_id=filters.person)
+    if filters.overdue_only:
+        rows = rows.filter(overdue_on_board(window))
+    return rows
+
+
+# --- the counts -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardGroup:
+    key: str
+    label: str
+    overdue: int
+    due_today: int
+    total: int
+    region_code: str = ""  # the region of a region group (its board is the drill-down)
+    drill: bool = False  # the region group has a board of its own below
+    own_level: bool = False  # deadlines recorded at the viewed region itself
+
+    @property
+    def due_soon(self) -> int:
+        """Due within the horizon and not overdue (today's included)."""
+        return self.total - self.overdue
+
+
+@dataclass
+class Board:
+    region: Region
+    group: str
+    window: Window
+    groups: list[BoardGroup]
+    overdue: int = 0
+    due_today: int = 0
+    total: int = 0
+    breadcrumbs: list[Region] = field(default_factory=list)
+
+    @property
+    def due_soon(self) -> int:
+        return self.total - self.overdue
+
+
+def child_level(region: Region) -> str | None:
+    index = LEVEL_ORDER.index(RegionLevel(region.level))
+    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+
+
+def _group_expression(group: str, region: Region) -> Any:
+    if group == GROUP_REGION:
+        below = child_level(region)
+        length = PREFIX_LENGTH[RegionLevel(below)] if below else 12
+        return Substr("region_code", 1, length)
+    return F({GROUP_OFFICE: "owner_organisation_id", GROUP_KIND: "kind", GROUP_PERSON: "owner_user_id"}[group])
+
+
+def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window: Window) -> list[BoardGroup]:
+    """The counts of ``rows`` per group: one grouped aggregate, then the names of the groups."""
+    if group not in GROUPS:
+        raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
+    counted = (rows.annotate(group_key=_group_expression(group, region)).values("group_key")
+               .annotate(overdue=Count("due_at", filter=overdue_on_board(window)),
+                         due_today=Count("due_at", filter=due_today_on_board(window)),
+                         total=Count("due_at"))
+               .order_by())
+    found = [(row["group_key"], row["overdue"], row["due_today"], row["total"]) for row in counted]
+    labels = _labels(group, region, [key for key, *_rest in found])
+    groups = []
+    for key, overdue, due_today, total in found:
+        text, extra = labels.get(key, (None, {}))
+        groups.append(BoardGroup(key="" if key is None else str(key), label=text or _unnamed(group, key),
+                                 overdue=overdue, due_today=due_today, total=total, **extra))
+    return groups
+
+
+def _unnamed(group: str, key: Any) -> str:
+    if key is None:
+        return _("未指定负责机构") if group == GROUP_OFFICE else _("未指定负责人")
+    if group == GROUP_KIND:
+        return kind_label(str(key))
+    return _("（已删除）")
+
+
+def _labels(group: str, region: Region, keys: list[Any]) -> dict[Any, tuple[str, dict[str, Any]]]:
+    if group == GROUP_KIND:
+        return {k: (kind_label(k), {}) for k in keys}
+    present = [k for k in keys if k is not None]
+    if group == GROUP_OFFICE:
+        return {pk: (name, {}) for pk, name in Organisation.objects.filter(pk__in=present).values_list("pk", "name")}
+    if group == GROUP_PERSON:
+        people = User.objects.filter(pk__in=present).values_list("pk", "full_name", "username", "organisation__name")
+        return {pk: (f"{name or login}（{office}）" if office else (name or login), {})
+                for pk, name, login, office in people}
+    codes = {k: k.ljust(12, "0") for k in present}
+    names = {region.code: region.name, **getattr(region, "board_children", {})}
+    if any(c not in names for c in codes.values()):  # a code below that is no region's (read to say so)
+        names.update(Region.objects.filter(code__in=codes.values()).values_list("code", "name"))
+    below = child_level(region)
+    out: dict[Any, tuple[str, dict[str, Any]]] = {}
+    for key, code in codes.items():
+        own = code == region.code
+        name = names.get(code) or code
+        label = _("%(region)s本级") % {"region": region.name} if own else name
+        out[key] = (label, {"region_code": code, "own_level": own,
+                            "drill": not own and code in names and below in BOARD_LEVELS})
+    return out
+
+
+def sort_groups(groups: list[BoardGroup], sort: str) -> list[BoardGroup]:
+    if sort == SORT_NAME:
+        return sorted(groups, key=lambda g: (g.own_level, g.region_code or g.label))
+    if sort == SORT_DUE_TODAY:
+        return sorted(groups, key=lambda g: (-g.due_today, -g.overdue, -g.total, g.region_code or g.label))
+    if sort == SORT_TOTAL:
+        return sorted(groups, key=lambda g: (-g.total, -g.overdue, g.region_code or g.label))
+    return sorted(groups, key=lambda g: (-g.overdue, -g.due_today, -g.total, g.region_code or g.label))
+
+
+def board_for_user(*, user: Any, filters: BoardFilters, group: str = GROUP_REGION, sort: str = SORT_OVERDUE,
+                   now: datetime) -> Board:
+    """The board of the region asked for (the user's widest region by default), grouped and sorted."""
+    region, crumbs = board_region(user=user, code=filters.region)
+    window = board_window(region_code=region.code, now=now)
+    rows = board_deadlines(user=user, region=region, filters=filters, window=window)
+    groups = sort_groups(board_counts(rows=rows, group=group, region=region, window=window), sort)
+    return Board(region=region, group=group, window=window, groups=groups,
+                 overdue=sum(g.overdue for g in groups), due_today=sum(g.due_today for g in groups),
+                 total=sum(g.total for g in groups), breadcrumbs=crumbs)
+
+
+def board_rows(*, user: Any, filters: BoardFilters, now: datetime, board: Board | None = None
+               ) -> tuple[Region, Window, QuerySet[Deadline]]:
+    """The rows of the board (of ``board``, when its counts were read already), the longest overdue first."""
+    if board is not None:
+        region, window = board.region, board.window
+    else:
+        region, _crumbs = board_region(user=user, code=filters.region)
+        window = board_window(region_code=region.code, now=now)
+    # The owners are read for the page shown (``describe_rows``), not joined: a join would let the
+    # planner loop over the staff for every row of a large region.
+    rows = board_deadlines(user=user, region=region, filters=filters, window=window).order_by("due_at", "id")
+    return region, window, rows
+
+
+def board_kind_choices() -> list[tuple[str, str]]:
+    return sorted(((code, str(k.label)) for code, k in deadline_kinds().items()), key=lambda c: c[1])
+
+
+# --- how late ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lateness:
+    text: str
+    state: str  # LATE, TODAY or SOON
+    amount: int  # in the deadline's own unit: late (positive) or left (negative is never used)
+
+
+def lateness(deadline: Deadline, *, now: datetime, snapshot: Any = None) -> Lateness:
+    """How late the deadline is, or how much is left, in its own unit: "已超期 3 个工作日",
+    "已超期 5 小时", "还剩 1 个工作日", "今天到期"."""
+    snapshot = snapshot or calendar_snapshot()
+    due = deadline.due_at
+    unit = deadline.unit
+    late = deadline.breached_at is not None or due < now
+    if late:
+        if unit == DeadlineUnit.WORKING_DAYS:
+            n = snapshot.working_days_between(due, now).days
+            if n < 1:
+                return Lateness(_("已超期，不足 1 个工作日"), LATE, 0)
+            return Lateness(ngettext("已超期 %(n)d 个工作日", "已超期 %(n)d 个工作日", n) % {"n": n}, LATE, n)
+        if unit == DeadlineUnit.CALENDAR_DAYS:
+            n = (local_date(now) - local_date(due)).days
+            if n < 1:
+                return Lateness(_("已超期，不足 1 天"), LATE, 0)
+            return Lateness(ngettext("已超期 %(n)d 天", "已超期 %(n)d 天", n) % {"n": n}, LATE, n)
+        n = int((now - due).total_seconds() // 3600)
+        if n < 1:
+            return Lateness(_("已超期，不足 1 小时"), LATE, 0)
+        return Lateness(ngettext("已超期 %(n)d 小时", "已超期 %(n)d 小时", n) % {"n": n}, LATE, n)
+    if unit == DeadlineUnit.HOURS:
+        n = int((due - now).total_seconds() // 3600)
+        state = TODAY if local_date(due) == local_date(now) else SOON
+        if n < 1:
+            return Lateness(_("还剩不足 1 小时"), state, 0)
+        return Lateness(ngettext("还剩 %(n)d 小时", "还剩 %(n)d 小时", n) % {"n": n}, state, n)
+    if unit == DeadlineUnit.WORKING_DAYS:
+        n = snapshot.working_days_between(now, due).days
+        if n < 1:
+            return Lateness(_("今天到期"), TODAY, 0)
+        return Lateness(ngettext("还剩 %(n)d 个工作日", "还剩 %(n)d 个工作日", n) % {"n": n}, SOON, n)
+    n = (local_date(due) - local_date(now)).days
+    if n < 1:
+        return Lateness(_("今天到期"), TODAY, 0)
+    return Lateness(ngettext("还剩 %(n)d 天", "还剩 %(n)d 天", n) % {"n": n}, SOON, n)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    deadline: Deadline
+    subject: str
+    url: str
+    kind: str
+    region: str
+    person: str
+    office: str
+    lateness: Lateness
+
+
+def describe_rows(deadlines: Iterable[Deadline], *, now: datetime) -> list[BoardRow]:
+    """Label a page of rows: the subject and its link, the region's and owners' names and how late
+    each is (a few queries for the page, none a row)."""
+    found = label_subjects(list(deadlines))
+    names = dict(Region.objects.filter(code__in={d.region_code for d in found}).values_list("code", "name"))
+    people = {u.pk: u.display_name() for u in User.objects.filter(
+        pk__in={d.owner_user_id for d in found if d.owner_user_id})}
+    offices = dict(Organisation.objects.filter(
+        pk__in={d.owner_organisation_id for d in found if d.owner_organisation_id}).values_list("pk", "name"))
+    snapshot = calendar_snapshot()
+    rows = []
+    for d in found:
+        label = d.subject_label
+        rows.append(BoardRow(deadline=d, subject=str(label.text), url=d.subject_url, kind=kind_label(d.kind),
+                             region=names.get(d.region_code, d.region_code),
+                             person=people.get(d.owner_user_id, "") if d.owner_user_id else "",
+                             office=offices.get(d.owner_organisation_id, "") if d.owner_organisation_id else "",
+                             lateness=lateness(d, now=now, snapshot=snapshot)))
+    return rows
+
+
+# --- the home panel's counts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelCounts:
+    overdue: int
+    due_today: int
+    crises: int
+
+
+def panel_counts(*, user: Any, now: datetime) -> PanelCounts:
+    """Overdue, due today and open crises (cases with a crisis deadline still owed) in the user's
+    scope: one aggregate."""
+    owed = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS).filter(
+        met_at__isnull=True, cancelled_at__isnull=True)
+    window = Window(now=now, today_end=end_of_day(local_date(now)), horizon_end=now, horizon=0)
+    running = Q(paused_at__isnull=True, breached_at__isnull=True)
+    found = owed.aggregate(
+        overdue=Count("id", filter=Q(breached_at__isnull=False) | Q(paused_at__isnull=True, due_at__lt=now)),
+        due_today=Count("id", filter=running & due_today_on_board(window)),
+        crises=Count("subject_id", distinct=True, filter=Q(kind__in=CRISIS_KINDS)))
+    return PanelCounts(overdue=found["overdue"], due_today=found["due_today"], crises=found["crises"])
+
+
+def panel_rows(*, user: Any, now: datetime, limit: int) -> list[Deadline]:
+    """The first few of the user's overdue or due-today deadlines, the longest overdue first."""
+    owed = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS).filter(
+        Q(met_at__isnull=True, cancelled_at__isnull=True)
+        & (Q(breached_at__isnull=False) | Q(paused_at__isnull=True, due_at__lte=end_of_day(local_date(now)))))
+    return label_subjects(list(owed.order_by("due_at", "id")[:limit]))
