@@ -15,10 +15,10 @@ class AuditConfig(AppConfig):
 
         register_actions(ROWS)
 
-        from jijinan.audit.services import access_log_record, audit_record
+        from jijinan.audit.services import access_log_record, audit_record, audit_record_many
         from jijinan.core.audit_hook import set_access_recorder, set_audit_recorder
 
-        set_audit_recorder(audit_record)  # core services audit through these hooks
+        set_audit_recorder(audit_record, many=audit_record_many)  # core services audit through these hooks
         set_access_recorder(access_log_record)
 
         from django.utils.translation import gettext_lazy as _

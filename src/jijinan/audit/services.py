@@ -154,19 +154,25 @@ def _changes(changes: Mapping[str, Any] | None) -> dict[str, list[Any]]:
     return stored
 
 
-def _event(*, actor: Any, action: str, outcome: str, subject: Any, subject_type: str,
-           subject_id: str, subject_label: str, region_code: str,
-           changes: Mapping[str, Any] | None, note: str) -> AuditEvent:
+def _event_row(*, actor: Any, action: str, outcome: str, subject: Any, subject_type: str,
+               subject_id: str, subject_label: str, region_code: str,
+               changes: Mapping[str, Any] | None, note: str) -> AuditEvent:
     actor_id, actor_label = _actor(actor)
     subject_type, subject_id, subject_label = _subject(subject, subject_type, subject_id,
                                                        subject_label)
     request_id, ip = _origin()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor_id=actor_id, actor_label=actor_label, action=_action(action), outcome=outcome,
         subject_type=subject_type, subject_id=subject_id, subject_label=subject_label,
         region_code=_region(region_code), changes=_changes(changes), note=str(note),
         request_id=request_id, ip=ip, occurred_at=timezone.now(),
     )
+
+
+def _event(**kwargs: Any) -> AuditEvent:
+    row = _event_row(**kwargs)
+    row.save(force_insert=True)
+    return row
 
 
 # --- recording ------------------------------------------------------------------------------------
@@ -193,6 +199,17 @@ def audit_record(
     return _event(actor=actor, action=action, outcome=AuditOutcome.DONE, subject=subject,
                   subject_type=subject_type, subject_id=subject_id, subject_label=subject_label,
                   region_code=region_code, changes=changes, note=note)
+
+
+def audit_record_many(records: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
+    """Record many changes of a batch (a sweep's) at once, inside the caller's transaction: each
+    record takes the keyword arguments of ``audit_record``; one INSERT for all of them."""
+    rows = [_event_row(actor=r.get("actor"), action=r["action"], outcome=AuditOutcome.DONE,
+                       subject=r.get("subject"), subject_type=r.get("subject_type", ""),
+                       subject_id=r.get("subject_id", ""), subject_label=r.get("subject_label", ""),
+                       region_code=r.get("region_code", ""), changes=r.get("changes"), note=r.get("note", ""))
+            for r in records]
+    return AuditEvent.objects.bulk_create(rows) if rows else rows
 
 
 def refusal_record(

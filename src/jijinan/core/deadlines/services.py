@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from jijinan.core.audit_hook import record_audit
+from jijinan.core.audit_hook import record_audit, record_audit_many
 from jijinan.core.calendar.workdays import (
     MAX_COUNT,
     CalendarSnapshot,
@@ -44,7 +45,7 @@ from jijinan.core.deadlines.rules import (
     due_in_years,
 )
 from jijinan.core.errors import Conflict, DomainError, NotFound
-from jijinan.core.jobs.outbox import outbox_write
+from jijinan.core.jobs.outbox import outbox_message, outbox_write, outbox_write_many
 from jijinan.core.jobs.queue import job, job_enqueue, periodic
 from jijinan.core.permissions import Target, require
 
@@ -159,15 +160,11 @@ def _record_late_breach(d: Deadline, *, actor: Any, now: datetime) -> None:
 # --- start -------------------------------------------------------------------------------------
 
 
-def deadline_start(*, actor: Any, subject_type: str, subject_id: str | int, region_code: str,
-                   kind: str, start: date | datetime, limit: int, unit: str | None = None,
-                   owner_user: Any = None, owner_organisation: Any = None,
-                   parameters: dict[str, Any] | None = None) -> Deadline:
-    """Start a deadline of a registered ``kind`` on a subject; ``unit`` defaults to the kind's.
-
-    ``limit`` and ``parameters`` (the policy parameter versions used) come from the caller's
-    policy parameters. The due time is computed over the working-day calendar now.
-    """
+def _new_deadline(*, subject_type: str, subject_id: str | int, region_code: str, kind: str,
+                  start: date | datetime, limit: int, unit: str | None, owner_user: Any,
+                  owner_organisation: Any, parameters: dict[str, Any] | None,
+                  snapshot: CalendarSnapshot) -> Deadline:
+    """A deadline checked and computed, not saved yet (see ``deadline_start``)."""
     errors: dict[str, list[str]] = {}
     registered = deadline_kind(kind) if isinstance(kind, str) else None
     if registered is None:
@@ -194,18 +191,83 @@ def deadline_start(*, actor: Any, subject_type: str, subject_id: str | int, regi
     started_at = as_start(start)
     stored_parameters = check_parameters(parameters)
     clock = DeadlineClock(unit=unit, counted_from=started_at, counted_units=limit)
-    with transaction.atomic():
-        d = Deadline(subject_type=subject_type, subject_id=subject_id, kind=kind,
-                     region_code=region_code, owner_user=owner_user,
-                     owner_organisation=owner_organisation, started_at=started_at, unit=unit,
-                     limit=limit, parameters=stored_parameters, created_at=_now())
-        _apply(d, clock, calendar_snapshot())
-        d.save()
-        _emit(d, "started", actor=actor, action="deadlines.start",
-              changes={"due_at": (None, d.due_at), "limit": (None, limit), "unit": (None, unit),
-                       "provisional": (None, d.provisional)},
-              started_at=_iso(started_at), parameters=stored_parameters)
+    d = Deadline(subject_type=subject_type, subject_id=subject_id, kind=kind,
+                 region_code=region_code, owner_user=owner_user,
+                 owner_organisation=owner_organisation, started_at=started_at, unit=unit,
+                 limit=limit, parameters=stored_parameters, created_at=_now())
+    _apply(d, clock, snapshot)
     return d
+
+
+def _started(d: Deadline) -> dict[str, Any]:
+    """The audit event's changes and the outbox payload's extras of a started deadline."""
+    return {"changes": {"due_at": (None, d.due_at), "limit": (None, d.limit), "unit": (None, d.unit),
+                        "provisional": (None, d.provisional)},
+            "extra": {"started_at": _iso(d.started_at), "parameters": d.parameters}}
+
+
+def deadline_start(*, actor: Any, subject_type: str, subject_id: str | int, region_code: str,
+                   kind: str, start: date | datetime, limit: int, unit: str | None = None,
+                   owner_user: Any = None, owner_organisation: Any = None,
+                   parameters: dict[str, Any] | None = None) -> Deadline:
+    """Start a deadline of a registered ``kind`` on a subject; ``unit`` defaults to the kind's.
+
+    ``limit`` and ``parameters`` (the policy parameter versions used) come from the caller's
+    policy parameters. The due time is computed over the working-day calendar now.
+    """
+    d = _new_deadline(subject_type=subject_type, subject_id=subject_id, region_code=region_code, kind=kind,
+                      start=start, limit=limit, unit=unit, owner_user=owner_user,
+                      owner_organisation=owner_organisation, parameters=parameters,
+                      snapshot=calendar_snapshot())
+    with transaction.atomic():
+        d.save()
+        started = _started(d)
+        _emit(d, "started", actor=actor, action="deadlines.start", changes=started["changes"],
+              **started["extra"])
+    return d
+
+
+@dataclass(frozen=True)
+class DeadlineStart:
+    """One deadline of a batch for ``deadline_start_many`` (the arguments of ``deadline_start``)."""
+
+    subject_type: str
+    subject_id: str | int
+    region_code: str
+    kind: str
+    start: date | datetime
+    limit: int
+    unit: str | None = None
+    owner_user: Any = None
+    owner_organisation: Any = None
+    parameters: dict[str, Any] | None = None
+    subject_label: str = ""  # how the audit names the subject (saves reading it back)
+
+
+def deadline_start_many(*, actor: Any, starts: list[DeadlineStart]) -> list[Deadline]:
+    """Start a batch of deadlines as ``deadline_start`` would each (a sweep's), in the caller's
+    transaction: the rows, their audit events and their ``deadline.started`` messages are each
+    written with one INSERT for the whole batch. Any invalid one refuses the batch."""
+    snapshot = calendar_snapshot()
+    made = [_new_deadline(subject_type=s.subject_type, subject_id=s.subject_id, region_code=s.region_code,
+                          kind=s.kind, start=s.start, limit=s.limit, unit=s.unit, owner_user=s.owner_user,
+                          owner_organisation=s.owner_organisation, parameters=s.parameters, snapshot=snapshot)
+            for s in starts]
+    if not made:
+        return made
+    with transaction.atomic():
+        Deadline.objects.bulk_create(made)
+        events, messages = [], []
+        for d, s in zip(made, starts, strict=True):
+            started = _started(d)
+            events.append({"actor": actor, "action": "deadlines.start", "subject": d, "region_code": d.region_code,
+                           "subject_label": s.subject_label or f"{d.kind} {d.subject_id}",
+                           "changes": started["changes"], "note": ""})
+            messages.append(outbox_message(type="deadline.started", subject_type=SUBJECT_TYPE,
+                                           subject_id=str(d.pk), payload=_payload(d, **started["extra"])))
+        record_audit_many(events)
+        outbox_write_many(messages)
+    return made
 
 
 # --- pause, resume, extend, cancel, meet -------------------------------------------------------
