@@ -3,8 +3,10 @@ office, kind or person, and the rows themselves with how late each one is in its
 
 Everything is read from the one table of deadlines (``core.Deadline``), through the user's scope
 (its region code). The counts of a board are one grouped SQL aggregate over the deadlines still owed
-that are overdue or due within the horizon, plus one query for the names of the groups; the rows are
-a plain ordered query, and only the page shown is labelled and measured.
+that are overdue or due within the horizon, read in the same round trip as the region viewed, those
+above it and the regions right below it (the user's scope is checked from the region's code, which
+denotes its level and digits); the names of offices and people are one more query. The rows are a
+plain ordered query, and only the page shown is labelled and measured.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ def _child_level_of(code: str) -> RegionLevel | None:
 REGION_FIELDS = ("id", "code", "name", "level", "prefix")
 
 
-def _regions_around(code: str, *, above: bool, below: bool) -> QuerySet[Region]:
+def _regions_around(code: str, *, above: bool, below: bool) -> QuerySet[Any]:
     """The region of ``code``, those above it (``above``) and those right below it (``below``: the
     board's region groups), as rows of ``REGION_FIELDS``."""
     level = level_of_code(code)
