@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -310,17 +310,24 @@ def _counts_sql(*, user: Any, code: str, group: str, filters: BoardFilters, wind
     if group not in GROUPS:
         raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
     scoped = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS)
-    scope_sql, scope_params = scoped.query.get_compiler(connection=connection).compile(scoped.query.where)
-    key = (connection.alias, scope_sql, tuple(scope_params), code, group, filters)
+    try:
+        scope_sql, scope_params = scoped.query.get_compiler(connection=connection).compile(scoped.query.where)
+    except FullResultSet:  # every row (a superuser)
+        scope_sql, scope_params = "", []
+    prefix = _prefix_of(code)
+    key = (connection.alias, scope_sql, tuple(scope_params), _scope_within(user, prefix), code, group, filters)
     compiled = _COMPILED.get(key)
     if compiled is None:
-        rows = _board_deadlines(user=user, prefix=_prefix_of(code), filters=filters, window=_STAND_IN)
-        counted = _counted(rows, group, code, _STAND_IN)
-        sql, params = counted.query.get_compiler(connection=connection).as_sql()
+        rows = _board_deadlines(user=user, prefix=prefix, filters=filters, window=_STAND_IN)
+        sql, params = _counted(rows, group, code, _STAND_IN).query.get_compiler(connection=connection).as_sql()
         stand_ins = {connection.ops.adapt_datetimefield_value(getattr(_STAND_IN, name)): name
                      for name in _WINDOW_SLOTS}
         slots = tuple((i, stand_ins[p]) for i, p in enumerate(params)
                       if isinstance(p, str | datetime) and p in stand_ins)
+        if {name for _i, name in slots} != set(_WINDOW_SLOTS):  # an instant not found: built for this window
+            rows = _board_deadlines(user=user, prefix=prefix, filters=filters, window=window)
+            sql, params = _counted(rows, group, code, window).query.get_compiler(connection=connection).as_sql()
+            return sql, list(params)
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
         compiled = _COMPILED[key] = (sql, tuple(params), slots)
