@@ -293,6 +293,37 @@ def sql_county() -> None:
         assert totals == state["board_county"], (totals, state["board_county"])
 
 
+def sql_county_names() -> None:
+    """The county's counts by township with the names the board shows (the county, those above it
+    and its townships), by hand in one statement: for information, beside the counts-only baseline."""
+    from jijinan.supervision.board import selectors
+
+    window = selectors.board_window(region_code=COUNTY, now=state["now"])
+    sql = """
+        SELECT substr(region_code, 1, 9),
+               SUM(CASE WHEN breached_at IS NOT NULL OR due_at < %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN breached_at IS NULL AND due_at >= %s AND due_at <= %s THEN 1 ELSE 0 END),
+               COUNT(*), NULL
+          FROM core_deadline
+         WHERE met_at IS NULL AND cancelled_at IS NULL
+           AND (breached_at IS NOT NULL OR (paused_at IS NULL AND due_at <= %s))
+           AND region_code LIKE %s
+         GROUP BY 1
+        UNION ALL
+        SELECT code, NULL, NULL, NULL, name FROM regions_region
+         WHERE code IN (%s, %s, %s) OR (level = 'township' AND code >= %s AND code <= %s)"""
+    now = state["now"]
+    params: list[Any] = [now, now, window.today_end, window.horizon_end, COUNTY[:6] + "%",
+                         PROVINCE, COUNTY[:4] + "00000000", COUNTY, COUNTY[:6] + "000000", COUNTY[:6] + "999999"]
+    if not POSTGRES:
+        params = [p.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(p, datetime) else p
+                  for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    assert any(r[4] for r in rows) and any(r[1] is not None for r in rows)
+
+
 def board_county() -> None:
     _board("county", COUNTY)
 
@@ -322,6 +353,7 @@ CASES = [
     Case("board_province", board_province, baseline="board_sql_province", repeat=20, warmup=3),
     Case("board_check_province", sql_province, baseline="board_sql_province", repeat=1, warmup=0),
     Case("board_sql_county", sql_county, repeat=30, warmup=3),
+    Case("board_sql_names_county", sql_county_names, baseline="board_sql_county", repeat=30, warmup=3),
     Case("board_county", board_county, baseline="board_sql_county", repeat=30, warmup=3),
     Case("board_check_county", sql_county, baseline="board_sql_county", repeat=1, warmup=0),
     Case("board_counts_county", counts_county, baseline="board_sql_county", repeat=30, warmup=3),

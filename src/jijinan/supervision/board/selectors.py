@@ -3,17 +3,21 @@ office, kind or person, and the rows themselves with how late each one is in its
 
 Everything is read from the one table of deadlines (``core.Deadline``), through the user's scope
 (its region code). The counts of a board are one grouped SQL aggregate over the deadlines still owed
-that are overdue or due within the horizon, plus one query for the names of the groups; the rows are
-a plain ordered query, and only the page shown is labelled and measured.
+that are overdue or due within the horizon, read in the same round trip as the region viewed, those
+above it and the regions right below it (the user's scope is checked from the region's code, which
+denotes its level and digits); the names of offices and people are one more query. The rows are a
+plain ordered query, and only the page shown is labelled and measured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
@@ -34,7 +38,7 @@ from jijinan.core.deadlines.kinds import deadline_kinds, kind_label
 from jijinan.core.deadlines.models import Deadline, label_subjects
 from jijinan.core.deadlines.selectors import DEADLINE_PATHS
 from jijinan.core.errors import DomainError, NotFound
-from jijinan.core.permissions import Target, can, restrict
+from jijinan.core.permissions import Target, can, restrict, rule_for
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.regions.choices import LEVEL_ORDER, PREFIX_LENGTH, RegionLevel, level_of_code
 from jijinan.regions.models import Region
@@ -110,67 +114,126 @@ class BoardFilters:
     person: int | None = None
 
 
-def board_root(*, user: Any) -> Region:
-    """The region a user's board opens on: the widest region of their board grants."""
+def board_root(*, user: Any) -> str:
+    """The code of the region a user's board opens on: the widest region of their board grants
+    (read from the grants themselves: a grant names its region's code)."""
     if getattr(user, "is_superuser", False):
-        top = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first()
+        top = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").values_list("code", flat=True).first()
         if top is not None:
             return top
-    prefixes = sorted((g.prefix for g in grant_scopes(user) if g.role in BOARD_ROLES), key=lambda p: (len(p), p))
-    found = Region.objects.filter(prefix=prefixes[0]).order_by("code").first() if prefixes else None
-    if found is None:
+    granted = sorted((g for g in grant_scopes(user) if g.role in BOARD_ROLES),
+                     key=lambda g: (len(g.prefix), g.prefix, g.region_code))
+    if not granted:
         raise NotFound(_("您没有可查看的督查期限看板"), code="not_found")
-    return found
+    return granted[0].region_code
 
 
-def _with_ancestors(code: str) -> dict[str, Region]:
-    """The region of ``code``, those above it and those right below it (the board's groups), read at once."""
+def _region_not_found() -> DomainError:
+    return DomainError.for_field("region", _("未找到该区划"), code="board_region")
+
+
+def board_code(*, user: Any, code: str = "") -> str:
+    """The code of the region whose board is asked for (a village's is its township's), checked
+    against the user's scope by the prefix the code itself denotes: no read unless refused (then the
+    region is read to say whether it exists at all)."""
+    if not code:
+        code = board_root(user=user)
+    if len(code) != 12 or not code.isdigit():
+        raise _region_not_found()
+    if level_of_code(code) not in BOARD_LEVELS:
+        code = code[:PREFIX_LENGTH[RegionLevel.TOWNSHIP]].ljust(12, "0")
+    if not can(user, BOARD_VIEW, Target(region_prefix=_prefix_of(code))):
+        name = Region.objects.filter(code=code).values_list("name", flat=True).first()
+        if name is None:
+            raise _region_not_found()
+        raise DomainError.for_field("region", _("%(region)s 不在您的工作范围内") % {"region": name},
+                                    code="board_region")
+    return code
+
+
+def _prefix_of(code: str) -> str:
+    """The significant digits of a region's code (what the loader stores as ``Region.prefix``)."""
+    return code[:PREFIX_LENGTH[level_of_code(code)]]
+
+
+def _child_level_of(code: str) -> RegionLevel | None:
+    index = LEVEL_ORDER.index(level_of_code(code))
+    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+
+
+REGION_FIELDS = ("id", "code", "name", "level", "prefix")
+
+
+def _regions_around(code: str, *, above: bool, below: bool) -> QuerySet[Any]:
+    """The region of ``code``, those above it (``above``) and those right below it (``below``: the
+    board's region groups), as rows of ``REGION_FIELDS``."""
     level = level_of_code(code)
-    codes = [code[:PREFIX_LENGTH[lv]].ljust(12, "0") for lv in LEVEL_ORDER if PREFIX_LENGTH[lv] <= PREFIX_LENGTH[level]]
-    found = Region.objects.filter(Q(code__in=[*codes, code]) | Q(parent__code=code)).only(
-        "code", "name", "level", "prefix", "parent_id")
-    return {r.code: r for r in found}
+    codes = [code[:PREFIX_LENGTH[lv]].ljust(12, "0") for lv in LEVEL_ORDER
+             if PREFIX_LENGTH[lv] <= PREFIX_LENGTH[level]] if above else [code]
+    wanted = Q(code__in=codes)
+    child = _child_level_of(code)
+    if below and child is not None:
+        # Right below: the codes of the next level that start with its digits (a range of the index).
+        prefix = _prefix_of(code)
+        wanted |= Q(level=child, code__gte=prefix.ljust(12, "0"), code__lte=prefix.ljust(12, "9"))
+    return Region.objects.filter(wanted).values_list(*REGION_FIELDS).order_by()
+
+
+def _region_of_row(row: tuple[Any, ...]) -> Region:
+    return Region.from_db(Region.objects.db, list(REGION_FIELDS), list(row))
+
+
+def _viewed(code: str, found: dict[str, Region], user: Any) -> tuple[Region, list[Region]]:
+    """The region viewed and its breadcrumbs (those above it the user may open, itself last), with
+    the names of the regions right below it attached for the group labels."""
+    region = found.get(code)
+    if region is None:
+        raise _region_not_found()
+    crumbs = sorted((r for r in found.values() if region.prefix.startswith(r.prefix)
+                     and can(user, BOARD_VIEW, Target(region_prefix=r.prefix))), key=lambda r: len(r.prefix))
+    region.board_children = {r.code: r.name for r in found.values()  # type: ignore[attr-defined]
+                             if len(r.prefix) > len(region.prefix)}
+    return region, crumbs
 
 
 def board_region(*, user: Any, code: str = "") -> tuple[Region, list[Region]]:
     """The region whose board is asked for, checked against the user's scope, and the regions
     above it (itself last) the user may open the board of."""
-    if not code:
-        code = board_root(user=user).code
-    if len(code) != 12 or not code.isdigit():
-        raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
-    if level_of_code(code) not in BOARD_LEVELS:
-        code = code[:PREFIX_LENGTH[RegionLevel.TOWNSHIP]].ljust(12, "0")
-    found = _with_ancestors(code)
-    region = found.get(code)
-    if region is None:
-        raise DomainError.for_field("region", _("未找到该区划"), code="board_region")
-    if not can(user, BOARD_VIEW, Target(region_prefix=region.prefix)):
-        raise DomainError.for_field("region", _("%(region)s 不在您的工作范围内") % {"region": region.name},
-                                    code="board_region")
-    crumbs = sorted((r for r in found.values() if region.prefix.startswith(r.prefix)
-                     and can(user, BOARD_VIEW, Target(region_prefix=r.prefix))), key=lambda r: len(r.prefix))
-    region.board_children = {r.code: r.name for r in found.values() if r.parent_id == region.pk}  # type: ignore[attr-defined]
-    return region, crumbs
+    code = board_code(user=user, code=code)
+    return _viewed(code, {row[1]: _region_of_row(row) for row in _regions_around(code, above=True, below=True)},
+                   user)
+
+
+def _scope_within(user: Any, prefix: str) -> bool:
+    """Whether the user's scope for the board lies wholly inside the subtree of ``prefix``: then the
+    scope restriction alone keeps the rows inside it and the subtree filter would only repeat it."""
+    if getattr(user, "is_superuser", False):
+        return False
+    roles = rule_for(BOARD_VIEW).roles
+    granted = [g.prefix for g in grant_scopes(user) if g.role in roles]
+    return bool(granted) and all(p.startswith(prefix) for p in granted)
 
 
 def board_deadlines(*, user: Any, region: Region, filters: BoardFilters, window: Window) -> QuerySet[Deadline]:
     """The deadlines on the board of ``region``, in the user's scope, filtered."""
-    rows = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS)
-    rows = rows.filter(on_board_condition(window))
-    if len(region.prefix) > 0:
-        rows = rows.filter(region_code__startswith=region.prefix)
+    return _board_deadlines(user=user, prefix=region.prefix, filters=filters, window=window)
+
+
+def _board_deadlines(*, user: Any, prefix: str, filters: BoardFilters, window: Window) -> QuerySet[Deadline]:
+    wanted = on_board_condition(window)
+    if prefix and not _scope_within(user, prefix):
+        wanted &= Q(region_code__startswith=prefix)
     if filters.kind:
-        rows = rows.filter(kind=filters.kind)
+        wanted &= Q(kind=filters.kind)
     if filters.unit:
-        rows = rows.filter(unit=filters.unit)
+        wanted &= Q(unit=filters.unit)
     if filters.office is not None:
-        rows = rows.filter(owner_organisation_id=filters.office)
+        wanted &= Q(owner_organisation_id=filters.office)
     if filters.person is not None:
-        rows = rows.filter(owner_user_id=filters.person)
+        wanted &= Q(owner_user_id=filters.person)
     if filters.overdue_only:
-        rows = rows.filter(overdue_on_board(window))
-    return rows
+        wanted &= overdue_on_board(window)
+    return restrict(Deadline.objects.filter(wanted), user, BOARD_VIEW, DEADLINE_PATHS)
 
 
 # --- the counts -------------------------------------------------------------------------------------------
@@ -210,28 +273,113 @@ class Board:
 
 
 def child_level(region: Region) -> str | None:
-    index = LEVEL_ORDER.index(RegionLevel(region.level))
-    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+    return _child_level_of(region.code)
 
 
-def _group_expression(group: str, region: Region) -> Any:
+def _group_expression(group: str, code: str) -> Any:
     if group == GROUP_REGION:
-        below = child_level(region)
-        length = PREFIX_LENGTH[RegionLevel(below)] if below else 12
-        return Substr("region_code", 1, length)
+        below = _child_level_of(code)
+        return Substr("region_code", 1, PREFIX_LENGTH[below] if below else 12)
     return F({GROUP_OFFICE: "owner_organisation_id", GROUP_KIND: "kind", GROUP_PERSON: "owner_user_id"}[group])
 
 
-def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window: Window) -> list[BoardGroup]:
-    """The counts of ``rows`` per group: one grouped aggregate, then the names of the groups."""
+def _counted(rows: QuerySet[Deadline], group: str, code: str, window: Window) -> QuerySet[Any]:
+    """The grouped aggregate of ``rows``: (group key, overdue, due today, total) per group."""
     if group not in GROUPS:
         raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
-    counted = (rows.annotate(group_key=_group_expression(group, region)).values("group_key")
-               .annotate(overdue=Count("due_at", filter=overdue_on_board(window)),
-                         due_today=Count("due_at", filter=due_today_on_board(window)),
-                         total=Count("due_at"))
-               .order_by())
-    found = [(row["group_key"], row["overdue"], row["due_today"], row["total"]) for row in counted]
+    return (rows.values(group_key=_group_expression(group, code))
+            .annotate(overdue=Count("due_at", filter=overdue_on_board(window)),
+                      due_today=Count("due_at", filter=due_today_on_board(window)),
+                      total=Count("due_at")))
+
+
+# The instants a board's aggregate is compiled with, each replaced by the request's own on every use.
+_WINDOW_SLOTS = ("now", "today_end", "horizon_end")
+_STAND_IN = Window(now=datetime(1900, 1, 1, 1, tzinfo=UTC), today_end=datetime(1900, 1, 1, 2, tzinfo=UTC),
+                   horizon_end=datetime(1900, 1, 1, 3, tzinfo=UTC), horizon=0)
+_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[tuple[int, str], ...]]] = {}
+_COMPILED_MAX = 1024
+
+
+def _counts_sql(*, user: Any, code: str, group: str, filters: BoardFilters, window: Window,
+                connection: Any) -> tuple[str, list[Any]]:
+    """The SQL of the board's grouped aggregate through the user's scope. The scope's condition is
+    asked of ``restrict`` on every call; the aggregate around it is built by the ORM once per shape
+    (that condition, the region, the grouping and the filters) and used again with this window's
+    instants. Raises ``EmptyResultSet`` when the user has no scope for the board."""
+    if group not in GROUPS:
+        raise DomainError.for_field("group", _("分组方式不正确"), code="board_group")
+    scoped = restrict(Deadline.objects.all(), user, BOARD_VIEW, DEADLINE_PATHS)
+    try:
+        scope_sql, scope_params = scoped.query.get_compiler(connection=connection).compile(scoped.query.where)
+    except FullResultSet:  # every row (a superuser)
+        scope_sql, scope_params = "", []
+    prefix = _prefix_of(code)
+    key = (connection.alias, scope_sql, tuple(scope_params), _scope_within(user, prefix), code, group, filters)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        rows = _board_deadlines(user=user, prefix=prefix, filters=filters, window=_STAND_IN)
+        sql, params = _counted(rows, group, code, _STAND_IN).query.get_compiler(connection=connection).as_sql()
+        stand_ins = {connection.ops.adapt_datetimefield_value(getattr(_STAND_IN, name)): name
+                     for name in _WINDOW_SLOTS}
+        slots = tuple((i, stand_ins[p]) for i, p in enumerate(params)
+                      if isinstance(p, str | datetime) and p in stand_ins)
+        if {name for _i, name in slots} != set(_WINDOW_SLOTS):  # an instant not found: built for this window
+            rows = _board_deadlines(user=user, prefix=prefix, filters=filters, window=window)
+            sql, params = _counted(rows, group, code, window).query.get_compiler(connection=connection).as_sql()
+            return sql, list(params)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = (sql, tuple(params), slots)
+    sql, template, slots = compiled
+    params = list(template)
+    for i, name in slots:
+        params[i] = connection.ops.adapt_datetimefield_value(getattr(window, name))
+    return sql, params
+
+
+_REGIONS_SQL: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+
+
+def _regions_sql(code: str, *, below: bool, connection: Any) -> tuple[str, tuple[Any, ...]]:
+    """The SQL reading the region of ``code``, those above it and (``below``) those right below it."""
+    key = (connection.alias, code, below)
+    if key not in _REGIONS_SQL:
+        if len(_REGIONS_SQL) >= _COMPILED_MAX:
+            _REGIONS_SQL.clear()
+        regions = _regions_around(code, above=True, below=below)
+        sql, params = regions.query.get_compiler(connection=connection).as_sql()
+        _REGIONS_SQL[key] = (sql, tuple(params))
+    return _REGIONS_SQL[key]
+
+
+def _counts_and_regions(*, user: Any, code: str, group: str, filters: BoardFilters, window: Window
+                        ) -> tuple[list[tuple[Any, ...]], dict[str, Region]]:
+    """The rows of the board's aggregate and the regions around the one viewed, read in one round
+    trip: the two queries as the ORM builds them set side by side in one ``UNION ALL``."""
+    connection = connections[Deadline.objects.db]
+    region_sql, region_params = _regions_sql(code, below=group == GROUP_REGION, connection=connection)
+    try:
+        count_sql, count_params = _counts_sql(user=user, code=code, group=group, filters=filters, window=window,
+                                              connection=connection)
+    except EmptyResultSet:  # no scope at all: nothing to count
+        count_sql = ""
+    width = len(REGION_FIELDS)
+    if count_sql:
+        sql = (f"SELECT counted.*, {', '.join(['NULL'] * width)} FROM ({count_sql}) counted "  # noqa: S608 (ORM-built)
+               f"UNION ALL SELECT NULL, NULL, NULL, NULL, named.* FROM ({region_sql}) named")
+        params: tuple[Any, ...] = (*count_params, *region_params)
+    else:
+        sql, params = f"SELECT NULL, NULL, NULL, NULL, named.* FROM ({region_sql}) named", region_params  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    # A count is never NULL: the rows without one are the regions.
+    return ([row[:4] for row in found if row[1] is not None],
+            {row[5]: _region_of_row(row[4:]) for row in found if row[1] is None})
+
+
+def _groups(found: list[tuple[Any, ...]], group: str, region: Region) -> list[BoardGroup]:
     labels = _labels(group, region, [key for key, *_rest in found])
     groups = []
     for key, overdue, due_today, total in found:
@@ -239,6 +387,13 @@ def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window
         groups.append(BoardGroup(key="" if key is None else str(key), label=text or _unnamed(group, key),
                                  overdue=overdue, due_today=due_today, total=total, **extra))
     return groups
+
+
+def board_counts(*, rows: QuerySet[Deadline], group: str, region: Region, window: Window) -> list[BoardGroup]:
+    """The counts of ``rows`` per group: one grouped aggregate, then the names of the groups (of the
+    regions below, when ``region`` was read by ``board_region``, already known)."""
+    counted = _counted(rows, group, region.code, window)
+    return _groups([(r["group_key"], r["overdue"], r["due_today"], r["total"]) for r in counted], group, region)
 
 
 def _unnamed(group: str, key: Any) -> str:
@@ -287,10 +442,13 @@ def sort_groups(groups: list[BoardGroup], sort: str) -> list[BoardGroup]:
 def board_for_user(*, user: Any, filters: BoardFilters, group: str = GROUP_REGION, sort: str = SORT_OVERDUE,
                    now: datetime) -> Board:
     """The board of the region asked for (the user's widest region by default), grouped and sorted."""
-    region, crumbs = board_region(user=user, code=filters.region)
-    window = board_window(region_code=region.code, now=now)
-    rows = board_deadlines(user=user, region=region, filters=filters, window=window)
-    groups = sort_groups(board_counts(rows=rows, group=group, region=region, window=window), sort)
+    code = board_code(user=user, code=filters.region)
+    window = board_window(region_code=code, now=now)
+    # The counts, the region, those above it (the breadcrumbs) and, grouped by region, those right
+    # below it (the groups' names): one round trip.
+    found, regions = _counts_and_regions(user=user, code=code, group=group, filters=filters, window=window)
+    region, crumbs = _viewed(code, regions, user)
+    groups = sort_groups(_groups(found, group, region), sort)
     return Board(region=region, group=group, window=window, groups=groups,
                  overdue=sum(g.overdue for g in groups), due_today=sum(g.due_today for g in groups),
                  total=sum(g.total for g in groups), breadcrumbs=crumbs)
