@@ -141,7 +141,7 @@ def test_the_city_board_counts_each_county_and_drills_down_to_townships(world, d
     assert [r.name for r in county.breadcrumbs] == ["苏州市", "吴中区"]
     township = _board(supervisor, JIA)
     assert _counts(township) == {"甲镇本级": (3, 1, 4)} and not township.groups[0].drill
-    # One grouped aggregate and one query for the names (plus the grant and parameter reads).
+    # One grouped aggregate and the names read with the counts (plus the grant and parameter reads).
     with django_assert_max_num_queries(6):
         _board(supervisor, SUZHOU)
 
