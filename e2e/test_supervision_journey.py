@@ -8,10 +8,12 @@ records. Every step the users take goes through the pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from io import BytesIO
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from e2e.conftest import JOURNEY_PASSWORD, check_page, ready, screenshot, seed_again, sign_in, sign_out
 from jijinan.accounts.models import Grant, Organisation, User
@@ -34,6 +36,7 @@ from tests.test_supervision_orders import PDF, make_offices
 from tests.world import XUANWU, build_world, load_policy_defaults, persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
 
 
 def _township_staff(office: Organisation, role: str, username: str, name: str) -> User:
@@ -42,6 +45,15 @@ def _township_staff(office: Organisation, role: str, username: str, name: str) -
                                     full_name=name, mobile="13900000021")
     Grant.objects.create(user=user, role=role, region=Region.objects.get(code=TOWNSHIP))
     return ready(user)
+
+
+def _check_on_a_phone(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """check_page at a 390-pixel phone's width, then back to the desktop window."""
+    page.set_viewport_size(PHONE)
+    try:
+        check_page(page, name)
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def _working_day_before(days: int) -> datetime:
@@ -126,23 +138,29 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
     assert page.locator("[data-testid=board-totals] [data-count=overdue]").inner_text() == "1"
     row = page.locator("[data-testid=board-group]").filter(has_text="梅园新村街道")
     assert row.locator("[data-count=overdue]").inner_text().strip() == "1"
-    check_page(page, "supervision-journey-1-board")
+    _check_on_a_phone(page, "supervision-journey-1-board")
     row.locator("a").click()
     page.wait_for_load_state()
     assert "梅园新村街道" in page.locator("h1").inner_text()
+    _check_on_a_phone(page, "supervision-journey-2-board-township")
     late = page.locator("[data-testid=board-row]").filter(has_text=case_a.number)
     assert late.locator("[data-testid=lateness]").inner_text().startswith("已超期")
     with page.expect_download() as download:
         page.locator("[data-testid=export-link]").click()
     assert download.value.suggested_filename.endswith(".xlsx")
-    assert AccessLog.objects.filter(actor=supervisor, subject_type="core.deadline").count() == 1
+    workbook = load_workbook(BytesIO(download.value.path().read_bytes()), read_only=True)
+    cells = [str(c) for row in workbook.active.iter_rows(values_only=True) for c in row if c is not None]
+    assert any(case_a.number in c for c in cells)
+    shown = page.locator("[data-testid=board-row]").count()
+    [logged] = AccessLog.objects.filter(actor=supervisor, subject_type="core.deadline")
+    assert logged.rows == shown  # the township's rows, as filtered on the page
     late.locator(f"a:has-text('{case_a.number}')").click()
     page.wait_for_selector("[data-testid=case-orders-panel]")
     assert page.url.endswith(f"/cases/{case_a.pk}/")
-    assert township.name in page.locator("[data-testid=owner-now]").inner_text() or \
-        "梅园窗口" in page.locator("[data-testid=owner-now]").inner_text()
+    owner = page.locator("[data-testid=owner-now]").inner_text()
+    assert "审核期限" in owner and township.name in owner and "已超期" in owner  # nobody holds it: the office
     assert page.locator("[data-testid=case-order-row]").filter(has_text=auto.number).count() == 1
-    screenshot(page, "supervision-journey-2-case")
+    screenshot(page, "supervision-journey-3-case")
 
     # The orders: the automatic one listed; one by hand on case B, found by its number.
     page.goto(page.base_url + "/supervision/orders/")
@@ -163,10 +181,11 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
     form.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=order-summary]")
     by_hand = SupervisionOrder.objects.get(case=case_b)
+    assert page.url.endswith(f"/supervision/orders/{by_hand.pk}/")
     assert (by_hand.automatic, by_hand.status, by_hand.issued_by, by_hand.addressee_office) == (
         False, OrderStatus.OPEN, supervisor, township)
     assert SupervisionOrder.objects.filter(addressee_office=township, status=OrderStatus.OPEN).count() == 2
-    check_page(page, "supervision-journey-3-order-by-hand")
+    _check_on_a_phone(page, "supervision-journey-4-order-by-hand")
     sign_out(page)
     outbox_deliver_due(worker_id="test")
 
@@ -206,7 +225,7 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
     for kind in (OrderEventKind.OPENED, OrderEventKind.ANSWERED, OrderEventKind.CLOSED):
         assert str(kind.label) in shown
     assert "入户调查记录.pdf" in shown
-    check_page(page, "supervision-journey-4-order-closed")
+    _check_on_a_phone(page, "supervision-journey-5-order-closed")
     assert list(SupervisionOrder.objects.filter(addressee_office=township, status=OrderStatus.OPEN)) == [by_hand]
 
     # An accountability record on case A, chosen by its number (the world holds a few of its own).
@@ -222,7 +241,7 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
     form.locator("input[name=responsible_person]").fill("梅园审核 社会救助服务站审核员")
     form.locator("textarea[name=finding]").fill("审核超期十个工作日，经督办后才入户调查")
     form.locator("textarea[name=measure]").fill("约谈并责令限期整改")
-    form.locator("input[name=decided_on]").fill(date.today().isoformat())
+    form.locator("input[name=decided_on]").fill(timezone.localdate().isoformat())
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     record = AccountabilityRecord.objects.exclude(pk__in=known).get()
@@ -233,10 +252,15 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
         region__prefix__startswith=Region.objects.get(code=XUANWU).prefix).count()
     rows = page.locator("[data-testid=accountability-row]")
     assert rows.count() == in_xuanwu and rows.filter(has_text=case_a.number).count() == 1
+    assert page.locator("nav a[href='/supervision/accountability/']").count() == 1
     sign_out(page)
+    assert page.console_errors == []
 
-    # A county approver cannot reach the accountability records.
+    # A county approver cannot reach the accountability records: no menu entry, and the page refuses.
     sign_in(page, approver.username)
+    assert page.locator("nav a[href='/supervision/accountability/']").count() == 0
     response = page.goto(page.base_url + "/supervision/accountability/")
     assert response is not None and response.status == 403
-    assert page.console_errors == []
+    assert "无权访问" in page.locator("h1").inner_text()
+    assert case_a.number not in page.content()
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 403 (Forbidden)"]
