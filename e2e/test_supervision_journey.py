@@ -153,7 +153,7 @@ def test_an_overdue_case_is_supervised_answered_closed_and_held_to_account(page)
     assert any(case_a.number in c for c in cells)
     shown = page.locator("[data-testid=board-row]").count()
     [logged] = AccessLog.objects.filter(actor=supervisor, subject_type="core.deadline")
-    assert logged.rows == shown  # the township's rows, as filtered on the page
+    assert shown == 1 and logged.rows == shown  # the township's rows, as filtered on the page
     late.locator(f"a:has-text('{case_a.number}')").click()
     page.wait_for_selector("[data-testid=case-orders-panel]")
     assert page.url.endswith(f"/cases/{case_a.pk}/")
