@@ -205,3 +205,21 @@ def test_the_case_page_shows_its_orders_to_the_supervisor_and_not_to_the_clerk(w
     shown = leader.get(f"/supervision/orders/cases/{case.pk}/panel/").content.decode()
     assert order.number in shown and 'data-testid="case-order-open"' not in shown
     assert 'data-testid="case-orders"' in leader.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_orders_to_answer_are_those_of_the_users_own_office(world, people):  # noqa: F811
+    """The department's handler is asked to answer what went to the health office; the county
+    approver, whose grant also covers that office, is not (they may still read it), and is asked
+    to answer what went to their own civil-affairs office."""
+    to_health = _open(people, _case(world), world.health_office)
+    to_county = _open(people, _case(world), world.xuanwu_office)
+    approver, handler = _client(people[Role.COUNTY_APPROVER]), _client(people[Role.DEPARTMENT_HANDLER])
+    mine = approver.get("/supervision/orders/addressed/").content.decode()
+    assert to_county.number in mine and to_health.number not in mine
+    assert to_county.number in _panel(approver.get("/").content.decode(), "supervision.orders_addressed")
+    theirs = handler.get("/supervision/orders/addressed/").content.decode()
+    assert to_health.number in theirs and to_county.number not in theirs
+    assert approver.get(f"/supervision/orders/{to_health.pk}/").status_code == 200
+    api = approver.get("/api/v1/supervision/orders/addressed?status=open").json()
+    numbers = {row["number"] for row in (api["items"] if isinstance(api, dict) else api)}
+    assert to_county.number in numbers and to_health.number not in numbers

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jijinan.accounts.choices import OrganisationKind
 from jijinan.cases.models import Case
 from jijinan.core.errors import NotFound
 from jijinan.core.permissions import ScopePaths, get_for_user, restrict
@@ -24,7 +25,7 @@ from jijinan.supervision.orders.permissions import (
     ORDER_VIEW,
     ORDER_VIEW_ADDRESSED,
 )
-from jijinan.supervision.orders.services import Matter
+from jijinan.supervision.orders.services import Matter, answers_for_department_offices
 
 RELATED = ("region", "addressee_office", "addressee_office__region", "issuing_office", "deadline",
            "addressee_user", "issued_by", "case")
@@ -38,6 +39,18 @@ def visible_orders(user: Any) -> QuerySet[SupervisionOrder]:
     region = restrict(base, user, ORDER_VIEW, ORDER_PATHS)
     addressed = restrict(base, user, ORDER_VIEW_ADDRESSED, ADDRESSEE_PATHS)
     return SupervisionOrder.objects.filter(Q(pk__in=region.values("pk")) | Q(pk__in=addressed.values("pk")))
+
+
+def answering_condition(user: Any) -> Q:
+    """Of the orders an answering grant covers, those that wait for the user: addressed to their
+    own office, or, for department handlers, to a department office (the scope has matched its
+    department type already). A county approver is not asked to answer what was sent to a
+    township's or a department's office, though they may read it and answer on its behalf."""
+    organisation_id = getattr(user, "organisation_id", None)
+    condition = Q(addressee_office_id=organisation_id) if organisation_id else Q(pk__in=[])
+    if answers_for_department_offices(user):
+        condition |= Q(addressee_office__kind=OrganisationKind.DEPARTMENT_OFFICE)
+    return condition
 
 
 @dataclass(frozen=True)
@@ -77,8 +90,9 @@ def order_list_for_user(*, user: Any, filters: OrderFilters | None = None, now: 
 
 
 def orders_addressed_for_user(*, user: Any, status: str = "open") -> QuerySet[SupervisionOrder]:
-    """The orders addressed to offices the user answers for (soonest due first)."""
+    """The orders waiting for the user's office to answer (soonest due first)."""
     rows = restrict(SupervisionOrder.objects.select_related(*RELATED), user, ORDER_VIEW_ADDRESSED, ADDRESSEE_PATHS)
+    rows = rows.filter(answering_condition(user))
     if status == "open":
         rows = rows.filter(status=OrderStatus.OPEN)
     elif status in OrderStatus.values:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from jijinan.accounts.choices import OrganisationKind
 from jijinan.accounts.models import Organisation, User
+from jijinan.accounts.scopes import grant_scopes
 from jijinan.audit.services import audit_record, audit_record_many
 from jijinan.cases.intake import attachments as files
 from jijinan.core.calendar.workdays import MAX_COUNT, DeadlineUnit
@@ -39,7 +40,7 @@ from jijinan.core.deadlines.services import (
 )
 from jijinan.core.errors import Conflict, DomainError, Forbidden
 from jijinan.core.jobs.outbox import outbox_write_many
-from jijinan.core.permissions import Target, can, require
+from jijinan.core.permissions import Role, Target, can, require
 from jijinan.policy.lookup import value as parameter_value
 from jijinan.referrals.deflection.services import flag_supervise
 from jijinan.regions.models import Region
@@ -393,9 +394,15 @@ def addressee_target(order: SupervisionOrder) -> Target:
     return Target(region_prefix=office.region.prefix, department_type=kind.code if kind is not None else None)
 
 
+def answers_for_department_offices(user: Any) -> bool:
+    """Department handlers answer for the department offices their grants cover (region subtree and
+    department type); other staff's "orders to answer" are those of the office they work in."""
+    return any(g.role == Role.DEPARTMENT_HANDLER for g in grant_scopes(user))
+
+
 def may_answer(user: Any, order: SupervisionOrder) -> bool:
-    """The addressee office's people: role grants whose region (and department type, for department
-    handlers) cover the office."""
+    """Who may answer: role grants whose region (and department type, for department handlers) cover
+    the addressee office — its own staff, or someone above answering on its behalf."""
     return can(user, ORDER_ANSWER, addressee_target(order))
 
 
