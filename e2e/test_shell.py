@@ -30,10 +30,11 @@ def test_home_switch_language_and_sign_in(page):
     page.wait_for_selector("text=System status")
     assert page.locator("h1").inner_text() == "Workbench"
     # The home page opens with the crises of the user's area (for those who answer for them), then
-    # what is due, then what waits for the user.
+    # what is due (the user's own, then the area's deadlines board), then what waits for the user.
     assert page.locator("h2").first.inner_text() == "Crisis cases 0"
     assert page.locator("h2").nth(1).inner_text() == "Due today and overdue 0"
-    assert page.locator("h2").nth(2).inner_text() == "Work queue 0"
+    assert page.locator("h2").nth(2).inner_text() == "Deadlines board 0"
+    assert page.locator("h2").nth(3).inner_text() == "Work queue 0"
     api_docs = page.locator("nav >> text=API docs")
     assert not api_docs.is_visible()  # inside the System group's drop-down
     page.click("nav summary:has-text('System')")
