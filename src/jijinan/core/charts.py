@@ -243,7 +243,7 @@ class Chart:
         columns += [exports.Column(f"s{i}", f"{name}{suffix}", kind) for i, (name, _v) in enumerate(self.series)]
         if self.totals:
             columns.append(exports.Column("total", f"{_('合计')}{suffix}", kind))
-        return exports.ExportSpec(title=self.title, subject_type="core.chart", columns=columns, fields=[])
+        return exports.ExportSpec(title=self.title, subject_type="core.chart", columns=columns, fields=["figures"])
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One mapping a category, keyed as :meth:`export_spec`'s columns: fen stay fen (the
@@ -313,13 +313,13 @@ def _describe(kind_text: str, unit: Unit, categories: Sequence[str],
         if len(columns) == 1:
             parts.append(f"{category} {format_value(columns[0][1][i], unit)}")
         else:
-            inner = "，".join(f"{name} {format_value(values[i], unit)}" for name, values in columns)
-            parts.append(f"{category}（{inner}）")
+            inner = _("，").join(f"{name} {format_value(values[i], unit)}" for name, values in columns)
+            parts.append(_("%(category)s（%(figures)s）") % {"category": category, "figures": inner})
     more = ""
     if len(categories) > DESC_MAX_ITEMS:
         more = _("等，共 %(n)s 项") % {"n": len(categories)}
     text = _("%(kind)s，单位：%(unit)s。") % {"kind": kind_text, "unit": unit_label(unit)}
-    return text + "；".join(parts) + more + "。"
+    return text + _("；").join(parts) + more + _("。")
 
 
 def _svg_open(chart_id: str, height: float, title: str, description: str) -> list[str]:
