@@ -132,7 +132,7 @@ def test_labels_stay_text_and_long_ones_are_cut_with_the_full_label_in_a_title()
     root = _tree(chart)
     rows = [g for g in root.iter(f"{SVG}g") if g.get("class") == "chart-row"]
     assert rows[0].find(f"{SVG}text").text == "<script>aler…"  # type: ignore[union-attr]
-    assert rows[1].find(f"{SVG}text").text == "南京市玄武…"  # type: ignore[union-attr]
+    assert rows[1].find(f"{SVG}text").text == "南京市玄武区…"  # type: ignore[union-attr]
     assert rows[1].find(f"{SVG}title").text == f"{long}：1"  # type: ignore[union-attr]
     assert root.find(f"{SVG}title").text == "<b>标题</b>"  # type: ignore[union-attr]
     html = Template("{% load charts %}{% chart_figure chart %}").render(Context({"chart": chart}))
