@@ -61,6 +61,8 @@ LINE_PLOT_HEIGHT = 150
 LINE_LABEL_HALF_EMS = 10
 LINE_MAX_LABELS = 6
 TARGET_INTERVALS = 4
+ITEM_HEADER = gettext_lazy("项目")
+TIME_HEADER = gettext_lazy("时间")
 DESC_MAX_ITEMS = 12
 
 
@@ -150,8 +152,9 @@ def nice_ticks(maximum: Decimal, *, whole: bool) -> list[Decimal]:
 
 
 def _tick_text(tick: Decimal, unit: Unit) -> str:
-    places = max(0, -tick.as_tuple().exponent) if isinstance(tick.as_tuple().exponent, int) else 0
-    text = _plain(tick, min(int(places), 2))
+    exponent = tick.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    text = _plain(tick, min(places, 2))
     return f"{text}%" if unit == Unit.SHARE else text
 
 
@@ -417,7 +420,7 @@ def _horizontal(kind: str, kind_text: str, *, title: str, series: Sequence[Serie
 
 
 def bar_chart(*, title: str | Promise, data: Sequence[tuple[str | Promise, Number]], unit: Unit = Unit.COUNT,
-              category_header: str | Promise = gettext_lazy("项目"), series_name: str | Promise = "") -> Chart:
+              category_header: str | Promise = ITEM_HEADER, series_name: str | Promise = "") -> Chart:
     """One value per category, as horizontal bars with the value at each bar's end."""
     name = series_name or unit_label(unit)
     return _horizontal("bar", _("条形图"), title=str(title), series=[Series(name, data)], unit=unit,
@@ -425,7 +428,7 @@ def bar_chart(*, title: str | Promise, data: Sequence[tuple[str | Promise, Numbe
 
 
 def stacked_bar_chart(*, title: str | Promise, series: Sequence[Series], unit: Unit = Unit.COUNT,
-                      category_header: str | Promise = gettext_lazy("项目")) -> Chart:
+                      category_header: str | Promise = ITEM_HEADER) -> Chart:
     """Several series stacked in one bar per category (a category a series lacks counts 0 there);
     the total at each bar's end and in the table's last column."""
     return _horizontal("stacked", _("堆积条形图"), title=str(title), series=series, unit=unit,
@@ -433,7 +436,7 @@ def stacked_bar_chart(*, title: str | Promise, series: Sequence[Series], unit: U
 
 
 def line_chart(*, title: str | Promise, series: Sequence[Series], unit: Unit = Unit.COUNT,
-               category_header: str | Promise = gettext_lazy("时间")) -> Chart:
+               category_header: str | Promise = TIME_HEADER) -> Chart:
     """One line per series over the categories in order (months, days); a point a series lacks
     breaks its line there."""
     title_text = str(title)
