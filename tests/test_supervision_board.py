@@ -293,7 +293,7 @@ def test_the_board_draws_its_groups_as_stacked_bars_with_their_table_and_exports
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
     assert [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)] == [
-        ["名称", "已超期（件）", "今天到期（件）", "合计（件）"], ["甲镇", 3, 1, 4], ["乙镇", 1, 1, 2]]
+        ["名称", "已超期（件）", "今天到期（件）", "两项合计（件）"], ["甲镇", 3, 1, 4], ["乙镇", 1, 1, 2]]
     log = AccessLog.objects.order_by("-id").first()
     assert AccessLog.objects.count() == before + 1 and log.subject_type == "core.chart" and log.rows == 2
 
@@ -320,5 +320,6 @@ def test_the_board_reads_in_english(world):
     page = client.get(f"/supervision/board/?region={WUZHONG}&group=person").content.decode()
     assert "Deadlines board" in page and "4 working days overdue" in page and "5 hours overdue" in page
     assert "1 working day left" in page and "No person named" in page and "By office" in page
-    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期"):
+    assert "Overdue and due today, by person" in page and "Stacked bar chart, unit: items." in page
+    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期", "堆积条形图", "两项合计"):
         assert chinese not in page, chinese

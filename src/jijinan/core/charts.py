@@ -204,6 +204,7 @@ class Chart:
     svg: SafeString
     chart_id: str
     totals: bool = False
+    total_header: str = ""
     ticks: tuple[Decimal, ...] = field(default=())
 
     def __html__(self) -> SafeString:
@@ -223,7 +224,7 @@ class Chart:
     @property
     def headers(self) -> list[str]:
         names = [name for name, _values in self.series]
-        return [self.category_header, *names, *([_("合计")] if self.totals else [])]
+        return [self.category_header, *names, *([self.total_header or _("合计")] if self.totals else [])]
 
     def _row_total(self, index: int) -> Decimal:
         return sum((values[index] or Decimal(0) for _name, values in self.series), Decimal(0))
@@ -245,7 +246,7 @@ class Chart:
         columns = [exports.Column("category", self.category_header)]
         columns += [exports.Column(f"s{i}", f"{name}{suffix}", kind) for i, (name, _v) in enumerate(self.series)]
         if self.totals:
-            columns.append(exports.Column("total", f"{_('合计')}{suffix}", kind))
+            columns.append(exports.Column("total", f"{self.total_header or _('合计')}{suffix}", kind))
         return exports.ExportSpec(title=self.title, subject_type="core.chart", columns=columns, fields=["figures"])
 
     def export_rows(self) -> list[dict[str, Any]]:
@@ -362,7 +363,7 @@ def _legend(series: Sequence[Series], *, line: bool) -> list[str]:
 
 
 def _horizontal(kind: str, kind_text: str, *, title: str, series: Sequence[Series], unit: Unit,
-                category_header: str, stacked: bool) -> Chart:
+                category_header: str, stacked: bool, total_header: str = "") -> Chart:
     categories, columns = _collect(series)
     chart_id = _chart_id(kind, title, categories, columns)
     description = _describe(kind_text, unit, categories, columns)
@@ -370,7 +371,7 @@ def _horizontal(kind: str, kind_text: str, *, title: str, series: Sequence[Serie
     if not categories:
         return Chart(kind=kind, title=title, unit=unit, category_header=category_header, categories=(),
                      series=frozen, description=description, svg=_no_data(chart_id, title, description),
-                     chart_id=chart_id, totals=stacked and len(columns) > 1)
+                     chart_id=chart_id, totals=stacked and len(columns) > 1, total_header=total_header)
     totals = [sum((values[i] or Decimal(0) for _n, values in columns), Decimal(0)) for i in range(len(categories))]
     ticks = nice_ticks(display_value(max(totals), unit), whole=unit == Unit.COUNT)
     top = ticks[-1]
@@ -416,7 +417,8 @@ def _horizontal(kind: str, kind_text: str, *, title: str, series: Sequence[Serie
     return Chart(kind=kind, title=title, unit=unit, category_header=category_header,
                  categories=tuple(categories), series=frozen, description=description,
                  svg=mark_safe("".join(out)),  # noqa: S308  (every text above went through _e)
-                 chart_id=chart_id, totals=stacked and len(columns) > 1, ticks=tuple(ticks))
+                 chart_id=chart_id, totals=stacked and len(columns) > 1, total_header=total_header,
+                 ticks=tuple(ticks))
 
 
 def bar_chart(*, title: str | Promise, data: Sequence[tuple[str | Promise, Number]], unit: Unit = Unit.COUNT,
@@ -428,11 +430,12 @@ def bar_chart(*, title: str | Promise, data: Sequence[tuple[str | Promise, Numbe
 
 
 def stacked_bar_chart(*, title: str | Promise, series: Sequence[Series], unit: Unit = Unit.COUNT,
-                      category_header: str | Promise = ITEM_HEADER) -> Chart:
+                      category_header: str | Promise = ITEM_HEADER, total_header: str | Promise = "") -> Chart:
     """Several series stacked in one bar per category (a category a series lacks counts 0 there);
-    the total at each bar's end and in the table's last column."""
+    the total at each bar's end and in the table's last column (headed ``total_header``, 合计 if
+    not given)."""
     return _horizontal("stacked", _("堆积条形图"), title=str(title), series=series, unit=unit,
-                       category_header=str(category_header), stacked=True)
+                       category_header=str(category_header), stacked=True, total_header=str(total_header))
 
 
 def line_chart(*, title: str | Promise, series: Sequence[Series], unit: Unit = Unit.COUNT,

@@ -125,15 +125,17 @@ def _chips(request: HttpRequest, filters: selectors.BoardFilters) -> list[dict[s
 def board_chart(board: selectors.Board, groups: list[selectors.BoardGroup]) -> charts.Chart:
     """The groups shown as stacked bars: overdue, then due today (the rest of the horizon is in the table)."""
     return charts.stacked_bar_chart(
-        title=_("已超期和今天到期（按%(group)s）") % {"group": _group_name(board.group)},
-        category_header=_("名称"),
+        title=_chart_title(board.group),
+        category_header=_("名称"), total_header=_("两项合计"),
         series=[charts.Series(_("已超期"), [(g.label, g.overdue) for g in groups], tone="bad"),
                 charts.Series(_("今天到期"), [(g.label, g.due_today) for g in groups], tone="warn")])
 
 
-def _group_name(group: str) -> str:
-    return {selectors.GROUP_REGION: _("区划"), selectors.GROUP_OFFICE: _("负责机构"),
-            selectors.GROUP_KIND: _("期限类型"), selectors.GROUP_PERSON: _("负责人")}[group]
+def _chart_title(group: str) -> str:
+    return {selectors.GROUP_REGION: _("已超期和今天到期（按区划）"),
+            selectors.GROUP_OFFICE: _("已超期和今天到期（按负责机构）"),
+            selectors.GROUP_KIND: _("已超期和今天到期（按期限类型）"),
+            selectors.GROUP_PERSON: _("已超期和今天到期（按负责人）")}[group]
 
 
 @requires(BOARD_VIEW)
