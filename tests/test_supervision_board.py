@@ -321,5 +321,6 @@ def test_the_board_reads_in_english(world):
     assert "Deadlines board" in page and "4 working days overdue" in page and "5 hours overdue" in page
     assert "1 working day left" in page and "No person named" in page and "By office" in page
     assert "Overdue and due today, by person" in page and "Stacked bar chart, unit: items." in page
-    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期", "堆积条形图", "两项合计"):
+    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期",
+                    "堆积条形图", "两项合计"):
         assert chinese not in page, chinese
