@@ -100,12 +100,21 @@ def test_a_line_chart_places_its_points_and_breaks_where_a_value_is_missing():
     root = _tree(chart)
     points = [(c.get("cx"), c.get("cy"), c.get("data-value")) for c in root.iter(f"{SVG}circle")]
     # The axis 0…8 (step 2) over 150 units from y=180 (legend 20 + margin 10 + 150) upwards.
-    assert points == [("52", "123.75", "3"), ("198", "86.25", "5"), ("344", "30", "8"),
-                      ("52", "142.5", "2"), ("344", "67.5", "6")]
+    assert points == [("52", "123.75", "3"), ("192", "86.25", "5"), ("332", "30", "8"),
+                      ("52", "142.5", "2"), ("332", "67.5", "6")]
     lines = [p.get("points") for p in root.iter(f"{SVG}polyline")]
-    assert lines == ["52,123.75 198,86.25 344,30"]  # 办结 has no February: no line through the gap
+    assert lines == ["52,123.75 192,86.25 332,30"]  # 办结 has no February: no line through the gap
     assert chart.rows == [("1月", ["3", "2"]), ("2月", ["5", "—"]), ("3月", ["8", "6"])]
     assert [d.get("stroke-dasharray") for d in root.iter(f"{SVG}line") if d.get("stroke-width") == "2"] == [None, "6 3"]
+
+
+def test_a_long_line_names_only_as_many_months_as_fit():
+    months = [(f"2026年{m}月", m) for m in range(1, 13)]
+    chart = charts.line_chart(title="每月受理", series=[Series("受理", months)])
+    group = next(g for g in _tree(chart).iter(f"{SVG}g") if g.get("class") == "chart-categories")
+    # 12 points 280/11 ≈ 25.5 units apart; "2026年12月" is 10 half-ems (55 units): every third is named.
+    assert [t.text for t in group.iter(f"{SVG}text")] == ["2026年1月", "2026年4月", "2026年7月", "2026年10月"]
+    assert [t.text for t in group.iter(f"{SVG}title")] == ["2026年1月", "2026年4月", "2026年7月", "2026年10月"]
 
 
 def test_empty_and_zero_data():

@@ -56,10 +56,9 @@ LEGEND_HEIGHT = 20
 AXIS_HEIGHT = 22
 # Line charts.
 LINE_X0 = 52
-LINE_X1 = 344
+LINE_X1 = 332  # room for half of the last category's label
 LINE_PLOT_HEIGHT = 150
 LINE_LABEL_HALF_EMS = 10
-LINE_MAX_LABELS = 6
 TARGET_INTERVALS = 4
 ITEM_HEADER = gettext_lazy("项目")
 TIME_HEADER = gettext_lazy("时间")
@@ -424,7 +423,7 @@ def _horizontal(kind: str, kind_text: str, *, title: str, series: Sequence[Serie
 def bar_chart(*, title: str | Promise, data: Sequence[tuple[str | Promise, Number]], unit: Unit = Unit.COUNT,
               category_header: str | Promise = ITEM_HEADER, series_name: str | Promise = "") -> Chart:
     """One value per category, as horizontal bars with the value at each bar's end."""
-    name = series_name or unit_label(unit)
+    name = series_name or _("数值")
     return _horizontal("bar", _("条形图"), title=str(title), series=[Series(name, data)], unit=unit,
                        category_header=str(category_header), stacked=False)
 
@@ -479,7 +478,10 @@ def line_chart(*, title: str | Promise, series: Sequence[Series], unit: Unit = U
         y = y_bottom - float(tick / top) * LINE_PLOT_HEIGHT
         out.append(f'<text x="{LINE_X0 - 6}" y="{_coordinate(y + 4)}">{_e(_tick_text(tick, unit))}</text>')
     out.append("</g>")
-    every = math.ceil(n / LINE_MAX_LABELS)
+    # Every k-th category is named, so that the names (about 5.5 units a half-em) never touch.
+    widest = max(sum(_half_ems(c) for c in truncate(category, LINE_LABEL_HALF_EMS)) for category in categories) * 5.5
+    spacing = (LINE_X1 - LINE_X0) / (n - 1) if n > 1 else float(LINE_X1 - LINE_X0)
+    every = max(1, math.ceil((widest + 6) / spacing))
     out.append(f'<g class="chart-categories" fill="{MUTED}" font-size="11" text-anchor="middle">')
     for i, category in enumerate(categories):
         if i % every == 0:
