@@ -24,7 +24,10 @@ So 甲镇 3 overdue / 1 today / 4; 乙镇 1 / 1 / 3; 吴中区 4 / 2 / 7; 丙镇
 
 from __future__ import annotations
 
+import html
 import io
+import re
+import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -270,6 +273,31 @@ def test_the_export_is_the_rows_as_filtered_and_is_logged(world):
     assert AccessLog.objects.count() == before + 1 and log.kind == "export" and log.rows == 4
 
 
+def test_the_board_draws_its_groups_as_stacked_bars_with_their_table_and_exports_the_figures(world):
+    supervisor = persona(world, Role.SUPERVISOR, at=SUZHOU)
+    client = _client(supervisor)
+    page = client.get(f"/supervision/board/?region={WUZHONG}").content.decode()
+    start = page.index('<figure class="chart"')
+    figure = page[start:page.index("</figure>", start)]
+    svg = ET.fromstring(figure[figure.index("<svg"):figure.index("</svg>") + 6])  # noqa: S314
+    bars = [(r.get("data-series"), r.get("width")) for r in svg.iter("{http://www.w3.org/2000/svg}rect")
+            if r.get("class") == "chart-bar"]
+    # 甲镇 3 overdue + 1 today, 乙镇 1 + 1, on an axis 0…4 of 180 units.
+    assert bars == [("已超期", "135"), ("今天到期", "45"), ("已超期", "45"), ("今天到期", "45")]
+    assert "已超期和今天到期（按区划）" in figure
+    assert '<th scope="row">甲镇</th><td class="mono">3</td><td class="mono">1</td><td class="mono">4</td>' in figure
+    export_url = re.search(r'href="([^"]+)" data-testid="chart-export"', figure)
+    assert export_url is not None
+    before = AccessLog.objects.count()
+    response = client.get(html.unescape(export_url.group(1)))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response))).worksheets[0]
+    assert [list(row) for row in sheet.iter_rows(min_row=3, values_only=True)] == [
+        ["名称", "已超期（件）", "今天到期（件）", "两项合计（件）"], ["甲镇", 3, 1, 4], ["乙镇", 1, 1, 2]]
+    log = AccessLog.objects.order_by("-id").first()
+    assert AccessLog.objects.count() == before + 1 and log.subject_type == "core.chart" and log.rows == 2
+
+
 def test_the_home_panel_counts_overdue_due_today_and_crises(world):
     lead = persona(world, Role.TOWNSHIP_LEAD, at=YI)
     page = _client(lead).get("/").content.decode()
@@ -292,5 +320,7 @@ def test_the_board_reads_in_english(world):
     page = client.get(f"/supervision/board/?region={WUZHONG}&group=person").content.decode()
     assert "Deadlines board" in page and "4 working days overdue" in page and "5 hours overdue" in page
     assert "1 working day left" in page and "No person named" in page and "By office" in page
-    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期"):
+    assert "Overdue and due today, by person" in page and "Stacked bar chart, unit: items." in page
+    for chinese in ("督查期限看板", "已超期 4 个工作日", "未指定负责人", "按负责机构", "临期",
+                    "堆积条形图", "两项合计"):
         assert chinese not in page, chinese

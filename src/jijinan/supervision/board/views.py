@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from jijinan.accounts.models import Organisation, User
-from jijinan.core import exports
+from jijinan.core import charts, exports
 from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.core.errors import DomainError
 from jijinan.core.formerrors import refusal_on_form
@@ -122,6 +122,22 @@ def _chips(request: HttpRequest, filters: selectors.BoardFilters) -> list[dict[s
     return chips
 
 
+def board_chart(board: selectors.Board, groups: list[selectors.BoardGroup]) -> charts.Chart:
+    """The groups shown as stacked bars: overdue, then due today (the rest of the horizon is in the table)."""
+    return charts.stacked_bar_chart(
+        title=_chart_title(board.group),
+        category_header=_("名称"), total_header=_("两项合计"),
+        series=[charts.Series(_("已超期"), [(g.label, g.overdue) for g in groups], tone="bad"),
+                charts.Series(_("今天到期"), [(g.label, g.due_today) for g in groups], tone="warn")])
+
+
+def _chart_title(group: str) -> str:
+    return {selectors.GROUP_REGION: _("已超期和今天到期（按区划）"),
+            selectors.GROUP_OFFICE: _("已超期和今天到期（按负责机构）"),
+            selectors.GROUP_KIND: _("已超期和今天到期（按期限类型）"),
+            selectors.GROUP_PERSON: _("已超期和今天到期（按负责人）")}[group]
+
+
 @requires(BOARD_VIEW)
 @require_GET
 def board_page(request: HttpRequest) -> HttpResponse:
@@ -158,6 +174,10 @@ def board_page(request: HttpRequest) -> HttpResponse:
     if board is not None and groups_page is not None:
         context["crumbs"] = [(r, "?" + _query(request, region=r.code, region__q=None)) for r in board.breadcrumbs]
         context["group_rows"] = [(g, _group_link(request, board, g)) for g in groups_page.object_list]
+        context["chart"] = board_chart(board, list(groups_page.object_list))
+        chart_query = _query(request, data="chart", groups=request.GET.get("groups"))
+        context["chart_export_url"] = (f"{reverse('supervision:board_export')}?{chart_query}"
+                                       if context["may_export"] else "")
     return render(request, "supervision/board/board.html", context, status=status)
 
 
@@ -211,14 +231,28 @@ def board_export_file(*, user: Any, form: BoardFilterForm, reason: str = "") -> 
                                filters=_shown_filters(form, region), masked=True, reason=reason)
 
 
+def board_chart_export_file(*, user: Any, form: BoardFilterForm, groups_page: Any = None,
+                            reason: str = "") -> exports.ExportFile:
+    """The figures of the board's chart (the groups of the page viewed) as a workbook, logged."""
+    board = selectors.board_for_user(user=user, filters=form.filters(), group=form.chosen_group(),
+                                     sort=form.chosen_sort(), now=_now())
+    groups = Paginator(board.groups, GROUP_PAGE_SIZE).get_page(groups_page)
+    return charts.chart_export(actor=user, chart=board_chart(board, list(groups.object_list)),
+                               filters=_shown_filters(form, board.region), reason=reason)
+
+
 @requires(BOARD_EXPORT)
 @require_GET
 def board_export(request: HttpRequest) -> HttpResponseBase:
-    """The rows of the board as filtered on the page, as an Excel file (logged like every export)."""
+    """The rows of the board as filtered on the page, as an Excel file (logged like every export);
+    with ``data=chart`` the figures of the page's chart instead."""
     form = BoardFilterForm(request.GET or None, user=request.user)
     list_url = reverse("supervision:board")
     if form.is_bound and not form.is_valid():
         return exports.export_page(request, list_url, exports.refuse_invalid(form))
+    if request.GET.get("data") == "chart":
+        return exports.export_page(request, list_url, lambda options: board_chart_export_file(
+            user=request.user, form=form, groups_page=request.GET.get("groups"), reason=options.reason))
     return exports.export_page(request, list_url, lambda options: board_export_file(
         user=request.user, form=form, reason=options.reason))
 
