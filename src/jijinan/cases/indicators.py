@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,7 +154,8 @@ def _stage_time(kind: str) -> Callable[[IndicatorQuery], dict[str, IndicatorValu
         snapshot = calendar_snapshot()
         times: dict[str, list[float]] = {}
         for group, unit, started_at, met_at in rows:
-            times.setdefault(group, []).append(elapsed(unit, started_at, met_at, snapshot))
+            if met_at is not None:  # the filter says so; the type does not
+                times.setdefault(group, []).append(elapsed(unit, started_at, met_at, snapshot))
         if query.group_digits is None:
             times.setdefault("", [])
         return {g: IndicatorValue(value=None, breakdown=None) if not t else IndicatorValue(
@@ -172,7 +174,7 @@ def follow_up_satisfaction(query: IndicatorQuery) -> dict[str, IndicatorValue]:
     counted = count_by_group(follow_ups, query, f"case__{CASE_CODE}", breakdown="satisfaction",
                              label=lambda s: str(Satisfaction(s).label))
     satisfied = {str(s.label) for s in Satisfaction if s >= SATISFIED_AT_LEAST}
-    return {g: IndicatorValue(value=share(sum(n for k, n in (v.breakdown or {}).items() if k in satisfied),
+    return {g: IndicatorValue(value=share(sum(int(n) for k, n in (v.breakdown or {}).items() if k in satisfied),
                                           int(v.value or 0)), breakdown=v.breakdown)
             for g, v in counted.items()}
 
@@ -191,7 +193,7 @@ def money_paid(query: IndicatorQuery) -> dict[str, IndicatorValue]:
 
 
 def install() -> None:
-    def add(code: str, title: str, unit: IndicatorUnit, definition: str, compute: Any, per_10k: bool = False
+    def add(code: str, title: Promise, unit: IndicatorUnit, definition: Promise, compute: Any, per_10k: bool = False
             ) -> None:
         register_indicator(Indicator(code=code, title=title, definition=definition, unit=unit, owner="cases",
                                      compute=compute, per_10k_residents=per_10k))
