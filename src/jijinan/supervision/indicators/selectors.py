@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from jijinan.accounts.scopes import grant_scopes
@@ -145,7 +144,11 @@ class IndicatorRow:
 
     @property
     def shown_per_10k(self) -> str:
-        return "" if self.per_10k is None else number_format(round(self.per_10k, 2), 2)
+        if self.per_10k is None:
+            return ""
+        if self.indicator.unit == IndicatorUnit.FEN:
+            return show(IndicatorUnit.FEN, self.per_10k)
+        return f"{self.per_10k:,.2f}"
 
     @property
     def shown_breakdown(self) -> list[tuple[str, str]]:
@@ -157,9 +160,9 @@ def show(unit: str, value: float | int | None) -> str:
     if value is None:
         return "—"
     if unit == IndicatorUnit.SHARE:
-        return f"{number_format(round(value * 100, 1), 1)}%"
+        return f"{value * 100:.1f}%"
     if unit == IndicatorUnit.FEN:
-        return _("%(amount)s 元") % {"amount": number_format(value / 100, 2, force_grouping=True)}
+        return _("%(amount)s 元") % {"amount": f"{value / 100:,.2f}"}
     if unit == IndicatorUnit.WORKING_DAYS:
         return _("%(n)s 个工作日") % {"n": _number(value)}
     if unit == IndicatorUnit.CALENDAR_DAYS:
@@ -178,8 +181,8 @@ def show_part(unit: str, value: float | int) -> str:
 
 def _number(value: float | int) -> str:
     if isinstance(value, float) and not value.is_integer():
-        return number_format(round(value, 1), 1, force_grouping=True)
-    return number_format(int(value), 0, force_grouping=True)
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
 
 
 def _per_10k(each: Indicator, value: IndicatorValue, population: int | None) -> float | None:

@@ -140,7 +140,7 @@ def indicators_export_file(*, user: Any, form: IndicatorFilterForm, reason: str 
     rows = [_export_row(region, row) for row in selectors.indicator_table(region=region, period=period)]
     rows += [_export_row(child, row) for child, row in selectors.drill_down(region=region, period=period, each=chosen)]
     spec = exports.ExportSpec(title=gettext_lazy("工作指标"), subject_type="supervision.indicator",
-                              columns=EXPORT_COLUMNS, fields=[])
+                              columns=EXPORT_COLUMNS, fields=["indicators"])
     filters = {str(_("区划")): region.name, str(_("统计期间")): period.label(),
                str(_("按下级区划查看的指标")): str(chosen.title)}
     return exports.export_list(actor=user, spec=spec, rows=rows, count=len(rows), filters=filters, masked=True,
