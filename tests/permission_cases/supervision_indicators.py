@@ -9,6 +9,6 @@ CASES: dict[str, Case] = {
     "* /supervision/indicators/": Case("GET", fixed("/supervision/indicators/?period=year")),
     "* /supervision/indicators/export/": Case("GET", fixed("/supervision/indicators/export/?period=month")),
     "GET /api/v1/supervision/indicators": Case("GET", fixed("/api/v1/supervision/indicators"), api=True),
-    "GET /api/v1/supervision/indicators/{code}": Case(
+    "GET /api/v1/supervision/indicators/<code>": Case(
         "GET", fixed("/api/v1/supervision/indicators/cases.intakes"), api=True),
 }
