@@ -92,7 +92,7 @@ def extend_module_world(world: World) -> None:
     Region.objects.filter(code=WUZHONG).update(population=30000)
     year = CalendarYear.objects.create(year=2030)
     CalendarDay.objects.create(year=year, date=date(2030, 3, 9), kind="workday", name="调休上班", source="admin")
-    fire = CaseCategory.objects.create(code="t_fire", name="测试火灾")
+    fire = CaseCategory.objects.create(code="t_fire", name="测试火灾", name_en="Fire test")
     ill = CaseCategory.objects.create(code="t_ill", name="测试疾病")
     jia, yi, bing = (Region.objects.get(code=c) for c in (JIA, YI, BING))
     c1 = _case("T-1", jia, "window", at=_at(4), categories=[fire.code], fast=True)
@@ -317,3 +317,18 @@ def test_a_county_supervisor_reads_nothing_of_another_county(world):  # type: ig
                      {"start": "2030-03-01", "end": "2030-03-31"}).json()
     assert own["region"]["code"] == WUZHONG
     assert [c["region"]["code"] for c in own["children"]] == [JIA, YI]
+
+
+def test_the_page_reads_in_english(world):  # type: ignore[no-untyped-def]
+    supervisor = persona(world, Role.SUPERVISOR, at=SUZHOU)
+    client = _client(supervisor)
+    client.cookies["jijinan_language"] = "en"
+    page = client.get("/supervision/indicators/", {"region": WUZHONG, "period": "month", "on": "2030-03-15",
+                                                   "indicator": "cases.time_to_review"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    for english in ("Indicators", "Time from acceptance to review", "Per 10,000 residents", "Definition",
+                    "¥2,000.00", "2 working days", "Median: 2 working days", "P90: 4 working days",
+                    "Count: 5", "Fire test: 2"):
+        assert english in html, english
+    assert "受理到审核用时" not in html

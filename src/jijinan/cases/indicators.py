@@ -37,6 +37,7 @@ from jijinan.core.extensions.indicators import (
     register_indicator,
     share,
 )
+from jijinan.core.vocabulary import vocabulary_labels
 from jijinan.policy.choices import Program
 
 CASE_SUBJECT = "cases.case"
@@ -67,7 +68,7 @@ def intakes_by_category(query: IndicatorQuery) -> dict[str, IndicatorValue]:
     rows = (_created(query).filter(**{f"{CASE_CODE}__startswith": query.prefix})
             .annotate(indicator_group=group_expression(query, CASE_CODE))
             .values_list("indicator_group", "categories").order_by())
-    names = dict(CaseCategory.objects.values_list("code", "name"))
+    names = vocabulary_labels(CaseCategory)
     counts: dict[str, int] = {}
     parts: dict[str, dict[str, int]] = {}
     for group, categories in rows:

@@ -151,8 +151,9 @@ class IndicatorRow:
         return f"{self.per_10k:,.2f}"
 
     @property
-    def shown_breakdown(self) -> list[tuple[str, str]]:
-        return [(k, show_part(self.indicator.unit, v)) for k, v in (self.value.breakdown or {}).items()]
+    def shown_breakdown(self) -> list[str]:
+        return [_("%(name)s：%(value)s") % {"name": k, "value": show_part(self.indicator.unit, v)}
+                for k, v in (self.value.breakdown or {}).items()]
 
 
 def show(unit: str, value: float | int | None) -> str:

@@ -128,7 +128,7 @@ EXPORT_COLUMNS = (
 
 def _export_row(region: Region, row: selectors.IndicatorRow) -> dict[str, Any]:
     return {"region": region.name, "title": str(row.indicator.title), "value": row.shown,
-            "per_10k": row.shown_per_10k, "breakdown": "；".join(f"{k}：{v}" for k, v in row.shown_breakdown),
+            "per_10k": row.shown_per_10k, "breakdown": _("；").join(row.shown_breakdown),
             "definition": str(row.indicator.definition)}
 
 
