@@ -17,7 +17,7 @@ import jijinan
 from jijinan.cases.choices import Channel
 from jijinan.cases.intake.services import case_intake
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event, webhook_event_type
-from jijinan.core.extensions.indicators import indicator, indicators
+from jijinan.core.extensions.indicators import IndicatorQuery, indicator, indicators
 from jijinan.core.extensions.panels import HomePanel, PanelContent, home_panels, register_home_panel
 from jijinan.core.models import OutboxMessage
 from jijinan.core.permissions import Role
@@ -90,7 +90,7 @@ def test_every_indicator_has_a_definition_and_computes(world):  # type: ignore[n
     assert {"cases.intakes", "cases.fast_track_share", "referrals.tasks_returned"} <= {i.code for i in indicators()}
     for each in indicators():
         assert len(str(each.definition)) > 20 and str(each.title)
-        each.compute("32", now - timedelta(days=1), now + timedelta(days=1))
+        assert "" in each.compute(IndicatorQuery("32", now - timedelta(days=1), now + timedelta(days=1)))
 
 
 def test_intakes_count_by_channel_within_the_subtree_and_period(world):  # type: ignore[no-untyped-def]
@@ -99,13 +99,15 @@ def test_intakes_count_by_channel_within_the_subtree_and_period(world):  # type:
     case_intake(actor=clerk, data=intake())
     case_intake(actor=clerk, data=intake(channel=Channel.HOTLINE))
     end = timezone.now() + timedelta(seconds=1)
-    counted = indicator("cases.intakes").compute(TOWNSHIP[:9], start, end)
+    counted = indicator("cases.intakes").compute(IndicatorQuery(TOWNSHIP[:9], start, end))[""]
     assert counted.value == 2 and counted.breakdown == {"救助热线": 1, "服务窗口（一门受理）": 1}
-    assert indicator("cases.intakes").compute("320106", start, end).value == 0  # 鼓楼区
-    assert indicator("cases.intakes").compute(TOWNSHIP[:9], end, end + timedelta(days=1)).value == 0
-    share = indicator("cases.fast_track_share").compute(TOWNSHIP[:9], start, end)
+    assert indicator("cases.intakes").compute(IndicatorQuery("320106", start, end))[""].value == 0  # 鼓楼区
+    assert indicator("cases.intakes").compute(IndicatorQuery(TOWNSHIP[:9], end, end + timedelta(days=1)))[""].value == 0
+    by_county = indicator("cases.intakes").compute(IndicatorQuery("3201", start, end, group_digits=6))
+    assert {k: v.value for k, v in by_county.items()} == {"320102": 2}
+    share = indicator("cases.fast_track_share").compute(IndicatorQuery(TOWNSHIP[:9], start, end))[""]
     assert share.value == 0
-    assert indicator("cases.fast_track_share").compute("320106", start, end).value is None
+    assert indicator("cases.fast_track_share").compute(IndicatorQuery("320106", start, end))[""].value is None
 
 
 def test_returned_tasks_are_counted(world):  # type: ignore[no-untyped-def]
@@ -115,8 +117,8 @@ def test_returned_tasks_are_counted(world):  # type: ignore[no-untyped-def]
     task_return(actor=handler, task=task, version=task.version, reason_code=ReturnReason.values[0],
                 reason="不属于本部门职责")
     end = timezone.now() + timedelta(seconds=1)
-    assert indicator("referrals.tasks_returned").compute("320102", start, end).value == 1
-    assert indicator("referrals.tasks_returned").compute("320106", start, end).value == 0
+    assert indicator("referrals.tasks_returned").compute(IndicatorQuery("320102", start, end))[""].value == 1
+    assert indicator("referrals.tasks_returned").compute(IndicatorQuery("320106", start, end))[""].value == 0
 
 
 def test_the_outbox_carries_every_key_its_webhook_type_declares(world):  # type: ignore[no-untyped-def]

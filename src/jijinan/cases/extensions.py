@@ -6,20 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from jijinan.cases.choices import Channel
+from jijinan.cases import indicators
 from jijinan.cases.models import Case
 from jijinan.cases.permissions import CASE_CREATE, CASE_VIEW_OWN
 from jijinan.cases.queues.permissions import QUEUE_VIEW
 from jijinan.cases.queues.selectors import case_queue_for_user
 from jijinan.cases.selectors import own_reports_count, own_reports_for_user
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
-from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
 from jijinan.core.extensions.panels import (
     PANEL_ITEMS,
     HomePanel,
@@ -69,22 +67,6 @@ def own_reports_panel(user: Any) -> PanelContent:
         empty_url=reverse("cases:intake") + "?channel=informant", empty_link_text=_("报告新情况"))
 
 
-def _created(prefix: str, start: datetime, end: datetime) -> Any:
-    return Case.objects.filter(handling_region__code__startswith=prefix, created_at__gte=start, created_at__lt=end)
-
-
-def intakes(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
-    by_channel = dict(_created(prefix, start, end).values_list("channel").annotate(n=Count("id")).order_by())
-    return IndicatorValue(value=sum(by_channel.values()),
-                          breakdown={str(Channel(c).label): n for c, n in sorted(by_channel.items())})
-
-
-def fast_track_share(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
-    cases = _created(prefix, start, end)
-    total = cases.count()
-    return IndicatorValue(value=None if total == 0 else cases.filter(fast_tracked=True).count() / total)
-
-
 def case_labels(ids: list[str]) -> dict[str, SubjectLabel]:
     """Each case as its number, linked to the case page (one query)."""
     pks = [int(i) for i in ids if i.isdigit()]
@@ -105,17 +87,7 @@ def install() -> None:
     register_next_step(NextStep(code="cases.intake", order=10, text=gettext_lazy("可以去受理登记新的求助。"),
                                 url_name="cases:intake", link_text=gettext_lazy("受理登记"), action=CASE_CREATE,
                                 also=(QUEUE_VIEW,)))  # staff who work a queue, not informants
-    register_indicator(Indicator(
-        code="cases.intakes", title=gettext_lazy("受理量"), unit=IndicatorUnit.COUNT, owner="cases",
-        definition=gettext_lazy("期间内登记的急难事项数（按登记时间），按办理乡镇（街道）所在区划统计，"
-                                "按来源渠道分列；含后来转出、撤回的事项。"),
-        compute=intakes, per_10k_residents=True))
-    register_indicator(Indicator(
-        code="cases.fast_track_share", title=gettext_lazy("先行救助占比"), unit=IndicatorUnit.SHARE,
-        owner="cases",
-        definition=gettext_lazy("期间内登记的急难事项中，走“先行救助、事后补办”程序的比例（按登记时间）；"
-                                "期间内没有登记事项时不计。"),
-        compute=fast_track_share))
+    indicators.install()
     register_webhook_event(WebhookEventType(
         type="cases.case.intake", title=gettext_lazy("急难事项已登记"), owner="cases",
         description=gettext_lazy("任一渠道登记一件急难事项后发出。"), subject_type="cases.case",

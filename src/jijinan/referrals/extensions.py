@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from jijinan.cases.summary import BAD, CaseFlag, register_case_flags
 from jijinan.core.extensions.events import WebhookEventType, register_webhook_event
-from jijinan.core.extensions.indicators import Indicator, IndicatorUnit, IndicatorValue, register_indicator
+from jijinan.core.extensions.indicators import (
+    Indicator,
+    IndicatorQuery,
+    IndicatorUnit,
+    IndicatorValue,
+    count_by_group,
+    register_indicator,
+)
 from jijinan.core.extensions.panels import (
     PANEL_ITEMS,
     HomePanel,
@@ -75,10 +82,9 @@ def deflection_flags(case: Any) -> list[CaseFlag]:
     return [CaseFlag("deflection", ngettext("推诿预警 %(n)d 条", "推诿预警 %(n)d 条", count) % {"n": count}, BAD)]
 
 
-def tasks_returned(prefix: str, start: datetime, end: datetime) -> IndicatorValue:
-    returns = TaskEvent.objects.filter(kind=TaskEventKind.RETURNED, at__gte=start, at__lt=end,
-                                       task__case__handling_region__code__startswith=prefix)
-    return IndicatorValue(value=returns.count())
+def tasks_returned(query: IndicatorQuery) -> dict[str, IndicatorValue]:
+    returns = TaskEvent.objects.filter(kind=TaskEventKind.RETURNED, at__gte=query.start, at__lt=query.end)
+    return count_by_group(returns, query, "task__case__handling_region__code")
 
 
 def task_labels(ids: list[str]) -> dict[str, SubjectLabel]:

@@ -10,9 +10,10 @@ class SupervisionConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self) -> None:
-        from jijinan.supervision import accountability, board, filings, orders
+        from jijinan.supervision import accountability, board, filings, indicators, orders
 
         board.install()
         orders.install()
         accountability.install()
         filings.install()
+        indicators.install()
