@@ -328,7 +328,7 @@ def test_the_page_reads_in_english(world):  # type: ignore[no-untyped-def]
     html = page.content.decode()
     assert page.status_code == 200
     for english in ("Indicators", "Time from acceptance to review", "Per 10,000 residents", "Definition",
-                    "¥2,000.00", "2 working days", "Median: 2 working days", "P90: 4 working days",
+                    "2,000.00 yuan", "2 working days", "Median: 2 working days", "P90: 4 working days",
                     "Count: 5", "Fire test: 2"):
         assert english in html, english
     assert "受理到审核用时" not in html
