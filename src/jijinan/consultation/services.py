@@ -59,7 +59,7 @@ from jijinan.consultation.permissions import (
 from jijinan.core.calendar.workdays import DeadlineUnit
 from jijinan.core.deadlines.selectors import deadline_find_open
 from jijinan.core.deadlines.services import deadline_cancel, deadline_meet, deadline_start
-from jijinan.core.errors import Conflict, DomainError, Forbidden
+from jijinan.core.errors import Conflict, DomainError, Forbidden, expected_version, stale_version
 from jijinan.core.permissions import Target, can, require
 from jijinan.core.texts import message
 from jijinan.policy.lookup import value as parameter_value
@@ -106,16 +106,9 @@ def _text(value: Any, name: str, *, required: str | None = None, limit: int = TE
     return text
 
 
-def _version(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise DomainError.for_field("version", _("请提供版本号（version）"), code=E.STALE) from None
-
-
 def _stale(current: int, given: int) -> Conflict:
-    return Conflict(_("该记录已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
-        "current": current, "given": given}, code=E.STALE, field_errors={"version": [_("版本已过期")]})
+    return stale_version(_("该记录已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+        "current": current, "given": given})
 
 
 def _amount(value: Any, name: str, *, allow_zero: bool = True) -> int:
@@ -274,7 +267,7 @@ def review_trigger(*, case: Case, actor: Any, now: datetime, reasons: list[str])
 
 
 def _locked_escalation(escalation: Escalation, version: Any) -> Escalation:
-    expected = _version(version)
+    expected = expected_version(version)
     locked = (Escalation.objects.select_for_update(of=("self",))
               .select_related("case", "case__handling_region", "region", "office", "deadline").get(pk=escalation.pk))
     if locked.version != expected:
@@ -427,7 +420,7 @@ def consultation_convene(*, actor: Any, escalation: Escalation, version: Any, ag
 
 
 def _locked_consultation(consultation: Consultation, version: Any) -> Consultation:
-    expected = _version(version)
+    expected = expected_version(version)
     locked = (Consultation.objects.select_for_update(of=("self",))
               .select_related("escalation", "escalation__case", "escalation__case__handling_region",
                               "escalation__region", "escalation__office").get(pk=consultation.pk))
@@ -483,7 +476,7 @@ def opinion_give(*, actor: Any, opinion: Opinion, version: Any, text: str, can_h
     convener may record an opinion given on paper or by phone ``on_behalf`` of the office."""
     text = _text(text, "text", required=_("请填写意见"))
     can_help = _text(can_help, "can_help", limit=SHORT_MAX)
-    expected = _version(version)
+    expected = expected_version(version)
     with transaction.atomic():
         locked = (Opinion.objects.select_for_update(of=("self",))
                   .select_related("office", "office__region", "office__department_type", "deadline",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -60,6 +61,25 @@ class Conflict(DomainError):
     """A stale version or a concurrent change: refused, nothing written."""
 
     status = 409
+
+
+STALE_VERSION = "stale_version"
+
+
+def expected_version(value: Any) -> int:
+    """The version of a record the client says it edited (optimistic locking): an integer, else the
+    request is refused at the ``version`` field."""
+    if isinstance(value, bool):
+        value = None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DomainError.for_field("version", _("请提供版本号（version）"), code=STALE_VERSION) from None
+
+
+def stale_version(message: str | Promise) -> Conflict:
+    """The refusal of an edit made on an older version of the record than the one stored."""
+    return Conflict(message, code=STALE_VERSION, field_errors={"version": [_("版本已过期")]})
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from jijinan.cases.permissions import PAYMENT_MANAGE
 from jijinan.cases.services import case_event_record
 from jijinan.core.deadlines.selectors import deadline_find_open
 from jijinan.core.deadlines.services import deadline_meet
-from jijinan.core.errors import Conflict, DomainError
+from jijinan.core.errors import Conflict, DomainError, expected_version, stale_version
 from jijinan.core.jobs.outbox import outbox_write
 from jijinan.core.permissions import Target, require
 from jijinan.core.texts import Stored, message
@@ -102,15 +102,11 @@ def aid_deadline_meet(*, case: Any, actor: Any) -> None:
 
 
 def _locked(payment: AidPayment, version: Any) -> AidPayment:
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise DomainError.for_field("version", _("请提供版本号（version）"), code=E.STALE) from None
+    expected = expected_version(version)
     locked = AidPayment.objects.select_for_update(of=("self",)).select_related(
         "aid", "aid__case", "aid__case__handling_region").get(pk=payment.pk)
     if locked.version != expected:
-        raise Conflict(_("该笔发放已被他人修改，请刷新后重试"), code=E.STALE,
-                       field_errors={"version": [_("版本已过期")]})
+        raise stale_version(_("该笔发放已被他人修改，请刷新后重试"))
     return locked
 
 

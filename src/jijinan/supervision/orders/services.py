@@ -38,7 +38,7 @@ from jijinan.core.deadlines.services import (
     deadline_start,
     deadline_start_many,
 )
-from jijinan.core.errors import Conflict, DomainError, Forbidden
+from jijinan.core.errors import Conflict, DomainError, Forbidden, expected_version, stale_version
 from jijinan.core.jobs.outbox import outbox_write_many
 from jijinan.core.permissions import Role, Target, can, require
 from jijinan.policy.lookup import value as parameter_value
@@ -78,18 +78,9 @@ def _text(value: Any, name: str, *, required: str | None = None, limit: int = TE
     return text
 
 
-def _version(value: Any) -> int:
-    if isinstance(value, bool):
-        value = None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise DomainError.for_field("version", _("请提供版本号（version）"), code=E.STALE) from None
-
-
 def _stale(current: int, given: int) -> Conflict:
-    return Conflict(_("该督办单已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
-        "current": current, "given": given}, code=E.STALE, field_errors={"version": [_("版本已过期")]})
+    return stale_version(_("该督办单已被他人修改（当前版本 %(current)s，您提交的是 %(given)s），请刷新后重试") % {
+        "current": current, "given": given})
 
 
 def _due_text(deadline: Any) -> str:
@@ -381,7 +372,7 @@ RELATED = ("region", "addressee_office", "addressee_office__region", "addressee_
 
 
 def _locked(order: SupervisionOrder, version: Any) -> SupervisionOrder:
-    expected = _version(version)
+    expected = expected_version(version)
     locked = SupervisionOrder.objects.select_for_update(of=("self",)).select_related(*RELATED).get(pk=order.pk)
     if locked.version != expected:
         raise _stale(locked.version, expected)
